@@ -1,0 +1,3 @@
+from vadesk.cli import main
+
+main()

@@ -1,0 +1,464 @@
+"""The `vadesk` command: the TUI by default, subcommands for scripts and cron."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import sys
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any, TypeVar
+
+import click
+
+from vadesk import __version__
+from vadesk.config import Settings, log_dir
+from vadesk.errors import InvalidInputError, VadeskError
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("vadesk")
+
+
+class VadeskGroup(click.Group):
+    """Turns VadeskError anywhere below into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VadeskError as error:
+            log.info("user error: %s", type(error).__name__)
+            raise click.ClickException(str(error)) from None
+
+
+class Context:
+    """What subcommands share: settings and a lazily opened store."""
+
+    def __init__(self, db_url: str | None, settings: Settings) -> None:
+        self.db_url = db_url
+        self.settings = settings
+        self._store: Any = None
+
+    def store(self) -> Any:
+        if self._store is None:
+            from vadesk.services.store import open_store
+
+            self._store = open_store(self.settings, self.db_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def setup_logging(debug: bool) -> None:
+    root = logging.getLogger("vadesk")
+    if root.handlers:
+        return
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    try:
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_dir() / "vadesk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.propagate = False
+
+
+def parse_when(value: str | None, what: str = "date") -> datetime | None:
+    """An ISO date or date-time; naive values are local time, a bare date means end of day."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(
+            f"{what.capitalize()} {value!r} is not an ISO date like 2026-11-24 or 2026-11-24T17:00."
+        ) from None
+    if len(text) == 10:  # a date alone: due by the end of that day
+        parsed = datetime.combine(parsed.date(), time(23, 59))
+    if parsed.tzinfo is None:
+        parsed = parsed.astimezone()
+    return parsed
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@click.group(cls=VadeskGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="vadesk")
+@click.option(
+    "--db", "db_url", metavar="URL", help="Database URL (default: SQLite in the data folder)."
+)
+@click.option("--demo", is_flag=True, help="Open a fresh demo database to look around.")
+@click.option("--debug", is_flag=True, help="Log at DEBUG level.")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, demo: bool, debug: bool) -> None:
+    """vadesk: board, timer and vault for a freelance virtual assistant."""
+    setup_logging(debug)
+    settings = Settings.load()
+    ctx.obj = Context(db_url, settings)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        from vadesk.ui.run import run_tui
+
+        run_tui(settings, db_url, demo=demo)
+
+
+# ---------------------------------------------------------------- cards
+
+
+@cli.group()
+def card() -> None:
+    """Create, list, move, edit and archive cards."""
+
+
+def _client_id(session: Any, name: str | None) -> int | None:
+    if name is None:
+        return None
+    from vadesk.services.clients import client_by_name
+
+    return client_by_name(session, name).id
+
+
+@card.command("add")
+@click.argument("title")
+@click.option("--client", help="Client name.")
+@click.option("--lane", help="Lane name (default: Normal).")
+@click.option(
+    "--kind",
+    default="other",
+    show_default=True,
+    type=click.Choice(["admin", "creative", "call", "purchase", "other"]),
+)
+@click.option("--due", help="Due date or date-time, ISO (default: the client's turnaround).")
+@click.option("--description", default="", help="Longer text.")
+@click.option("--top", is_flag=True, help="Put it at the top of the lane.")
+@pass_ctx
+def card_add(
+    ctx: Context,
+    title: str,
+    client: str | None,
+    lane: str | None,
+    kind: str,
+    due: str | None,
+    description: str,
+    top: bool,
+) -> None:
+    """Add a card; prints its id."""
+    from vadesk.services import board
+
+    store = ctx.store()
+    due_at = parse_when(due, "due date")
+    with store.write() as s:
+        lane_id = board.lane_by_name(s, lane).id if lane else None
+        row = board.create_card(
+            s,
+            title,
+            lane_id=lane_id,
+            client_id=_client_id(s, client),
+            kind=kind,
+            due_at=due_at,
+            description=description,
+            position="top" if top else "bottom",
+            user_id=store.user_id,
+        )
+    click.echo(row.id)
+
+
+@card.command("list")
+@click.option("--lane", help="Only this lane.")
+@click.option("--client", help="Only this client's cards.")
+@click.option("--archived", is_flag=True, help="List archived cards instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def card_list(
+    ctx: Context, lane: str | None, client: str | None, archived: bool, as_json: bool
+) -> None:
+    """List cards in board order."""
+    from vadesk.services import board
+
+    with ctx.store().read() as s:
+        lane_id = board.lane_by_name(s, lane).id if lane else None
+        rows = board.list_cards(
+            s, lane_id=lane_id, client_id=_client_id(s, client), archived=archived
+        )
+    if as_json:
+        echo_json([row.as_json() for row in rows])
+        return
+    for row in rows:
+        due = row.due_at.astimezone().strftime("%a %d %b %H:%M") if row.due_at else ""
+        click.echo(
+            f"{row.id:>6}  {row.lane:<10} {row.position:>4}  {row.kind:<8} "
+            f"{(row.client or '-')[:18]:<18} {due:<16} {row.title}"
+        )
+
+
+@card.command("move")
+@click.argument("card_id", type=int)
+@click.option("--lane", help="Target lane (default: the card's own).")
+@click.option("--top", "where", flag_value="top", help="To the top of the lane.")
+@click.option("--bottom", "where", flag_value="bottom", help="To the bottom (the default).")
+@click.option("--before", "before_id", type=int, metavar="ID", help="Just above card ID.")
+@click.option("--after", "after_id", type=int, metavar="ID", help="Just below card ID.")
+@pass_ctx
+def card_move(
+    ctx: Context,
+    card_id: int,
+    lane: str | None,
+    where: str | None,
+    before_id: int | None,
+    after_id: int | None,
+) -> None:
+    """Move a card to a lane and a place in it."""
+    from vadesk.services import board
+
+    if lane is None and where is None and before_id is None and after_id is None:
+        raise InvalidInputError(
+            "Say where to: --lane NAME and/or --top, --bottom, --before ID, --after ID."
+        )
+    store = ctx.store()
+    with store.write() as s:
+        lane_id = board.lane_by_name(s, lane).id if lane else None
+        if before_id is None and after_id is None and where is None:
+            where = "bottom"
+        row = board.move_card(
+            s,
+            card_id,
+            lane_id=lane_id,
+            position=where,  # type: ignore[arg-type]
+            before_id=before_id,
+            after_id=after_id,
+            user_id=store.user_id,
+        )
+    click.echo(f"{row.id} {row.lane} {row.position}")
+
+
+@card.command("edit")
+@click.argument("card_id", type=int)
+@click.option("--title")
+@click.option("--description")
+@click.option("--client", help="Client name ('' for none).")
+@click.option("--kind", type=click.Choice(["admin", "creative", "call", "purchase", "other"]))
+@click.option("--due", help="ISO date or date-time ('' for none).")
+@click.option("--estimate", type=int, help="Estimate in minutes.")
+@pass_ctx
+def card_edit(
+    ctx: Context,
+    card_id: int,
+    title: str | None,
+    description: str | None,
+    client: str | None,
+    kind: str | None,
+    due: str | None,
+    estimate: int | None,
+) -> None:
+    """Change a card's fields."""
+    from vadesk.services import board
+
+    store = ctx.store()
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = title
+    if description is not None:
+        changes["description"] = description
+    if kind is not None:
+        changes["kind"] = kind
+    if due is not None:
+        changes["due_at"] = parse_when(due, "due date") if due else None
+    if estimate is not None:
+        changes["estimate_minutes"] = estimate
+    with store.write() as s:
+        if client is not None:
+            changes["client_id"] = _client_id(s, client) if client else None
+        if not changes:
+            raise InvalidInputError("Nothing to change; give --title, --due, --client, ...")
+        row = board.edit_card(s, card_id, user_id=store.user_id, **changes)
+    click.echo(f"{row.id} v{row.version}")
+
+
+@card.command("archive")
+@click.argument("card_id", type=int)
+@click.option("--undo", is_flag=True, help="Bring an archived card back.")
+@pass_ctx
+def card_archive(ctx: Context, card_id: int, undo: bool) -> None:
+    """Archive a card (it leaves the board, its history stays)."""
+    from vadesk.services import board
+
+    store = ctx.store()
+    with store.write() as s:
+        row = board.set_archived(s, card_id, not undo, user_id=store.user_id)
+    click.echo(f"{row.id} {'archived' if row.archived else 'restored'}")
+
+
+# ---------------------------------------------------------------- clients
+
+
+@cli.group()
+def client() -> None:
+    """Add and list clients."""
+
+
+@client.command("add")
+@click.argument("name")
+@click.option(
+    "--email",
+    "emails",
+    multiple=True,
+    metavar="ADDR",
+    help="Intake address routed to this client (repeatable).",
+)
+@click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code.")
+@pass_ctx
+def client_add(ctx: Context, name: str, emails: tuple[str, ...], currency: str) -> None:
+    """Add a client; prints its id."""
+    from vadesk.services.clients import add_client
+
+    with ctx.store().write() as s:
+        row = add_client(s, name, emails=emails, currency=currency)
+    click.echo(row.id)
+
+
+@client.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def client_list(ctx: Context, as_json: bool) -> None:
+    """List clients."""
+    from vadesk.services.clients import list_clients
+
+    with ctx.store().read() as s:
+        rows = list_clients(s)
+    if as_json:
+        echo_json(
+            [
+                {"id": r.id, "name": r.name, "currency": r.currency, "emails": list(r.emails)}
+                for r in rows
+            ]
+        )
+        return
+    for r in rows:
+        click.echo(f"{r.id:>4}  {r.name:<28} {r.currency}  {', '.join(r.emails)}")
+
+
+# ---------------------------------------------------------------- lanes
+
+
+@cli.group()
+def lane() -> None:
+    """List, add, rename, reorder and remove lanes."""
+
+
+@lane.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def lane_list(ctx: Context, as_json: bool) -> None:
+    """List lanes in order with their card counts."""
+    from vadesk.services.board import list_lanes
+
+    with ctx.store().read() as s:
+        lanes = list_lanes(s)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": x.id,
+                    "name": x.name,
+                    "position": x.position,
+                    "role": x.role,
+                    "count": x.count,
+                }
+                for x in lanes
+            ]
+        )
+        return
+    for x in lanes:
+        click.echo(f"{x.id:>4}  {x.name:<16} {x.count:>6}")
+
+
+@lane.command("add")
+@click.argument("name")
+@click.option("--position", type=int, help="0 = leftmost (default: rightmost).")
+@pass_ctx
+def lane_add(ctx: Context, name: str, position: int | None) -> None:
+    """Add a lane."""
+    from vadesk.services.board import add_lane
+
+    with ctx.store().write() as s:
+        click.echo(add_lane(s, name, position).id)
+
+
+@lane.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@pass_ctx
+def lane_rename(ctx: Context, name: str, new_name: str) -> None:
+    """Rename a lane."""
+    from vadesk.services.board import lane_by_name, rename_lane
+
+    with ctx.store().write() as s:
+        rename_lane(s, lane_by_name(s, name).id, new_name)
+
+
+@lane.command("move")
+@click.argument("name")
+@click.argument("position", type=int)
+@pass_ctx
+def lane_move(ctx: Context, name: str, position: int) -> None:
+    """Put a lane at POSITION (0 = leftmost)."""
+    from vadesk.services.board import lane_by_name, move_lane
+
+    with ctx.store().write() as s:
+        move_lane(s, lane_by_name(s, name).id, position)
+
+
+@lane.command("remove")
+@click.argument("name")
+@pass_ctx
+def lane_remove(ctx: Context, name: str) -> None:
+    """Remove an empty lane."""
+    from vadesk.services.board import lane_by_name, remove_lane
+
+    with ctx.store().write() as s:
+        remove_lane(s, lane_by_name(s, name).id)
+
+
+# ---------------------------------------------------------------- seed
+
+
+@cli.command()
+@click.option("--clients", default=5, show_default=True, type=click.IntRange(0, 1000))
+@click.option("--cards", default=40, show_default=True, type=click.IntRange(0, 1_000_000))
+@click.option("--entries", default=0, show_default=True, type=click.IntRange(0, 10_000_000))
+@click.option("--seed", "seed_value", default=42, show_default=True, help="Random seed.")
+@pass_ctx
+def seed(ctx: Context, clients: int, cards: int, entries: int, seed_value: int) -> None:
+    """Fill the database with generated data for trying and benchmarking."""
+    import random
+
+    from vadesk.services.seed import seed as run_seed
+
+    store = ctx.store()
+    with store.write() as s:
+        result = run_seed(
+            s,
+            clients=clients,
+            cards=cards,
+            entries=entries,
+            user_id=store.user_id,
+            rng=random.Random(seed_value),
+        )
+    click.echo(f"added {result.clients} clients, {result.cards} cards, {result.entries} entries")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="vadesk")
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,123 @@
+"""Settings (TOML in the platformdirs config folder) and the paths vadesk uses."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from vadesk.errors import ConfigError
+
+APP_NAME = "vadesk"
+ENV_DATABASE_URL = "VADESK_DATABASE_URL"
+ENV_CONFIG = "VADESK_CONFIG"
+
+
+def data_dir() -> Path:
+    """The private data folder (database, backups, attachments), created 0700."""
+    path = Path(platformdirs.user_data_dir(APP_NAME))
+    make_private_dir(path)
+    return path
+
+
+def config_path() -> Path:
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def log_dir() -> Path:
+    path = Path(platformdirs.user_log_dir(APP_NAME))
+    make_private_dir(path)
+    return path
+
+
+def make_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # a folder we do not own stays as it is
+        path.chmod(0o700)
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'vadesk.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user can set in config.toml; every field has a safe default."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL; `--db` and VADESK_DATABASE_URL win over it."""
+    user: str = field(default_factory=getpass.getuser)
+    """Name recorded on time entries and activity (one board may be shared by a team)."""
+    timezone: str | None = None
+    """IANA zone used for days, weeks and months; the system zone when unset."""
+    vault_idle_lock_minutes: int = 10
+    """Lock the vault after this many minutes without a key press."""
+    vault_kdf: str = "moderate"
+    """Argon2id cost for a new vault or passphrase: "moderate" or "interactive"."""
+    clipboard_clear_seconds: int = 30
+    """Copied secrets are cleared from the clipboard after this long."""
+    timer_idle_minutes: int = 15
+    """A running timer unattended longer than this asks what to do with the gap."""
+    sqlite_synchronous: str = "FULL"
+    """SQLite `synchronous` pragma: FULL survives power loss, NORMAL only a killed process."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id to keys, e.g. {"board.new-card" = "a"}; handed to Textual's set_keymap."""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        path = path or config_path()
+        if not path.exists():
+            return cls()
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(
+                f"Cannot read settings file {path}: {exc}; fix or remove it."
+            ) from None
+        return cls.from_mapping(raw, source=str(path))
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any], source: str = "settings") -> Settings:
+        known = {name for name in cls.__dataclass_fields__}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(f"Unknown setting {unknown[0]!r} in {source}; remove it.")
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            expected = cls.__dataclass_fields__[name].type
+            ok = {
+                "int": isinstance(value, int) and not isinstance(value, bool),
+                "str": isinstance(value, str),
+                "str | None": isinstance(value, str),
+                "dict[str, str]": isinstance(value, dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
+            }.get(str(expected), True)
+            if not ok:
+                raise ConfigError(f"Setting {name!r} in {source} has the wrong type; see README.")
+            values[name] = value
+        settings = cls(**values)
+        if settings.vault_kdf not in ("moderate", "interactive"):
+            raise ConfigError("vault_kdf must be 'moderate' or 'interactive'.")
+        if settings.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ConfigError("sqlite_synchronous must be FULL, EXTRA or NORMAL.")
+        for name in ("vault_idle_lock_minutes", "clipboard_clear_seconds", "timer_idle_minutes"):
+            if getattr(settings, name) < 1:
+                raise ConfigError(f"Setting {name!r} must be at least 1.")
+        return settings
+
+    def resolve_database_url(self, cli_url: str | None) -> str:
+        return (
+            cli_url
+            or os.environ.get(ENV_DATABASE_URL)
+            or self.database_url
+            or default_database_url()
+        )

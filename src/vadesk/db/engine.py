@@ -1,0 +1,189 @@
+"""Engine and session factories built from a URL, with the pragmas vadesk relies on."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from vadesk.errors import ConflictError, DatabaseError, NotADatabaseError
+
+log = logging.getLogger(__name__)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+_BEGIN_OPTION = "vadesk_begin"
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise DatabaseError(
+            f"Cannot understand database URL {url!r}; use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DB."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(
+            f"Unsupported database {parsed.get_backend_name()!r}; use SQLite or PostgreSQL."
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for memory databases and other backends."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).expanduser()  # type: ignore[arg-type]
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a file that is not a SQLite database rather than initialising over it."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise NotADatabaseError(f"{path} is a folder, not a vadesk database; give a file path.")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as error:
+        raise DatabaseError(
+            f"Cannot read {path}: {error.strerror}; check its permissions."
+        ) from None
+    if not head:
+        raise NotADatabaseError(
+            f"{path} is an empty file, not a vadesk database; remove it or give another --db."
+        )
+    if head != SQLITE_MAGIC:
+        raise NotADatabaseError(f"{path} is not a SQLite database; give the right file with --db.")
+
+
+def create_private_file(path: Path) -> None:
+    """Create the SQLite file 0600 (its -wal and -shm inherit the mode) in a 0700 folder."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    # Write a valid header at once, so a crash right now leaves a database, not an empty file.
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    finally:
+        conn.close()
+
+
+class Database:
+    """One database: engines, session factories, and helpers that map driver errors."""
+
+    def __init__(self, url: str, *, synchronous: str = "FULL", create: bool = True) -> None:
+        self.url = parse_url(url)
+        self.display_url = self.url.render_as_string(hide_password=True)
+        self.path = sqlite_path(self.url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.path is not None:
+            check_sqlite_file(self.path)
+            if create:
+                create_private_file(self.path)
+        self.engine = self._create_engine(synchronous)
+        self.write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    def _create_engine(self, synchronous: str) -> Engine:
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            # Sessions run in worker threads; each checks a pooled connection out for itself.
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        else:
+            kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"connect_timeout": 5}
+        engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _install_sqlite_pragmas(engine, synchronous.upper())
+        return engine
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for a read; nothing is written."""
+        with translate_errors(self), self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
+        with translate_errors(self), self._write.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _install_sqlite_pragmas(engine: Engine, synchronous: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, issue BEGIN, so we can choose IMMEDIATE for writes.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def translate_errors(db: Database) -> Iterator[None]:
+    """Turn driver errors a user can meet into one-line VadeskErrors."""
+    try:
+        yield
+    except StaleDataError:
+        raise ConflictError(
+            "Someone else changed this card meanwhile; it was reloaded, try again."
+        ) from None
+    except exc.OperationalError as error:
+        raise DatabaseError(describe_operational_error(db, error)) from None
+    except exc.DatabaseError as error:
+        message = str(error.orig).lower() if error.orig else str(error).lower()
+        if "file is not a database" in message or "malformed" in message:
+            raise NotADatabaseError(
+                f"{db.display_url} is damaged or not a database; restore a backup "
+                "(vadesk restore FILE)."
+            ) from None
+        raise
+
+
+def describe_operational_error(db: Database, error: exc.OperationalError) -> str:
+    text = str(error.orig) if error.orig is not None else str(error)
+    lowered = text.lower()
+    if "database is locked" in lowered or "database is busy" in lowered:
+        return "The database is locked by another program; wait a moment and try again."
+    if "disk is full" in lowered or "no space" in lowered:
+        return "The disk is full; nothing was saved. Free some space and try again."
+    if "file is not a database" in lowered or "malformed" in lowered:
+        return f"{db.display_url} is damaged or not a database; restore a backup."
+    if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
+        return f"Cannot write {db.display_url}: {text.strip()}; check the path and permissions."
+    if not db.is_sqlite:
+        first = text.strip().splitlines()[0] if text.strip() else "no answer"
+        return (
+            f"Cannot reach the database at {db.display_url} ({first}); "
+            "check --db or VADESK_DATABASE_URL and that the server runs."
+        )
+    return f"Database error on {db.display_url}: {text.strip().splitlines()[0]}."

@@ -1,0 +1,141 @@
+"""Bring a database to the schema this vadesk knows, or refuse it with a clear message.
+
+The fast path (schema already current) reads one row and does not import Alembic, so a
+normal start stays lean.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, inspect, text
+
+from vadesk.db.engine import Database, translate_errors
+from vadesk.errors import DatabaseNewerError, NotADatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+log = logging.getLogger(__name__)
+
+# Every revision in migrations/versions, oldest first; a test checks this against Alembic.
+KNOWN_REVISIONS: tuple[str, ...] = ("0001",)
+HEAD = KNOWN_REVISIONS[-1]
+
+
+def migrations_path() -> Path:
+    """Where the Alembic environment is: inside the wheel, or at the top of a checkout."""
+    package_dir = Path(__file__).resolve().parent.parent
+    for candidate in (package_dir / "migrations", package_dir.parent.parent / "migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("vadesk's migrations are missing from this installation")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    config.attributes["connection"] = connection
+    return config
+
+
+def current_revision(connection: Connection) -> str | None:
+    names = set(inspect(connection).get_table_names())
+    return _revision_from(names, connection.execute(_VERSION_SQL).scalars().all if names else None)
+
+
+_VERSION_SQL = text("SELECT version_num FROM alembic_version")
+
+
+def _revision_from(names: set[str], fetch: Callable[[], Sequence[str]] | None) -> str | None:
+    if "alembic_version" not in names:
+        if names:
+            raise NotADatabaseError(
+                "This database has tables but is not a vadesk database; give another --db."
+            )
+        return None
+    assert fetch is not None
+    rows = fetch()
+    return rows[0] if rows else None
+
+
+def sqlite_revision(path: Path) -> str | None:
+    """Read the revision without writing a byte (no WAL switch, no journal) to the file."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            names = {
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            return _revision_from(
+                names,
+                lambda: [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")],
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        raise NotADatabaseError(
+            f"{path} is damaged or not a SQLite database; restore a backup or give another --db."
+        ) from None
+
+
+def ensure_schema(db: Database) -> str:
+    """Upgrade to head (after a backup copy on SQLite); return what was done, for the log."""
+    if db.path is not None:
+        revision = sqlite_revision(db.path)
+    else:
+        with translate_errors(db), db.engine.connect() as connection:
+            revision = current_revision(connection)
+            connection.rollback()
+    if revision == HEAD:
+        return "current"
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise DatabaseNewerError(
+            f"Database schema {revision} is newer than this vadesk knows; upgrade vadesk "
+            "(pip install -U vadesk)."
+        )
+    if revision is not None and db.path is not None:
+        backup_before_migration(db.path, revision)
+    upgrade(db)
+    return f"upgraded from {revision or 'empty'} to {HEAD}"
+
+
+def upgrade(db: Database, target: str = "head") -> None:
+    from alembic import command
+
+    with translate_errors(db), db.engine.connect() as connection:
+        if db.is_sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        command.upgrade(alembic_config(connection), target)
+        connection.commit()
+        if db.is_sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+
+
+def backup_before_migration(path: Path, revision: str) -> Path:
+    """Copy the database aside with SQLite's online backup before changing its schema."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.before-{revision}-{stamp}.bak")
+    fd_path = target
+    fd_path.touch(mode=0o600, exist_ok=False)
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    log.info("copied database aside before migration: %s", target)
+    return target

@@ -1,0 +1,232 @@
+"""The SQLAlchemy models: one database for board, time and vault."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vadesk.db.types import RankString, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CARD_KINDS = ("admin", "creative", "call", "purchase", "other")
+LANE_ROLES = ("normal", "done", "inbox")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount"),
+        CheckConstraint("rounding_minutes IN (0, 1, 6, 15)", name="rounding_minutes"),
+        CheckConstraint("rounding_scope IN ('entry', 'day')", name="rounding_scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    colour: Mapped[str] = mapped_column(String(20), default="")
+    turnaround_admin_hours: Mapped[int] = mapped_column(default=24)
+    turnaround_creative_hours: Mapped[int] = mapped_column(default=48)
+    default_rate_minor: Mapped[int] = mapped_column(default=0)
+    rounding_minutes: Mapped[int] = mapped_column(default=1)
+    rounding_scope: Mapped[str] = mapped_column(String(5), default="entry")
+    minimum_charge_minutes: Mapped[int] = mapped_column(default=0)
+    discount_percent: Mapped[int] = mapped_column(default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class ClientAddress(Base):
+    """An email address that routes incoming mail to a client."""
+
+    __tablename__ = "client_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+
+
+class ClientRate(Base):
+    """Hourly rate for one kind of task; missing kinds use the client's default rate."""
+
+    __tablename__ = "client_rates"
+    __table_args__ = (UniqueConstraint("client_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    rate_minor: Mapped[int]
+
+
+class HourPackage(Base):
+    __tablename__ = "hour_packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    seconds: Mapped[int]
+    price_minor: Mapped[int]
+    purchased_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Lane(Base):
+    __tablename__ = "lanes"
+    __table_args__ = (CheckConstraint("role IN ('normal', 'done', 'inbox')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    position: Mapped[int]
+    role: Mapped[str] = mapped_column(String(10), default="normal")
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    __table_args__ = (
+        CheckConstraint("kind IN ('admin', 'creative', 'call', 'purchase', 'other')", name="kind"),
+        Index("ix_cards_lane_order", "lane_id", "archived", "rank", "id"),
+        Index("ix_cards_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lane_id: Mapped[int] = mapped_column(ForeignKey("lanes.id"))
+    rank: Mapped[str] = mapped_column(RankString)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    due_at: Mapped[datetime | None]
+    estimate_minutes: Mapped[int | None]
+    planned_week: Mapped[date | None] = mapped_column(Date)
+    labels: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_id: Mapped[str | None] = mapped_column(String(998), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(String(500))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CardActivity(Base):
+    """What happened to a card: created, moved, edited, commented, timer, email, archived."""
+
+    __tablename__ = "card_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TimeEntry(Base):
+    __tablename__ = "time_entries"
+    __table_args__ = (
+        # One running timer per user, enforced by the database on SQLite and PostgreSQL.
+        Index(
+            "uq_time_entries_one_running",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_time_entries_started_at", "started_at"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    idle: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VaultHeader(Base):
+    """The one row that wraps the vault's data key; nothing here is secret."""
+
+    __tablename__ = "vault_header"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vault_id: Mapped[str] = mapped_column(String(64), unique=True)
+    format_version: Mapped[int]
+    kdf_opslimit: Mapped[int]
+    kdf_memlimit: Mapped[int] = mapped_column(BigInteger)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
+
+
+class VaultManifest(Base):
+    """Encrypted list of (item id, revision): detects deleted, added or rolled-back items."""
+
+    __tablename__ = "vault_manifest"
+
+    vault_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int]
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class VaultItem(Base):
+    """One encrypted item: only ids, revision, timestamp and ciphertext are stored."""
+
+    __tablename__ = "vault_items"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(String(64), index=True)
+    revision: Mapped[int]
+    updated_at: Mapped[datetime]
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
