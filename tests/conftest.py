@@ -49,7 +49,7 @@ def pg_template() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
             conn.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
-    except Exception as error:  # noqa: BLE001 - any failure means no server for us
+    except Exception as error:
         admin.dispose()
         _unavailable(str(error).splitlines()[0])
     url = make_url(PG_URL).set(database=TEMPLATE_DB).render_as_string(hide_password=False)

@@ -36,7 +36,9 @@ def test_version_needs_no_database(tmp_path: Path) -> None:
 
 def test_card_add_prints_id_and_list_json_has_the_fields(run) -> None:  # type: ignore[no-untyped-def]
     run("client", "add", "Acme Bakery", "--email", "acme@in.example.com", "--currency", "usd")
-    first = run("card", "add", "Order flour", "--client", "acme bakery", "--kind", "purchase").stdout
+    first = run(
+        "card", "add", "Order flour", "--client", "acme bakery", "--kind", "purchase"
+    ).stdout
     second = run("card", "add", "Post on IG", "--lane", "urgent", "--due", "2026-12-01T10:00+01:00")
     assert first.strip().isdigit() and second.stdout.strip().isdigit()
     listed = cards(run)
@@ -120,9 +122,10 @@ def test_environment_variable_selects_the_database(tmp_path: Path, monkeypatch) 
 
 
 def test_seed_fills_a_realistic_board(run) -> None:  # type: ignore[no-untyped-def]
-    assert "added 4 clients, 120 cards, 50 entries" in run(
-        "seed", "--clients", "4", "--cards", "120", "--entries", "50"
-    ).stdout
+    assert (
+        "added 4 clients, 120 cards, 50 entries"
+        in run("seed", "--clients", "4", "--cards", "120", "--entries", "50").stdout
+    )
     listed = cards(run)
     assert len(listed) == 120
     assert len({c["client"] for c in listed}) == 4

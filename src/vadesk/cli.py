@@ -238,7 +238,8 @@ def card_move(
             after_id=after_id,
             user_id=store.user_id,
         )
-    click.echo(f"{row.id} {row.lane} {row.position}")
+        position = board.get_card(s, row.id).position
+    click.echo(f"{row.id} {row.lane} {position}")
 
 
 @card.command("edit")

@@ -66,8 +66,19 @@ def test_sqlite_pragmas_are_set(sqlite_store: Store) -> None:
 
 def test_naive_datetimes_are_refused(sqlite_store: Store) -> None:
     with pytest.raises(Exception, match="naive datetime"), sqlite_store.write() as s:
-        s.add(Card(lane_id=1, rank="a0", title="x", kind="other", description="", labels=[],
-                   archived=False, created_at=datetime(2026, 1, 1), updated_at=datetime(2026, 1, 1)))
+        s.add(
+            Card(
+                lane_id=1,
+                rank="a0",
+                title="x",
+                kind="other",
+                description="",
+                labels=[],
+                archived=False,
+                created_at=datetime(2026, 1, 1),
+                updated_at=datetime(2026, 1, 1),
+            )
+        )
         s.flush()
 
 

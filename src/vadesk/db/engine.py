@@ -45,7 +45,7 @@ def sqlite_path(url: URL) -> Path | None:
     """The file behind a SQLite URL, or None for memory databases and other backends."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return Path(url.database).expanduser()  # type: ignore[arg-type]
+    return Path(url.database).expanduser()
 
 
 def check_sqlite_file(path: Path) -> None:

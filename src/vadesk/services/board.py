@@ -632,6 +632,17 @@ def edit_card(
     return get_card(session, card_id)
 
 
+@dataclass(frozen=True)
+class Moved:
+    """Where a card landed: enough for the board to follow it without a reload."""
+
+    id: int
+    lane_id: int
+    lane: str
+    rank: str
+    version: int
+
+
 def move_card(
     session: Session,
     card_id: int,
@@ -643,7 +654,7 @@ def move_card(
     expected_version: int | None = None,
     user_id: int | None = None,
     now: datetime | None = None,
-) -> CardRow:
+) -> Moved:
     """Move a card to a lane (top or bottom) or next to another card. Writes one card row."""
     now = now or utcnow()
     if sum(x is not None for x in (position, before_id, after_id)) > 1:
@@ -654,8 +665,9 @@ def move_card(
         anchor = before_id if before_id is not None else after_id
         assert anchor is not None
         anchor_lane = session.scalar(select(Card.lane_id).where(Card.id == anchor))
-        if anchor_lane is not None:
-            _lane(session, anchor_lane, lock=True)
+        if anchor_lane is None:
+            raise NotFoundError(f"No card #{anchor} on the board to move next to.")
+        lane = _lane(session, anchor_lane, lock=True)
         target_lane, rank = _rank_next_to(
             session, anchor, "before" if before_id is not None else "after", card_id
         )
@@ -663,19 +675,16 @@ def move_card(
             raise InvalidInputError(f"Card #{anchor} is not in that lane.")
     else:
         target_lane = lane_id if lane_id is not None else card.lane_id
-        _lane(session, target_lane, lock=True)
+        lane = _lane(session, target_lane, lock=True)
         rank = _edge_rank(session, target_lane, position or "bottom", card_id)
-    done_lane = _lane_of_role(session, "done")
     card.lane_id = target_lane
     card.rank = rank
     card.updated_at = now
-    if done_lane is not None and target_lane == done_lane.id and from_lane != target_lane:
-        card.completed_at = now
-    elif target_lane != from_lane:
-        card.completed_at = None
+    if target_lane != from_lane:
+        card.completed_at = now if lane.role == "done" else None
     session.flush()
     _log(session, card_id, "moved", user_id, now, from_lane=from_lane, to_lane=target_lane)
-    return get_card(session, card_id)
+    return Moved(card.id, lane.id, lane.name, rank, card.version)
 
 
 def move_step(
@@ -686,7 +695,7 @@ def move_step(
     expected_version: int | None = None,
     user_id: int | None = None,
     now: datetime | None = None,
-) -> CardRow:
+) -> Moved:
     """Move a card ``steps`` places up (negative) or down within its lane."""
     card = _load_for_write(session, card_id, expected_version)
     base = select(Card.id).where(
@@ -699,7 +708,7 @@ def move_step(
             .limit(-steps)
         ).all()
         if not ids:
-            return get_card(session, card_id)
+            return _unmoved(session, card)
         return move_card(
             session,
             card_id,
@@ -714,7 +723,7 @@ def move_step(
         .limit(steps)
     ).all()
     if not ids:
-        return get_card(session, card_id)
+        return _unmoved(session, card)
     return move_card(
         session,
         card_id,
@@ -725,6 +734,11 @@ def move_step(
     )
 
 
+def _unmoved(session: Session, card: Card) -> Moved:
+    lane = _lane(session, card.lane_id)
+    return Moved(card.id, lane.id, lane.name, card.rank, card.version)
+
+
 def complete_card(
     session: Session,
     card_id: int,
@@ -732,7 +746,7 @@ def complete_card(
     expected_version: int | None = None,
     user_id: int | None = None,
     now: datetime | None = None,
-) -> CardRow:
+) -> Moved:
     done = _lane_of_role(session, "done")
     if done is None:
         raise NotFoundError("The board has no Done lane.")
