@@ -92,7 +92,7 @@ def test_card_move_edit_and_archive(run) -> None:  # type: ignore[no-untyped-def
     [
         (("card", "move", "999", "--lane", "Low"), "No card #999"),
         (("card", "move", "1", "--lane", "Someday"), "No lane named 'Someday'"),
-        (("card", "add", "x", "--due", "next tuesday"), "is not an ISO date"),
+        (("card", "add", "x", "--due", "next blursday"), "is not a date like"),
         (("card", "add", "x", "--client", "Nobody"), "No client named 'Nobody'"),
         (("card", "edit", "1"), "Nothing to change"),
         (("client", "add", "X", "--email", "not-an-address"), "is not an email address"),

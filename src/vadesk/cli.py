@@ -7,13 +7,13 @@ import logging
 import logging.handlers
 import sys
 from collections.abc import Callable
-from datetime import datetime, time
 from typing import Any, TypeVar
 
 import click
 
 from vadesk import __version__
 from vadesk.config import Settings, log_dir
+from vadesk.domain.dates import parse_when
 from vadesk.errors import InvalidInputError, VadeskError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,24 +68,6 @@ def setup_logging(debug: bool) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.propagate = False
-
-
-def parse_when(value: str | None, what: str = "date") -> datetime | None:
-    """An ISO date or date-time; naive values are local time, a bare date means end of day."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInputError(
-            f"{what.capitalize()} {value!r} is not an ISO date like 2026-11-24 or 2026-11-24T17:00."
-        ) from None
-    if len(text) == 10:  # a date alone: due by the end of that day
-        parsed = datetime.combine(parsed.date(), time(23, 59))
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()
-    return parsed
 
 
 def echo_json(value: Any) -> None:

@@ -847,3 +847,82 @@ def set_checklist_item(
     card.updated_at = now
     session.flush()
     _log(session, card.id, "edited", user_id, now, checklist=what)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a card sits, by its neighbours: enough to put it back after a move."""
+
+    lane_id: int
+    above_id: int | None
+    below_id: int | None
+
+
+def placement_of(session: Session, card_id: int) -> Placement:
+    card = session.get(Card, card_id)
+    if card is None:
+        raise NotFoundError(f"No card #{card_id}.")
+    base = select(Card.id).where(
+        Card.lane_id == card.lane_id, Card.archived.is_(False), Card.id != card_id
+    )
+    above = session.scalar(
+        base.where(or_(Card.rank < card.rank, and_(Card.rank == card.rank, Card.id < card_id)))
+        .order_by(Card.rank.desc(), Card.id.desc())
+        .limit(1)
+    )
+    below = session.scalar(
+        base.where(or_(Card.rank > card.rank, and_(Card.rank == card.rank, Card.id > card_id)))
+        .order_by(Card.rank, Card.id)
+        .limit(1)
+    )
+    return Placement(card.lane_id, above, below)
+
+
+def restore_placement(
+    session: Session,
+    card_id: int,
+    placement: Placement,
+    *,
+    user_id: int | None = None,
+    now: datetime | None = None,
+) -> Moved:
+    """Put a card back between its old neighbours, or as near as what is left allows."""
+
+    def in_lane(other: int | None) -> bool:
+        if other is None:
+            return False
+        row = session.execute(
+            select(Card.lane_id, Card.archived).where(Card.id == other)
+        ).one_or_none()
+        return row is not None and row[0] == placement.lane_id and not row[1]
+
+    if in_lane(placement.below_id):
+        return move_card(session, card_id, before_id=placement.below_id, user_id=user_id, now=now)
+    if in_lane(placement.above_id):
+        return move_card(session, card_id, after_id=placement.above_id, user_id=user_id, now=now)
+    where: Position = "top" if placement.above_id is None else "bottom"
+    return move_card(
+        session, card_id, lane_id=placement.lane_id, position=where, user_id=user_id, now=now
+    )
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    stmt = (
+        select(func.count(Card.id))
+        .join(Lane, Lane.id == Card.lane_id)
+        .where(Card.archived.is_(False), Card.due_at < now, Lane.role != "done")
+    )
+    return session.scalar(stmt) or 0
+
+
+def find_cards(session: Session, query: str, limit: int = 20) -> list[tuple[int, str, str]]:
+    """(id, title, lane) of cards matching ``query`` in title, description or client."""
+    stmt = (
+        select(Card.id, Card.title, Lane.name)
+        .join(Lane, Lane.id == Card.lane_id)
+        .outerjoin(Client, Client.id == Card.client_id)
+        .where(Card.archived.is_(False))
+        .order_by(Lane.position, Card.rank)
+        .limit(limit)
+    )
+    return [(i, t, n) for i, t, n in session.execute(_filtered(stmt, query, None))]

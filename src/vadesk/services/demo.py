@@ -1,0 +1,110 @@
+"""The demo board: a VA's real-looking working day, relative to now."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from vadesk.db.models import Card, TimeEntry
+from vadesk.domain.clock import utcnow
+from vadesk.services import board
+from vadesk.services.clients import add_client
+
+CLIENTS = (
+    ("Acme Bakery", "EUR", ("orders@acme-bakery.example", "acme@in.vadesk.example")),
+    ("Bright Dental", "USD", ("office@brightdental.example",)),
+    ("Cedar Law", "GBP", ("assist@cedarlaw.example",)),
+    ("Delta Yoga", "EUR", ("hello@deltayoga.example",)),
+)
+# (lane, client index or None, kind, title, hours until due (negative = overdue) or None)
+CARDS: tuple[tuple[str, int | None, str, str, float | None], ...] = (
+    ("Urgent", 0, "admin", "Chase flour supplier about missing delivery", -3),
+    ("Urgent", 1, "call", "Call patient list to reschedule Friday", 2),
+    ("Urgent", 2, "admin", "File court form 7B before noon", -1),
+    ("Urgent", 3, "creative", "Fix typo on class timetable poster", 5),
+    ("High", 0, "creative", "Design Christmas stollen Instagram post", 20),
+    ("High", 1, "admin", "Confirm insurance for new hygienist", 10),
+    ("High", 2, "purchase", "Order toner and A4 paper", 30),
+    ("High", 3, "admin", "Reply to retreat venue about deposit", 6),
+    ("High", 0, "admin", "Update allergen spreadsheet", 22),
+    ("High", None, "other", "Renew my own accounting software", 48),
+    ("Normal", 0, "creative", "Write December newsletter", 44),
+    ("Normal", 1, "creative", "Draft blog: 5 myths about whitening", 40),
+    ("Normal", 2, "admin", "Book flights to Lisbon conference", 36),
+    ("Normal", 2, "call", "Call accountant re Q4 VAT", 28),
+    ("Normal", 3, "purchase", "Buy 20 yoga mats (compare 3 shops)", 72),
+    ("Normal", 3, "admin", "Sort inbox and flag member complaints", 12),
+    ("Normal", 1, "admin", "Send appointment reminders for next week", 18),
+    ("Normal", 0, "other", "Tidy shared drive: recipes folder", None),
+    ("Normal", 1, "purchase", "Order branded toothbrushes", 96),
+    ("Normal", 2, "creative", "Edit partner headshots for website", 47),
+    ("Low", 0, "other", "Research bakery POS systems", None),
+    ("Low", 3, "creative", "Sketch ideas for summer retreat flyer", 160),
+    ("Low", 2, "other", "Archive 2024 client folders", None),
+    ("Low", 1, "admin", "Collect Google review links", 120),
+    ("Low", 0, "purchase", "Gift for 10-year anniversary staff", 200),
+    ("Low", None, "other", "Update my VA rate card", None),
+    ("Done", 0, "admin", "Reply to wholesale enquiry", -20),
+    ("Done", 1, "call", "Confirm Monday appointments", -30),
+    ("Done", 2, "admin", "Prepare agenda for partner meeting", -40),
+    ("Done", 3, "creative", "Post weekend class schedule", -10),
+    ("Done", 0, "purchase", "Order gift boxes", -50),
+    ("Done", 1, "admin", "Renew domain name", -70),
+    ("Done", 2, "call", "Phone courier about lost parcel", -26),
+    ("Done", 3, "admin", "Send invoices to members", -60),
+    ("Done", 0, "creative", "Edit product photos: rye loaf", -33),
+    ("Done", 1, "admin", "Chase unpaid invoice #1042", -80),
+    ("Done", 2, "other", "Scan signed contracts", -90),
+    ("Done", 3, "admin", "Update class booking page", -44),
+    ("Normal", 0, "call", "Phone \x1b[31mMarco\x1b[0m about [bold]wedding cake[/bold]", 30),
+    ("High", 1, "admin", "Check dentist's email for new patient forms", 14),
+)
+
+
+def load_demo(session: Session, *, user_id: int, now: datetime | None = None) -> None:
+    """Fill an empty database with the demo clients, ~40 cards and a week of time."""
+    now = now or utcnow()
+    clients = [
+        add_client(session, name, emails=emails, currency=currency, now=now)
+        for name, currency, emails in CLIENTS
+    ]
+    lanes = {lane.name: lane.id for lane in board.list_lanes(session)}
+    ids: list[int] = []
+    for lane, client, kind, title, hours in CARDS:
+        due = None if hours is None else now + timedelta(hours=hours)
+        row = board.create_card(
+            session,
+            title,
+            lane_id=lanes[lane],
+            client_id=clients[client].id if client is not None else None,
+            kind=kind,
+            due_at=due,
+            user_id=user_id,
+            now=now - timedelta(hours=2),
+        )
+        ids.append(row.id)
+        if lane == "Done":
+            session.execute(
+                Card.__table__.update()
+                .where(Card.id == row.id)
+                .values(completed_at=now - timedelta(hours=abs(hours or 1) / 2))
+            )
+    first = ids[4]
+    for text in ("Caption draft", "Pick photo", "Schedule for 9:00"):
+        board.add_checklist_item(session, first, text, user_id=user_id, now=now)
+    entries = []
+    local_midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    for day in range(7):
+        start = local_midnight - timedelta(days=day) + timedelta(hours=9)
+        for slot in range(4):
+            card_id = ids[(day * 4 + slot) % len(ids)]
+            begin = start + timedelta(minutes=slot * 95)
+            end = begin + timedelta(minutes=25 + (day * 7 + slot * 13) % 60)
+            if end < now:
+                entries.append(
+                    {"user_id": user_id, "card_id": card_id, "started_at": begin,
+                     "ended_at": end, "note": "", "idle": False}
+                )  # fmt: skip
+    session.execute(insert(TimeEntry), entries)

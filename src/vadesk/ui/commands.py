@@ -1,0 +1,116 @@
+"""Command palette: every board action, go to card, client filter, lane management."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from vadesk.domain.text import clean_title
+from vadesk.services import board
+
+if TYPE_CHECKING:
+    from vadesk.ui.screens.board import BoardScreen
+
+ACTIONS = (
+    ("board: new card", "new_card", "Add a card to the current lane"),
+    ("board: open card", "open_card", "Edit the selected card"),
+    ("board: mark done", "done", "Move the selected card to Done"),
+    ("board: archive card", "archive", "Archive the selected card"),
+    ("board: move card to top", "move_top", "Top of its lane"),
+    ("board: filter by text", "filter", "Show matching cards only"),
+    ("board: clear filter", "clear_filter", "Show every card"),
+    ("board: undo", "undo", "Undo the last change"),
+    ("board: redo", "redo", "Redo what was undone"),
+    ("board: help", "help", "All keys"),
+)
+
+
+class BoardCommands(Provider):
+    """Commands for the board screen; they run against the screen the palette opened on."""
+
+    def _board(self) -> BoardScreen | None:
+        from vadesk.ui.screens.board import BoardScreen
+
+        return self.screen if isinstance(self.screen, BoardScreen) else None
+
+    def _commands(self, screen: BoardScreen) -> list[tuple[str, Callable[[], Any], str]]:
+        commands: list[tuple[str, Callable[[], Any], str]] = [
+            (name, partial(screen.run_action, action), help_text)
+            for name, action, help_text in ACTIONS
+        ]
+        for client in screen.clients:
+            commands.append(
+                (f"filter: client {client.name}", partial(screen.set_client_filter, client),
+                 "Show only this client's cards")
+            )  # fmt: skip
+        lane = screen.lanes[screen.current_lane] if screen.lanes else None
+        if lane is not None:
+            lane_id, name = lane.id, lane.name
+            commands += [
+                ("lane: add lane to the right", partial(self._ask_lane_name, screen, None),
+                 "A new empty lane"),
+                (f"lane: rename {name}", partial(self._ask_lane_name, screen, lane_id),
+                 "Give the current lane a new name"),
+                (f"lane: move {name} left",
+                 partial(screen.lane_op, "lane left",
+                         lambda s: board.move_lane(s, lane_id, max(0, lane.position - 1))),
+                 "Reorder lanes"),
+                (f"lane: move {name} right",
+                 partial(screen.lane_op, "lane right",
+                         lambda s: board.move_lane(s, lane_id, lane.position + 1)),
+                 "Reorder lanes"),
+                (f"lane: remove {name}",
+                 partial(screen.lane_op, "remove lane", lambda s: board.remove_lane(s, lane_id)),
+                 "Only an empty lane can go"),
+            ]  # fmt: skip
+        return commands
+
+    def _ask_lane_name(self, screen: BoardScreen, lane_id: int | None) -> None:
+        from vadesk.ui.screens.pickers import TextPrompt
+
+        position = screen.current_lane + 1
+
+        def done(name: str | None) -> None:
+            if not name:
+                return
+            if lane_id is None:
+                screen.lane_op("add lane", lambda s: board.add_lane(s, name, position))
+            else:
+                screen.lane_op("rename lane", lambda s: board.rename_lane(s, lane_id, name))
+
+        title = "New lane name" if lane_id is None else "Rename lane to"
+        screen.app.push_screen(TextPrompt(title), done)
+
+    async def discover(self) -> Hits:
+        screen = self._board()
+        if screen is None:
+            return
+        for name, callback, help_text in self._commands(screen):
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        screen = self._board()
+        if screen is None:
+            return
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands(screen):
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+        if len(query.strip()) < 2:
+            return
+        cards = await asyncio.to_thread(self._find_cards, screen, query.strip())
+        for card_id, title, lane in cards:
+            label = f"go to card: {clean_title(title)}"
+            score = matcher.match(label) or 0.1
+            yield Hit(score, matcher.highlight(label), partial(screen.go_to_card, card_id),
+                      help=f"#{card_id} in {lane}")  # fmt: skip
+
+    @staticmethod
+    def _find_cards(screen: BoardScreen, query: str) -> list[tuple[int, str, str]]:
+        with screen.store.read() as s:
+            return board.find_cards(s, query, limit=20)

@@ -1,0 +1,52 @@
+"""Undo and redo of board changes, as pairs of service calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+# A step runs in a write transaction and returns the card id the cursor should follow.
+Step = Callable[[Session], int | None]
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    undo: Step
+    redo: Step
+
+
+@dataclass
+class History:
+    """Bounded undo/redo stacks; a new change clears what could be redone."""
+
+    limit: int = 100
+    _done: list[Change] = field(default_factory=list)
+    _undone: list[Change] = field(default_factory=list)
+
+    def record(self, change: Change) -> None:
+        self._done.append(change)
+        del self._done[: -self.limit]
+        self._undone.clear()
+
+    def take_undo(self) -> Change | None:
+        return self._done.pop() if self._done else None
+
+    def take_redo(self) -> Change | None:
+        return self._undone.pop() if self._undone else None
+
+    def undone(self, change: Change) -> None:
+        self._undone.append(change)
+
+    def redone(self, change: Change) -> None:
+        self._done.append(change)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)

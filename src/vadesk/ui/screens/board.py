@@ -1,0 +1,750 @@
+"""The board: lanes side by side, driven by the keyboard, updated live."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import get_current_worker
+
+from vadesk.domain.clock import Clock, utcnow
+from vadesk.domain.text import clean_title
+from vadesk.errors import VadeskError
+from vadesk.services import board
+from vadesk.services.board import CardLine, LaneRow
+from vadesk.services.clients import ClientRow, list_clients
+from vadesk.services.store import Store
+from vadesk.ui.history import Change, History, Step
+from vadesk.ui.widgets.lane_view import LaneView
+
+log = logging.getLogger(__name__)
+NARROW_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class Window:
+    count: int
+    offset: int
+    lines: list[CardLine]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the board shows, read in one session in a worker thread."""
+
+    lanes: list[LaneRow]
+    windows: dict[int, Window]
+    running: frozenset[int]
+    overdue: int
+    clients: list[ClientRow]
+    follow: tuple[int, int] | None = None
+    """(lane id, index) of the card the cursor must follow, if any."""
+
+
+@dataclass
+class Filter:
+    text: str = ""
+    client_id: int | None = None
+    client_name: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.client_id is not None)
+
+
+@dataclass
+class Op:
+    """A write to run in the writer worker."""
+
+    label: str
+    run: Callable[[Any], tuple[int | None, Change | None]]
+    kind: str = "do"  # do | undo | redo
+    change: Change | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class LaneColumn(Vertical):
+    """A lane's header and its cards."""
+
+    def __init__(self, lane: LaneRow) -> None:
+        super().__init__(id=f"lane-{lane.id}", classes="lane-column")
+        self.lane = lane
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.lane.name, classes="lane-header")
+        yield LaneView(self.lane.id, id=f"lane-view-{self.lane.id}")
+
+    def set_header(self, lane: LaneRow, count: int, narrow: bool, filtered: bool) -> None:
+        self.lane = lane
+        label = f"{lane.name} ({count})" if not filtered else f"{lane.name} ({count} shown)"
+        if narrow:
+            label = f"◀ {label} ▶"
+        self.query_one(".lane-header", Label).update(Text(label))
+
+
+class BoardScreen(Screen[None]):
+    """Lanes in priority order; every action is a key."""
+
+    CSS_PATH = "board.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_card", "New", id="board.new-card", tooltip="New card in this lane"),
+        Binding("enter", "open_card", "Open", id="board.open-card", tooltip="Edit the selected card"),
+        Binding("d", "done", "Done", id="board.done", tooltip="Move the card to Done"),
+        Binding("delete", "archive", "Archive", id="board.archive", tooltip="Archive the card"),
+        Binding("slash", "filter", "Filter", id="board.filter", tooltip="Filter cards by text"),
+        Binding("c", "client_filter", "Client", id="board.client-filter", tooltip="Show one client's cards"),
+        Binding("ctrl+z", "undo", "Undo", id="board.undo", tooltip="Undo the last change"),
+        Binding("ctrl+y", "redo", "Redo", id="board.redo", show=False, tooltip="Redo"),
+        Binding("question_mark", "help", "Help", id="board.help", tooltip="All keys"),
+        Binding("escape", "clear_filter", "Clear filter", id="board.clear-filter", show=False),
+        Binding("up,k", "cursor(-1)", "Up", id="board.cursor-up", show=False),
+        Binding("down,j", "cursor(1)", "Down", id="board.cursor-down", show=False),
+        Binding("left,h", "lane(-1)", "Left lane", id="board.lane-left", show=False),
+        Binding("right,l", "lane(1)", "Right lane", id="board.lane-right", show=False),
+        Binding("home", "cursor_edge('top')", "First card", id="board.cursor-first", show=False),
+        Binding("end", "cursor_edge('bottom')", "Last card", id="board.cursor-last", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="board.page-up", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="board.page-down", show=False),
+        Binding("shift+left,H", "move_lane(-1)", "Move left", id="board.move-left", show=False),
+        Binding("shift+right,L", "move_lane(1)", "Move right", id="board.move-right", show=False),
+        Binding("shift+up,K", "move_step(-1)", "Move up", id="board.move-up", show=False),
+        Binding("shift+down,J", "move_step(1)", "Move down", id="board.move-down", show=False),
+        Binding("t", "move_top", "To top", id="board.move-top", show=False, tooltip="Move the card to the top of its lane"),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
+    ]  # fmt: skip
+
+    overdue: reactive[int] = reactive(0)
+    """Cards past their due time outside Done."""
+    narrow: reactive[bool] = reactive(False)
+    """One lane at a time (terminal narrower than NARROW_WIDTH)."""
+
+    class Loaded(Message):
+        def __init__(self, snapshot: Snapshot) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+
+    class WriteFailed(Message):
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    class ExternalChange(Message):
+        """Another process committed something."""
+
+    def __init__(self, store: Store, *, clock: Clock = utcnow) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.lanes: list[LaneRow] = []
+        self.clients: list[ClientRow] = []
+        self.filter = Filter()
+        self.history = History()
+        self.current_lane = 0
+        self._ops: deque[Op] = deque()
+        self._ops_lock = threading.Lock()
+        self._writer_busy = False
+        self._follow_card: int | None = None
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="board-header")
+        yield Horizontal(id="lanes")
+        yield Input(placeholder="Filter: title, description or client — Esc clears", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self._update_header()
+        self.reload()
+        self.watch_changes()
+        self.set_interval(60, self._tick_minute)
+
+    def on_resize(self) -> None:
+        self.narrow = self.size.width < NARROW_WIDTH
+
+    def watch_narrow(self, narrow: bool) -> None:
+        self.set_class(narrow, "-narrow")
+        self._update_lane_headers()
+
+    def _tick_minute(self) -> None:
+        now = self.clock()
+        for lane in self.query(LaneView):
+            lane.now = now
+            lane.refresh()
+        self._update_header()
+
+    def watch_overdue(self) -> None:
+        self._update_header()
+
+    def _update_header(self) -> None:
+        if not self.is_mounted:
+            return
+        now = self.clock().astimezone()
+        text = Text()
+        text.append(" vadesk ", "bold reverse")
+        text.append(f"  {now:%a %d %b %Y}  ")
+        if self.overdue:
+            text.append(f" {self.overdue} overdue ", "bold white on red")
+        else:
+            text.append(" nothing overdue ", "green")
+        if self.filter.active:
+            parts = []
+            if self.filter.client_id is not None:
+                parts.append(f"client: {self.filter.client_name}")
+            if self.filter.text:
+                parts.append(f"text: {self.filter.text!r}")
+            text.append(f"   filtered ({', '.join(parts)}) — Esc clears", "italic")
+        self.query_one("#board-header", Static).update(text)
+
+    # ------------------------------------------------------------ lanes and cursor
+
+    def lane_views(self) -> list[LaneView]:
+        return list(self.query(LaneView))
+
+    @property
+    def lane_view(self) -> LaneView | None:
+        views = self.lane_views()
+        if not views:
+            return None
+        self.current_lane = max(0, min(self.current_lane, len(views) - 1))
+        return views[self.current_lane]
+
+    @property
+    def selected(self) -> CardLine | None:
+        view = self.lane_view
+        return view.selected if view else None
+
+    def focus_lane(self, index: int, *, take_focus: bool = True) -> None:
+        views = self.lane_views()
+        if not views:
+            return
+        self.current_lane = max(0, min(index, len(views) - 1))
+        for i, column in enumerate(self.query(LaneColumn)):
+            column.set_class(i == self.current_lane, "-current")
+        if take_focus:
+            views[self.current_lane].focus()
+        self._update_lane_headers()
+
+    def _board_has_focus(self) -> bool:
+        """True unless the user is typing somewhere (the filter box): reloads keep off it."""
+        return self.focused is None or isinstance(self.focused, LaneView)
+
+    @on(LaneView.Focused)
+    def _lane_focused(self, event: LaneView.Focused) -> None:
+        views = self.lane_views()
+        if event.lane in views and views.index(event.lane) != self.current_lane:
+            self.focus_lane(views.index(event.lane))
+
+    def _update_lane_headers(self) -> None:
+        for column in self.query(LaneColumn):
+            view = column.query_one(LaneView)
+            column.set_header(column.lane, view.count, self.narrow, self.filter.active)
+
+    def action_cursor(self, delta: int) -> None:
+        if view := self.lane_view:
+            view.move_cursor(view.cursor + delta)
+
+    def action_cursor_edge(self, edge: str) -> None:
+        if view := self.lane_view:
+            view.move_cursor(0 if edge == "top" else view.count - 1)
+
+    def action_page(self, direction: int) -> None:
+        if view := self.lane_view:
+            view.move_cursor(view.cursor + direction * view.page_size())
+
+    def action_lane(self, delta: int) -> None:
+        views = self.lane_views()
+        if not views:
+            return
+        old = views[self.current_lane]
+        self.focus_lane(self.current_lane + delta)
+        new = views[self.current_lane]
+        if new is not old:
+            # Keep the cursor at about the same height, as the eye expects.
+            row = old.cursor - int(old.scroll_offset.y) // LaneView.CARD_HEIGHT
+            new.move_cursor(int(new.scroll_offset.y) // LaneView.CARD_HEIGHT + max(0, row))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needs_card = {"open_card", "done", "archive", "move_lane", "move_step", "move_top"}
+        if action in needs_card and self.selected is None:
+            return None  # shown disabled
+        if action == "undo" and not self.history.can_undo:
+            return None
+        if action == "redo" and not self.history.can_redo:
+            return None
+        if action == "clear_filter" and not self.filter.active:
+            return False
+        return True
+
+    # ------------------------------------------------------------ loading
+
+    def reload(self, follow: int | None = None) -> None:
+        """Re-read counts and the visible windows of every lane (never on a plain keystroke)."""
+        if follow is not None:
+            self._follow_card = follow
+        elif (card := self.selected) is not None:
+            self._follow_card = card.id
+        windows = {view.lane_id: view.wanted_window() for view in self.lane_views()}
+        self._load(windows, self._follow_card, self.filter.text, self.filter.client_id)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(
+        self,
+        windows: dict[int, tuple[int, int]],
+        follow: int | None,
+        text: str,
+        client_id: int | None,
+    ) -> None:
+        worker = get_current_worker()
+        try:
+            snapshot = read_snapshot(self.store, windows, follow, text, client_id, self.clock())
+        except VadeskError as error:
+            self.post_message(self.WriteFailed(str(error)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(snapshot))
+
+    @on(Loaded)
+    async def _apply(self, event: Loaded) -> None:
+        snap = event.snapshot
+        self.clients = snap.clients
+        if [(x.id, x.name) for x in snap.lanes] != [(x.id, x.name) for x in self.lanes]:
+            await self._rebuild_lanes(snap.lanes)
+        self.lanes = snap.lanes
+        now = self.clock()
+        views = {view.lane_id: view for view in self.lane_views()}
+        for lane_id, window in snap.windows.items():
+            if view := views.get(lane_id):
+                view.running = snap.running
+                view.now = now
+                view.set_data(window.count, window.offset, window.lines)
+        take_focus = self._board_has_focus()
+        if snap.follow is not None:
+            lane_id, index = snap.follow
+            ids = [view.lane_id for view in self.lane_views()]
+            if lane_id in ids:
+                self.focus_lane(ids.index(lane_id), take_focus=take_focus)
+                views[lane_id].move_cursor(index)
+        else:
+            self.focus_lane(self.current_lane, take_focus=take_focus)
+        self._follow_card = None
+        self.overdue = snap.overdue
+        self._update_lane_headers()
+        self.refresh_bindings()
+
+    async def _rebuild_lanes(self, lanes: list[LaneRow]) -> None:
+        container = self.query_one("#lanes", Horizontal)
+        await container.remove_children()
+        await container.mount_all(LaneColumn(lane) for lane in lanes)
+        self.focus_lane(self.current_lane)
+
+    @on(LaneView.WindowNeeded)
+    def _window_needed(self, event: LaneView.WindowNeeded) -> None:
+        self._load_window(
+            event.lane, event.offset, event.limit, self.filter.text, self.filter.client_id
+        )
+
+    @work(thread=True, group="window", exit_on_error=False)
+    def _load_window(
+        self, lane: LaneView, offset: int, limit: int, text: str, client_id: int | None
+    ) -> None:
+        try:
+            with self.store.read() as s:
+                lines = board.lane_window(
+                    s, lane.lane_id, offset, limit, text=text, client_id=client_id
+                )
+        except VadeskError as error:
+            self.post_message(self.WriteFailed(str(error)))
+            return
+        self.app.call_from_thread(lane.add_rows, offset, lines)
+
+    # ------------------------------------------------------------ live changes
+
+    @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
+    def watch_changes(self) -> None:
+        from vadesk.services.changes import ChangeFeed
+
+        worker = get_current_worker()
+        try:
+            feed = ChangeFeed(self.store)
+        except Exception:
+            log.warning("change feed unavailable", exc_info=True)
+            return
+        try:
+            while not worker.is_cancelled:
+                if feed.wait(0.5) and not worker.is_cancelled:
+                    self.post_message(self.ExternalChange())
+        finally:
+            feed.close()
+
+    @on(ExternalChange)
+    def _external_change(self) -> None:
+        if not self._writer_busy:
+            self.reload()
+
+    # ------------------------------------------------------------ writing
+
+    def submit(self, op: Op) -> None:
+        with self._ops_lock:
+            self._ops.append(op)
+            start = not self._writer_busy
+            self._writer_busy = True
+        if start:
+            self._writer()
+
+    @work(thread=True, group="writer", exit_on_error=False)
+    def _writer(self) -> None:
+        """Run queued writes in order, one transaction each, then show the result.
+
+        Stays "busy" until the fresh snapshot is posted, so the change feed's echo of our
+        own commit does not move the cursor a second time.
+        """
+        while True:
+            follow: int | None = None
+            failed = False
+            while True:
+                with self._ops_lock:
+                    op = self._ops.popleft() if self._ops else None
+                if op is None:
+                    break
+                try:
+                    with self.store.write() as session:
+                        follow, change = op.run(session)
+                except VadeskError as error:
+                    with self._ops_lock:
+                        self._ops.clear()
+                    self.post_message(self.WriteFailed(str(error)))
+                    failed = True
+                    break
+                self.app.call_from_thread(self._written, op, change)
+            if not failed:
+                windows = self.app.call_from_thread(
+                    lambda: {view.lane_id: view.wanted_window() for view in self.lane_views()}
+                )
+                try:
+                    snapshot = read_snapshot(
+                        self.store, windows, follow, self.filter.text, self.filter.client_id,
+                        self.clock(),
+                    )  # fmt: skip
+                    self.post_message(self.Loaded(snapshot))
+                except VadeskError as error:
+                    self.post_message(self.WriteFailed(str(error)))
+            with self._ops_lock:
+                if not self._ops:
+                    self._writer_busy = False
+                    return
+
+    def _written(self, op: Op, change: Change | None) -> None:
+        if op.kind == "undo" and op.change is not None:
+            self.history.undone(op.change)
+        elif op.kind == "redo" and op.change is not None:
+            self.history.redone(op.change)
+        elif change is not None:
+            self.history.record(change)
+
+    @on(WriteFailed)
+    def _write_failed(self, event: WriteFailed) -> None:
+        self.notify(event.message, severity="error", timeout=8)
+        self.reload()
+
+    def _card_op(self, label: str, step: Step, undo_for: Callable[[Any, int], Step] | None) -> None:
+        """Queue ``step`` on the selected card, recording an undo built before it runs."""
+        card = self.selected
+        if card is None:
+            return
+        card_id, version = card.id, card.version
+
+        def run(session: Any) -> tuple[int | None, Change | None]:
+            undo = undo_for(session, card_id) if undo_for else None
+            follow = step(session)
+            change = Change(label, undo, step) if undo else None
+            return follow, change
+
+        del version
+        self.submit(Op(label, run))
+
+    @staticmethod
+    def _restore(session: Any, card_id: int) -> Step:
+        placement = board.placement_of(session, card_id)
+        return lambda s: board.restore_placement(s, card_id, placement).id
+
+    def action_move_lane(self, delta: int) -> None:
+        card, target = self.selected, self.current_lane + delta
+        if card is None or not 0 <= target < len(self.lanes):
+            return
+        lane_id, user = self.lanes[target].id, self.store.user_id
+        view = self.lane_views()[target]
+        # Land at the same height in the next lane (before the card shown there), or at the end.
+        anchor = view._rows.get(min(self.lane_view.cursor if self.lane_view else 0, view.count))
+        if anchor is not None and anchor.id != card.id:
+            anchor_id = anchor.id
+            step: Step = lambda s: board.move_card(s, card.id, before_id=anchor_id, user_id=user).id
+        else:
+            step = lambda s: (
+                board.move_card(s, card.id, lane_id=lane_id, position="bottom", user_id=user).id
+            )
+        self._card_op("move", step, self._restore)
+
+    def action_move_step(self, delta: int) -> None:
+        card, user = self.selected, self.store.user_id
+        if card is not None:
+            self._card_op(
+                "reorder",
+                lambda s: board.move_step(s, card.id, delta, user_id=user).id,
+                self._restore,
+            )
+
+    def action_move_top(self) -> None:
+        card, user = self.selected, self.store.user_id
+        if card is not None:
+            self._card_op(
+                "to top",
+                lambda s: board.move_card(s, card.id, position="top", user_id=user).id,
+                self._restore,
+            )
+
+    def action_done(self) -> None:
+        card, user = self.selected, self.store.user_id
+        if card is None:
+            return
+        self._follow_card = None
+        self._card_op(
+            "done",
+            lambda s: (board.complete_card(s, card.id, user_id=user), None)[1],
+            self._restore,
+        )
+        self.notify(f"Done: {clean_title(card.title)}", timeout=3)
+
+    def action_archive(self) -> None:
+        card, user = self.selected, self.store.user_id
+        if card is None:
+            return
+
+        def undo_for(session: Any, card_id: int) -> Step:
+            placement = board.placement_of(session, card_id)
+
+            def undo(s: Any) -> int:
+                board.set_archived(s, card_id, False, user_id=user)
+                return board.restore_placement(s, card_id, placement, user_id=user).id
+
+            return undo
+
+        self._card_op(
+            "archive",
+            lambda s: (board.set_archived(s, card.id, True, user_id=user), None)[1],
+            undo_for,
+        )
+        self.notify(f"Archived: {clean_title(card.title)} — ctrl+z brings it back", timeout=4)
+
+    def action_undo(self) -> None:
+        change = self.history.take_undo()
+        if change is not None:
+            self.submit(
+                Op(f"undo {change.label}", lambda s: (change.undo(s), None), "undo", change)
+            )
+            self.notify(f"Undone: {change.label}", timeout=2)
+
+    def action_redo(self) -> None:
+        change = self.history.take_redo()
+        if change is not None:
+            self.submit(
+                Op(f"redo {change.label}", lambda s: (change.redo(s), None), "redo", change)
+            )
+            self.notify(f"Redone: {change.label}", timeout=2)
+
+    # ------------------------------------------------------------ cards: new and edit
+
+    def action_new_card(self) -> None:
+        from vadesk.ui.screens.card_editor import CardEditor, CardForm
+
+        lane = self.lanes[self.current_lane] if self.lanes else None
+        client_id = self.filter.client_id
+
+        def created(form: CardForm | None) -> None:
+            if form is None:
+                return
+            user = self.store.user_id
+            lane_id = lane.id if lane else None
+
+            def run(s: Any) -> tuple[int | None, Change | None]:
+                row = board.create_card(
+                    s, form.title, lane_id=lane_id, client_id=form.client_id, kind=form.kind,
+                    due_at=form.due_at, description=form.description, user_id=user,
+                )  # fmt: skip
+                card_id = row.id
+
+                def undo(s2: Any) -> int | None:
+                    board.set_archived(s2, card_id, True, user_id=user)
+                    return None
+
+                def redo(s2: Any) -> int:
+                    return board.set_archived(s2, card_id, False, user_id=user).id
+
+                return card_id, Change("new card", undo, redo)
+
+            self.submit(Op("new card", run))
+
+        self.app.push_screen(
+            CardEditor(
+                self.store, None, clients=self.clients, default_client=client_id, clock=self.clock
+            ),
+            created,
+        )
+
+    def action_open_card(self) -> None:
+        from vadesk.ui.screens.card_editor import CardEditor, Edited
+
+        card = self.selected
+        if card is None:
+            return
+
+        def closed(result: object) -> None:
+            if isinstance(result, Edited):
+                self.history.record(edit_change(result, self.store.user_id))
+            self.reload(follow=card.id)
+
+        self.app.push_screen(
+            CardEditor(self.store, card.id, clients=self.clients, clock=self.clock), closed
+        )
+
+    # ------------------------------------------------------------ filters
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = self.filter.text
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter.text = event.value.strip()
+        self._update_header()
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.value.strip():
+            box.display = False
+        self.focus_lane(self.current_lane)
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.value = ""
+            box.display = False
+            self.filter.text = ""
+            self._update_header()
+            self.focus_lane(self.current_lane)
+            self.reload()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.filter = Filter()
+        self._update_header()
+        self.reload()
+
+    def action_client_filter(self) -> None:
+        from vadesk.ui.screens.pickers import ClientPicker
+
+        def picked(choice: tuple[int, str] | None) -> None:
+            if choice is None:
+                return
+            client_id, name = choice
+            self.filter.client_id = None if client_id < 0 else client_id
+            self.filter.client_name = name
+            self._update_header()
+            self.reload()
+
+        self.app.push_screen(ClientPicker(self.clients, self.filter.client_id), picked)
+
+    def set_client_filter(self, client: ClientRow | None) -> None:
+        self.filter.client_id = client.id if client else None
+        self.filter.client_name = client.name if client else ""
+        self._update_header()
+        self.reload()
+
+    def action_help(self) -> None:
+        from vadesk.ui.screens.help import HelpScreen
+
+        active = [(key, b.binding) for key, b in self.app.active_bindings.items()]
+        self.app.push_screen(HelpScreen(active))
+
+    # ------------------------------------------------------------ lanes (palette)
+
+    def lane_op(self, label: str, fn: Callable[[Any], object]) -> None:
+        def run(s: Any) -> tuple[int | None, Change | None]:
+            fn(s)
+            return None, None
+
+        self.submit(Op(label, run))
+
+    def go_to_card(self, card_id: int) -> None:
+        self.reload(follow=card_id)
+
+
+def edit_change(edited: Any, user_id: int) -> Change:
+    """Undo/redo for an edit saved in the card editor."""
+    card_id, before, after = edited.card_id, dict(edited.before), dict(edited.after)
+
+    def undo(s: Any) -> int:
+        return board.edit_card(s, card_id, user_id=user_id, **before).id
+
+    def redo(s: Any) -> int:
+        return board.edit_card(s, card_id, user_id=user_id, **after).id
+
+    return Change("edit", undo, redo)
+
+
+def read_snapshot(
+    store: Store,
+    windows: dict[int, tuple[int, int]],
+    follow: int | None,
+    text: str,
+    client_id: int | None,
+    now: datetime,
+) -> Snapshot:
+    """Counts and visible rows of every lane (and where ``follow`` is), in one read session."""
+    with store.read() as s:
+        lanes = board.list_lanes(s)
+        counts = board.lane_counts(s, text=text, client_id=client_id)
+        focus: tuple[int, int] | None = None
+        if follow is not None:
+            focus = board.index_in_lane(s, follow, text=text, client_id=client_id)
+        result: dict[int, Window] = {}
+        for lane in lanes:
+            count = counts.get(lane.id, 0)
+            offset, limit = windows.get(lane.id, (0, 60))
+            limit = max(limit, 60)
+            if focus is not None and focus[0] == lane.id:
+                offset = max(0, focus[1] - limit // 2)
+            offset = max(0, min(offset, max(0, count - limit)))
+            lines = board.lane_window(s, lane.id, offset, limit, text=text, client_id=client_id)
+            result[lane.id] = Window(count, offset, lines)
+        return Snapshot(
+            lanes=lanes,
+            windows=result,
+            running=frozenset(board.running_card_ids(s)),
+            overdue=board.overdue_count(s, now.astimezone(UTC)),
+            clients=list_clients(s),
+            follow=focus,
+        )

@@ -1,0 +1,378 @@
+"""One card, every field: a modal for a new card and for editing one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ListItem, ListView, Select, Static, TextArea
+
+from vadesk.domain.clock import Clock, utcnow
+from vadesk.domain.dates import format_local, parse_when
+from vadesk.errors import ConflictError, VadeskError
+from vadesk.services import board
+from vadesk.services.board import CardDetail
+from vadesk.services.clients import ClientRow
+from vadesk.services.store import Store
+
+KINDS = ("admin", "creative", "call", "purchase", "other")
+
+
+@dataclass(frozen=True)
+class CardForm:
+    """What the user typed, validated."""
+
+    title: str
+    client_id: int | None
+    kind: str
+    due_at: datetime | None
+    estimate_minutes: int | None
+    description: str
+
+    def changes_from(self, detail: CardDetail) -> dict[str, Any]:
+        card = detail.card
+        fields = {
+            "title": self.title,
+            "client_id": self.client_id,
+            "kind": self.kind,
+            "due_at": self.due_at,
+            "estimate_minutes": self.estimate_minutes,
+            "description": self.description,
+        }
+        return {k: v for k, v in fields.items() if getattr(card, k) != v}
+
+
+@dataclass(frozen=True)
+class Edited:
+    """An edit that was saved: the board records it for undo."""
+
+    card_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class CardEditor(ModalScreen[CardForm | Edited | None]):
+    """New card (returns the form) or edit (saves itself, returns what changed)."""
+
+    CSS_PATH = "card_editor.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="card.cancel"),
+        Binding("ctrl+s", "save", "Save", id="card.save", tooltip="Save and close"),
+        Binding("ctrl+r", "reload", "Reload", id="card.reload", show=False,
+                tooltip="Reload the card as saved elsewhere"),
+    ]  # fmt: skip
+
+    class DetailLoaded(Message):
+        def __init__(self, detail: CardDetail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    class Failed(Message):
+        def __init__(self, message: str, conflict: bool = False) -> None:
+            super().__init__()
+            self.message = message
+            self.conflict = conflict
+
+    class Saved(Message):
+        def __init__(self, edited: Edited) -> None:
+            super().__init__()
+            self.edited = edited
+
+    def __init__(
+        self,
+        store: Store,
+        card_id: int | None,
+        *,
+        clients: list[ClientRow],
+        default_client: int | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.card_id = card_id
+        self.clients = clients
+        self.default_client = default_client
+        self.clock = clock
+        self.detail: CardDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        title = "New card" if self.card_id is None else f"Card #{self.card_id}"
+        with Vertical(id="dialog"):
+            yield Label(title, id="dialog-title")
+            yield Static("", id="banner")
+            with VerticalScroll(id="fields"):
+                yield Label("Title")
+                yield Input(id="title", placeholder="What needs doing")
+                with Horizontal(classes="row"):
+                    with Vertical():
+                        yield Label("Client")
+                        yield Select(
+                            [(c.name, c.id) for c in self.clients],
+                            id="client",
+                            prompt="(no client)",
+                            value=self.default_client
+                            if self.default_client is not None
+                            else Select.NULL,
+                        )
+                    with Vertical():
+                        yield Label("Kind")
+                        yield Select(
+                            [(k, k) for k in KINDS], id="kind", value="admin", allow_blank=False
+                        )
+                with Horizontal(classes="row"):
+                    with Vertical():
+                        yield Label("Due (empty: client's turnaround)")
+                        yield Input(id="due", placeholder="2026-11-25 17:00")
+                    with Vertical():
+                        yield Label("Estimate (minutes)")
+                        yield Input(id="estimate", type="integer")
+                yield Label("Description")
+                yield TextArea(id="description", soft_wrap=True)
+                if self.card_id is not None:
+                    yield Label(
+                        "Checklist — Enter adds; space ticks; delete removes", classes="section"
+                    )
+                    yield ListView(id="checklist")
+                    yield Input(id="new-item", placeholder="Add a checklist item")
+                    yield Label("Comment", classes="section")
+                    yield Input(id="comment", placeholder="Write a comment, Enter posts it")
+                    yield Label("Activity", classes="section")
+                    yield Static(id="activity")
+            yield Static("", id="error")
+            with Horizontal(id="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#banner", Static).display = False
+        self.query_one("#title", Input).focus()
+        if self.card_id is not None:
+            self.load()
+
+    # ------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="card-load", exit_on_error=False)
+    def load(self) -> None:
+        assert self.card_id is not None
+        try:
+            with self.store.read() as s:
+                detail = board.card_detail(s, self.card_id)
+        except VadeskError as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        self.post_message(self.DetailLoaded(detail))
+
+    @on(DetailLoaded)
+    def _loaded(self, event: DetailLoaded) -> None:
+        first = self.detail is None
+        self.detail = event.detail
+        card = event.detail.card
+        if first or self.query_one("#banner", Static).display:
+            self.query_one("#title", Input).value = card.title
+            self.query_one("#client", Select).value = (
+                card.client_id if card.client_id is not None else Select.NULL
+            )
+            self.query_one("#kind", Select).value = card.kind
+            self.query_one("#due", Input).value = format_local(card.due_at)
+            self.query_one("#estimate", Input).value = (
+                "" if card.estimate_minutes is None else str(card.estimate_minutes)
+            )
+            self.query_one("#description", TextArea).text = card.description
+            self.query_one("#banner", Static).display = False
+        checklist = self.query_one("#checklist", ListView)
+        index = checklist.index
+        checklist.clear()
+        for item in event.detail.checklist:
+            mark = "☑" if item.done else "☐"
+            row = ListItem(Label(Text(f"{mark} {item.text}")))
+            row.item_id = item.id  # type: ignore[attr-defined]
+            row.item_done = item.done  # type: ignore[attr-defined]
+            checklist.append(row)
+        if event.detail.checklist:
+            checklist.index = min(index or 0, len(event.detail.checklist) - 1)
+        lines = []
+        for entry in event.detail.activity[:30]:
+            when = entry.at.astimezone().strftime("%d %b %H:%M")
+            what = entry.kind
+            if entry.kind == "commented":
+                what = f"comment: {entry.detail.get('text', '')}"
+            elif entry.kind == "edited" and "fields" in entry.detail:
+                what = f"edited {', '.join(entry.detail['fields'])}"
+            elif entry.kind == "edited" and "checklist" in entry.detail:
+                what = f"checklist item {entry.detail['checklist']}"
+            lines.append(f"{when}  {what}")
+        self.query_one("#activity", Static).update(Text("\n".join(lines)))
+
+    def card_changed_elsewhere(self, version: int) -> None:
+        """Called by the board when a change arrives: warn instead of overwriting later."""
+        if self.detail is not None and version != self.detail.card.version:
+            self._show_conflict()
+
+    def _show_conflict(self) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(
+            "This card was changed elsewhere. ctrl+r reloads it (your unsaved edits are dropped)."
+        )
+        banner.display = True
+
+    def action_reload(self) -> None:
+        if self.card_id is not None:
+            self.query_one("#banner", Static).display = True  # reload replaces the fields
+            self.load()
+
+    @on(Failed)
+    def _failed(self, event: Failed) -> None:
+        if event.conflict:
+            self._show_conflict()
+        self.query_one("#error", Static).update(Text(event.message))
+
+    # ------------------------------------------------------------ saving
+
+    def read_form(self) -> CardForm | None:
+        error = self.query_one("#error", Static)
+        title = self.query_one("#title", Input).value.strip()
+        if not title:
+            error.update("A card needs a title.")
+            self.query_one("#title", Input).focus()
+            return None
+        try:
+            due = parse_when(self.query_one("#due", Input).value, "due date")
+        except VadeskError as exc:
+            error.update(Text(str(exc)))
+            self.query_one("#due", Input).focus()
+            return None
+        estimate_text = self.query_one("#estimate", Input).value.strip()
+        estimate = int(estimate_text) if estimate_text else None
+        if estimate is not None and estimate < 0:
+            error.update("The estimate cannot be negative.")
+            return None
+        client = self.query_one("#client", Select).value
+        kind = self.query_one("#kind", Select).value
+        return CardForm(
+            title=title,
+            client_id=client if isinstance(client, int) else None,
+            kind=str(kind),
+            due_at=due,
+            estimate_minutes=estimate,
+            description=self.query_one("#description", TextArea).text,
+        )
+
+    def action_save(self) -> None:
+        form = self.read_form()
+        if form is None:
+            return
+        if self.card_id is None:
+            self.dismiss(form)
+            return
+        if self.detail is None:
+            return
+        changes = form.changes_from(self.detail)
+        if not changes:
+            self.dismiss(None)
+            return
+        self.save_changes(self.detail, changes)
+
+    @work(thread=True, exclusive=True, group="card-save", exit_on_error=False)
+    def save_changes(self, detail: CardDetail, changes: dict[str, Any]) -> None:
+        before = {k: getattr(detail.card, k) for k in changes}
+        try:
+            with self.store.write() as s:
+                board.edit_card(
+                    s, detail.card.id, expected_version=detail.card.version,
+                    user_id=self.store.user_id, **changes,
+                )  # fmt: skip
+        except ConflictError as error:
+            self.post_message(self.Failed(str(error), conflict=True))
+            return
+        except VadeskError as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        self.post_message(self.Saved(Edited(detail.card.id, before, changes)))
+
+    @on(Saved)
+    def _saved(self, event: Saved) -> None:
+        self.dismiss(event.edited)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted, "#title, #due, #estimate")
+    def _enter_saves(self) -> None:
+        self.action_save()
+
+    # ------------------------------------------------------------ checklist and comments
+
+    @on(Input.Submitted, "#new-item")
+    def _add_item(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text and self.card_id is not None:
+            event.input.value = ""
+            card_id = self.card_id
+            self._write(
+                lambda s: board.add_checklist_item(s, card_id, text, user_id=self.store.user_id)
+            )
+
+    @on(Input.Submitted, "#comment")
+    def _add_comment(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text and self.card_id is not None:
+            event.input.value = ""
+            card_id = self.card_id
+            self._write(lambda s: board.add_comment(s, card_id, text, user_id=self.store.user_id))
+
+    def on_key(self, event: Any) -> None:
+        checklist = self.query_one("#checklist", ListView) if self.card_id is not None else None
+        if checklist is None or not checklist.has_focus or checklist.highlighted_child is None:
+            return
+        item = checklist.highlighted_child
+        item_id = getattr(item, "item_id", None)
+        if item_id is None:
+            return
+        if event.key == "space":
+            event.stop()
+            done = not getattr(item, "item_done", False)
+            self._write(
+                lambda s: board.set_checklist_item(
+                    s, item_id, done=done, user_id=self.store.user_id
+                )
+            )
+        elif event.key == "delete":
+            event.stop()
+            self._write(
+                lambda s: board.set_checklist_item(
+                    s, item_id, remove=True, user_id=self.store.user_id
+                )
+            )
+
+    @work(thread=True, group="card-write", exit_on_error=False)
+    def _write(self, fn: Any) -> None:
+        try:
+            with self.store.write() as s:
+                fn(s)
+        except VadeskError as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        try:
+            with self.store.read() as s:
+                detail = board.card_detail(s, self.card_id or 0)
+        except VadeskError as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        # Our own write moves the version on: take it, without touching unsaved fields.
+        self.post_message(self.DetailLoaded(detail))

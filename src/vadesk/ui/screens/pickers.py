@@ -1,0 +1,91 @@
+"""Small choosers: a client for the filter."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from vadesk.services.clients import ClientRow
+
+ALL = -1
+
+
+class ClientPicker(ModalScreen[tuple[int, str] | None]):
+    """Pick one client (or all); returns (id, name), id -1 meaning every client."""
+
+    DEFAULT_CSS = """
+    ClientPicker { align: center middle; background: $background 60%; }
+    ClientPicker > Vertical { width: 50; max-width: 90%; height: auto; max-height: 80%;
+        border: thick $accent; background: $surface; }
+    ClientPicker OptionList { height: auto; max-height: 20; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Cancel", id="picker.cancel"),
+    ]
+
+    def __init__(self, clients: list[ClientRow], current: int | None) -> None:
+        super().__init__()
+        self.clients = clients
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(" Show the cards of…")
+            options = [Option("All clients", id=str(ALL))]
+            options += [Option(c.name, id=str(c.id)) for c in self.clients]
+            yield OptionList(*options)
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        ids = [ALL] + [c.id for c in self.clients]
+        option_list.highlighted = ids.index(self.current) if self.current in ids else 0
+        option_list.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        client_id = int(event.option.id or ALL)
+        name = next((c.name for c in self.clients if c.id == client_id), "")
+        self.dismiss((client_id, name))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text (a lane name); Enter accepts, Escape cancels."""
+
+    DEFAULT_CSS = """
+    TextPrompt { align: center middle; background: $background 60%; }
+    TextPrompt > Vertical { width: 50; max-width: 90%; height: auto;
+        border: thick $accent; background: $surface; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Cancel", id="prompt.cancel"),
+    ]
+
+    def __init__(self, title: str, value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield Input(value=self.value)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,308 @@
+"""The board, driven by real key presses; each test checks the screen and the database."""
+
+from __future__ import annotations
+
+from vadesk.services import board
+from vadesk.services.store import Store
+from vadesk.ui.screens.card_editor import CardEditor
+from vadesk.ui.screens.help import HelpScreen
+from vadesk.ui.widgets.lane_view import LaneView
+
+from .conftest import board_screen, lane_titles, make_app, selected_title, settle, wait_until
+
+SIZE = (120, 36)
+
+
+async def test_board_opens_with_lanes_counts_and_the_first_card_selected(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = board_screen(pilot)
+        headers = [str(label.render()) for label in screen.query(".lane-header")]
+        assert headers == ["Urgent (2)", "High (1)", "Normal (3)", "Low (0)", "Done (0)"]
+        assert selected_title(pilot) == "a1 chase supplier"
+        assert screen.overdue == 1
+        assert isinstance(pilot.app.focused, LaneView)
+
+
+async def test_cursor_keys_move_the_selection(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down")
+        assert selected_title(pilot) == "a2 call bank"
+        await pilot.press("j")  # already last: stays
+        assert selected_title(pilot) == "a2 call bank"
+        await pilot.press("right", "right")
+        await settle(pilot)
+        # Same height in the next lane; High has one card, so the row clamps to the top.
+        assert selected_title(pilot) == "c1 book flights"
+        await pilot.press("end")
+        assert selected_title(pilot) == "c3 newsletter"
+        await pilot.press("home", "k", "h")
+        await settle(pilot)
+        assert selected_title(pilot) == "b1 design post"
+        await pilot.press("l", "pagedown")
+        assert selected_title(pilot) == "c3 newsletter"
+
+
+async def test_shift_right_moves_the_card_and_the_cursor_follows(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+right")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Urgent") == ["a2 call bank"]
+        assert lane_titles(ui_store, "High") == ["a1 chase supplier", "b1 design post"]
+        screen = board_screen(pilot)
+        assert selected_title(pilot) == "a1 chase supplier"
+        assert screen.current_lane == 1
+        await pilot.press("L", "shift+left")  # vim-style and arrow keys both work
+        await settle(pilot)
+        assert "a1 chase supplier" in lane_titles(ui_store, "High")
+        assert selected_title(pilot) == "a1 chase supplier"
+
+
+async def test_reorder_within_a_lane_and_move_to_top(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l")
+        await settle(pilot)
+        await pilot.press("shift+down")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Normal") == [
+            "c2 order toner",
+            "c1 book flights",
+            "c3 newsletter",
+        ]
+        assert selected_title(pilot) == "c1 book flights"
+        await pilot.press("J", "K", "K")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Normal") == [
+            "c1 book flights",
+            "c2 order toner",
+            "c3 newsletter",
+        ]
+        await pilot.press("end", "t")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Normal")[0] == "c3 newsletter"
+        assert selected_title(pilot) == "c3 newsletter"
+
+
+async def test_new_card_modal_saves_into_the_current_lane(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "n")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CardEditor)
+        await pilot.press(*"Renew domain")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert lane_titles(ui_store, "High") == ["b1 design post", "Renew domain"]
+        assert selected_title(pilot) == "Renew domain"
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert lane_titles(ui_store, "High") == ["b1 design post"]
+
+
+async def test_new_card_escape_cancels_and_empty_title_is_refused(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CardEditor)
+        assert "needs a title" in str(pilot.app.screen.query_one("#error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, CardEditor)
+        assert lane_titles(ui_store, "Urgent") == ["a1 chase supplier", "a2 call bank"]
+
+
+async def test_editing_a_card_saves_and_undo_redo_restore_it(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = pilot.app.screen
+        assert isinstance(editor, CardEditor)
+        title = editor.query_one("#title")
+        assert title.value == "a1 chase supplier"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+a" if False else "end")
+        await pilot.press(*" today")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Urgent")[0] == "a1 chase supplier today"
+        assert selected_title(pilot) == "a1 chase supplier today"
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Urgent")[0] == "a1 chase supplier"
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Urgent")[0] == "a1 chase supplier today"
+
+
+async def test_checklist_and_comment_in_the_card_editor(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = pilot.app.screen
+        editor.query_one("#new-item").focus()
+        await pilot.press(*"Call supplier", "enter")
+        await settle(pilot)
+        editor.query_one("#comment").focus()
+        await pilot.press(*"Left a voicemail", "enter")
+        await settle(pilot)
+        editor.query_one("#checklist").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        card_id = board_screen(pilot).selected.id  # type: ignore[union-attr]
+        with ui_store.read() as s:
+            detail = board.card_detail(s, card_id)
+        assert [(i.text, i.done) for i in detail.checklist] == [("Call supplier", True)]
+        assert any(a.detail.get("text") == "Left a voicemail" for a in detail.activity)
+        assert "comment: Left a voicemail" in str(editor.query_one("#activity").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert (
+            "☑1/1"
+            in "".join(
+                str(line)
+                for line in pilot.app.screen.query_one(LaneView).render_lines(
+                    pilot.app.screen.query_one(LaneView).region.reset_offset
+                )  # type: ignore[union-attr]
+            )
+            or board_screen(pilot).selected.checklist_done == 1
+        )  # type: ignore[union-attr]
+
+
+async def test_done_archive_and_undo_redo(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Done") == ["a1 chase supplier"]
+        assert selected_title(pilot) == "a2 call bank"  # the cursor stays in the lane
+        await pilot.press("delete")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Urgent") == []
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Urgent") == ["a2 call bank"]
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Urgent") == ["a1 chase supplier", "a2 call bank"]
+        assert lane_titles(ui_store, "Done") == []
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert lane_titles(ui_store, "Done") == ["a1 chase supplier"]
+
+
+async def test_text_filter_narrows_as_you_type_and_escape_clears(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"book")
+        await settle(pilot)
+        screen = board_screen(pilot)
+        counts = [view.count for view in screen.lane_views()]
+        assert counts == [0, 0, 1, 0, 0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert selected_title(pilot) is None or screen.current_lane != 2
+        await pilot.press("l", "l")
+        await settle(pilot)
+        assert selected_title(pilot) == "c1 book flights"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0]
+
+
+async def test_client_filter_shows_one_clients_cards(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # All, Acme Bakery, Cedar Law
+        await settle(pilot)
+        screen = board_screen(pilot)
+        assert [view.count for view in screen.lane_views()] == [1, 0, 1, 0, 0]
+        assert selected_title(pilot) == "a2 call bank"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0]
+
+
+async def test_a_change_from_another_process_shows_without_restart(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down")
+        assert selected_title(pilot) == "a2 call bank"
+        with ui_store.write() as s:  # another connection, as `vadesk card move` would be
+            c3 = next(c for c in board.list_cards(s) if c.title == "c3 newsletter")
+            board.move_card(s, c3.id, lane_id=board.lane_by_name(s, "Urgent").id, position="top")
+        screen = board_screen(pilot)
+        await wait_until(pilot, lambda: screen.lane_views()[0].count == 3)
+        await settle(pilot)
+        assert selected_title(pilot) == "a2 call bank"  # the cursor stayed on its card
+        assert screen.lane_views()[0].cursor == 2
+
+
+async def test_help_lists_every_key(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        rows = {row[2]: row for row in pilot.app.screen.rows}  # type: ignore[attr-defined]
+        assert rows["board.move-right"][:2] == ("shift+→, L", "Move right")
+        for binding_id in ("board.undo", "board.filter", "board.archive", "board.new-card"):
+            assert binding_id in rows
+        await pilot.press("escape")
+        assert not isinstance(pilot.app.screen, HelpScreen)
+
+
+async def test_narrow_terminal_shows_one_lane_and_switches(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=(40, 12)) as pilot:
+        await settle(pilot)
+        screen = board_screen(pilot)
+        visible = [c for c in screen.query(".lane-column") if c.display]
+        assert len(visible) == 1
+        assert "Urgent (2)" in str(visible[0].query_one(".lane-header").render())
+        await pilot.press("l")
+        await settle(pilot)
+        visible = [c for c in screen.query(".lane-column") if c.display]
+        assert len(visible) == 1 and "High (1)" in str(
+            visible[0].query_one(".lane-header").render()
+        )
+        assert selected_title(pilot) == "b1 design post"
+
+
+async def test_escape_sequences_and_markup_in_titles_never_reach_the_screen(
+    ui_store: Store,
+) -> None:
+    with ui_store.write() as s:
+        card = board.create_card(s, "x", lane_id=board.lane_by_name(s, "Low").id)
+    # Written behind the services' back, as a careless foreign writer could.
+    with ui_store.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE cards SET title = ? WHERE id = ?",
+            ("\x1b]0;pwn\x07[b]bold?[/b] \x1b[2J", card.id),
+        )
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l", "l")
+        await settle(pilot)
+        view = board_screen(pilot).lane_views()[3]
+        strip = view.render_line(0)
+        text = "".join(segment.text for segment in strip)
+        assert "[b]bold?[/b]" in text and "\x1b" not in text and "pwn" not in text
+
+
+async def test_palette_goes_to_a_card(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"newsletter")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert selected_title(pilot) == "c3 newsletter"
