@@ -21,7 +21,7 @@ async def test_board_opens_with_lanes_counts_and_the_first_card_selected(ui_stor
         assert headers == ["Urgent (2)", "High (1)", "Normal (3)", "Low (0)", "Done (0)"]
         assert selected_title(pilot) == "a1 chase supplier"
         assert screen.overdue == 1
-        assert isinstance(pilot.app.focused, LaneView)
+        assert screen.lane_views()[0].active
 
 
 async def test_cursor_keys_move_the_selection(ui_store: Store) -> None:

@@ -18,7 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from vadesk.domain.clock import Clock, utcnow
@@ -74,7 +75,23 @@ class Op:
     run: Callable[[Any], tuple[int | None, Change | None]]
     kind: str = "do"  # do | undo | redo
     change: Change | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    windows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    filter: tuple[str, int | None] = ("", None)
+
+
+class Line(Widget):
+    """One line of text that repaints without a layout pass (Static.update re-lays out)."""
+
+    DEFAULT_CSS = "Line { height: 1; }"
+    text: reactive[Text] = reactive(Text, layout=False)
+    """What the line shows."""
+
+    def render(self) -> Text:
+        return self.text
+
+
+class Lanes(Horizontal, can_focus=True):
+    """Holds the board's focus; the screen's bindings act on its current lane."""
 
 
 class LaneColumn(Vertical):
@@ -83,17 +100,24 @@ class LaneColumn(Vertical):
     def __init__(self, lane: LaneRow) -> None:
         super().__init__(id=f"lane-{lane.id}", classes="lane-column")
         self.lane = lane
+        self.current = False
+        """The cursor's lane: its header is highlighted."""
+        self._label: tuple[str, bool] = ("", False)
 
     def compose(self) -> ComposeResult:
-        yield Label(self.lane.name, classes="lane-header")
-        yield LaneView(self.lane.id, id=f"lane-view-{self.lane.id}")
+        yield Line(classes="lane-header")
+        yield LaneView(self.lane.id, done=self.lane.role == "done", id=f"lane-view-{self.lane.id}")
 
     def set_header(self, lane: LaneRow, count: int, narrow: bool, filtered: bool) -> None:
         self.lane = lane
         label = f"{lane.name} ({count})" if not filtered else f"{lane.name} ({count} shown)"
         if narrow:
             label = f"◀ {label} ▶"
-        self.query_one(".lane-header", Label).update(Text(label))
+        key = (label, self.current)
+        if key != self._label:
+            self._label = key
+            style = "bold reverse" if self.current else "bold"
+            self.query_one(".lane-header", Line).text = Text(label, style=style)
 
 
 class BoardScreen(Screen[None]):
@@ -134,9 +158,13 @@ class BoardScreen(Screen[None]):
     """One lane at a time (terminal narrower than NARROW_WIDTH)."""
 
     class Loaded(Message):
-        def __init__(self, snapshot: Snapshot) -> None:
+        def __init__(
+            self, snapshot: Snapshot, done: list[tuple[Op, Change | None]] | None = None
+        ) -> None:
             super().__init__()
             self.snapshot = snapshot
+            self.done = done or []
+            """Writes that led to this snapshot, for the undo history."""
 
     class WriteFailed(Message):
         def __init__(self, message: str) -> None:
@@ -159,12 +187,13 @@ class BoardScreen(Screen[None]):
         self._ops_lock = threading.Lock()
         self._writer_busy = False
         self._follow_card: int | None = None
+        self._binding_state: tuple[bool, ...] = ()
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Static(id="board-header")
-        yield Horizontal(id="lanes")
+        yield Line(id="board-header")
+        yield Lanes(id="lanes")
         yield Input(placeholder="Filter: title, description or client — Esc clears", id="filter")
         yield Footer()
 
@@ -179,7 +208,8 @@ class BoardScreen(Screen[None]):
         self.narrow = self.size.width < NARROW_WIDTH
 
     def watch_narrow(self, narrow: bool) -> None:
-        self.set_class(narrow, "-narrow")
+        for i, column in enumerate(self.query(LaneColumn)):
+            column.display = not narrow or i == self.current_lane
         self._update_lane_headers()
 
     def _tick_minute(self) -> None:
@@ -210,7 +240,7 @@ class BoardScreen(Screen[None]):
             if self.filter.text:
                 parts.append(f"text: {self.filter.text!r}")
             text.append(f"   filtered ({', '.join(parts)}) — Esc clears", "italic")
-        self.query_one("#board-header", Static).update(text)
+        self.query_one("#board-header", Line).text = text
 
     # ------------------------------------------------------------ lanes and cursor
 
@@ -235,21 +265,28 @@ class BoardScreen(Screen[None]):
         if not views:
             return
         self.current_lane = max(0, min(index, len(views) - 1))
-        for i, column in enumerate(self.query(LaneColumn)):
-            column.set_class(i == self.current_lane, "-current")
-        if take_focus:
-            views[self.current_lane].focus()
+        # No CSS class toggles here: restyling a column re-lays out the whole screen.
+        for i, (column, view) in enumerate(zip(self.query(LaneColumn), views, strict=False)):
+            current = i == self.current_lane
+            view.set_active(current)
+            column.current = current
+            if self.narrow and column.display != current:
+                column.display = current
+        lanes = self.query_one("#lanes", Lanes)
+        if take_focus and self.focused is not lanes:
+            lanes.focus()
         self._update_lane_headers()
 
     def _board_has_focus(self) -> bool:
         """True unless the user is typing somewhere (the filter box): reloads keep off it."""
-        return self.focused is None or isinstance(self.focused, LaneView)
+        return self.focused is None or isinstance(self.focused, Lanes)
 
-    @on(LaneView.Focused)
-    def _lane_focused(self, event: LaneView.Focused) -> None:
+    @on(LaneView.Clicked)
+    def _lane_clicked(self, event: LaneView.Clicked) -> None:
         views = self.lane_views()
-        if event.lane in views and views.index(event.lane) != self.current_lane:
+        if event.lane in views:
             self.focus_lane(views.index(event.lane))
+            event.lane.move_cursor(event.index)
 
     def _update_lane_headers(self) -> None:
         for column in self.query(LaneColumn):
@@ -323,6 +360,7 @@ class BoardScreen(Screen[None]):
     @on(Loaded)
     async def _apply(self, event: Loaded) -> None:
         snap = event.snapshot
+        self._record(event.done)
         self.clients = snap.clients
         if [(x.id, x.name) for x in snap.lanes] != [(x.id, x.name) for x in self.lanes]:
             await self._rebuild_lanes(snap.lanes)
@@ -346,12 +384,25 @@ class BoardScreen(Screen[None]):
         self._follow_card = None
         self.overdue = snap.overdue
         self._update_lane_headers()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """The footer rebuilds itself on refresh_bindings: only ask when something changed."""
+        state = (
+            self.selected is not None,
+            self.history.can_undo,
+            self.history.can_redo,
+            self.filter.active,
+        )
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
 
     async def _rebuild_lanes(self, lanes: list[LaneRow]) -> None:
-        container = self.query_one("#lanes", Horizontal)
+        container = self.query_one("#lanes", Lanes)
         await container.remove_children()
         await container.mount_all(LaneColumn(lane) for lane in lanes)
+        self.watch_narrow(self.narrow)
         self.focus_lane(self.current_lane)
 
     @on(LaneView.WindowNeeded)
@@ -401,6 +452,8 @@ class BoardScreen(Screen[None]):
     # ------------------------------------------------------------ writing
 
     def submit(self, op: Op) -> None:
+        op.windows = {view.lane_id: view.wanted_window() for view in self.lane_views()}
+        op.filter = (self.filter.text, self.filter.client_id)
         with self._ops_lock:
             self._ops.append(op)
             start = not self._writer_busy
@@ -412,17 +465,19 @@ class BoardScreen(Screen[None]):
     def _writer(self) -> None:
         """Run queued writes in order, one transaction each, then show the result.
 
-        Stays "busy" until the fresh snapshot is posted, so the change feed's echo of our
-        own commit does not move the cursor a second time.
+        Never waits on the UI thread. Stays "busy" until the fresh snapshot is posted, so the
+        change feed's echo of our own commit does not move the cursor a second time.
         """
         while True:
             follow: int | None = None
-            failed = False
+            done: list[tuple[Op, Change | None]] = []
+            last: Op | None = None
             while True:
                 with self._ops_lock:
                     op = self._ops.popleft() if self._ops else None
                 if op is None:
                     break
+                last = op
                 try:
                     with self.store.write() as session:
                         follow, change = op.run(session)
@@ -430,19 +485,15 @@ class BoardScreen(Screen[None]):
                     with self._ops_lock:
                         self._ops.clear()
                     self.post_message(self.WriteFailed(str(error)))
-                    failed = True
                     break
-                self.app.call_from_thread(self._written, op, change)
-            if not failed:
-                windows = self.app.call_from_thread(
-                    lambda: {view.lane_id: view.wanted_window() for view in self.lane_views()}
-                )
+                done.append((op, change))
+            if done and last is not None:
+                text, client_id = last.filter
                 try:
                     snapshot = read_snapshot(
-                        self.store, windows, follow, self.filter.text, self.filter.client_id,
-                        self.clock(),
-                    )  # fmt: skip
-                    self.post_message(self.Loaded(snapshot))
+                        self.store, last.windows, follow, text, client_id, self.clock()
+                    )
+                    self.post_message(self.Loaded(snapshot, done))
                 except VadeskError as error:
                     self.post_message(self.WriteFailed(str(error)))
             with self._ops_lock:
@@ -450,13 +501,14 @@ class BoardScreen(Screen[None]):
                     self._writer_busy = False
                     return
 
-    def _written(self, op: Op, change: Change | None) -> None:
-        if op.kind == "undo" and op.change is not None:
-            self.history.undone(op.change)
-        elif op.kind == "redo" and op.change is not None:
-            self.history.redone(op.change)
-        elif change is not None:
-            self.history.record(change)
+    def _record(self, done: list[tuple[Op, Change | None]]) -> None:
+        for op, change in done:
+            if op.kind == "undo" and op.change is not None:
+                self.history.undone(op.change)
+            elif op.kind == "redo" and op.change is not None:
+                self.history.redone(op.change)
+            elif change is not None:
+                self.history.record(change)
 
     @on(WriteFailed)
     def _write_failed(self, event: WriteFailed) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, Self
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.cells import cell_len, set_cell_size
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -36,8 +38,12 @@ def format_due(due: datetime, now: datetime) -> str:
     return due.astimezone().strftime("%a %H:%M")
 
 
-class LaneView(ScrollView, can_focus=True):
-    """The cards of one lane; the screen feeds rows, the lane draws and asks for more."""
+class LaneView(ScrollView, can_focus=False):
+    """The cards of one lane; the screen feeds rows, the lane draws and asks for more.
+
+    Lanes never take focus: the board keeps focus on one container, so switching lanes does
+    not rebuild the footer (a full layout pass, ~100 ms on a slow machine).
+    """
 
     CARD_HEIGHT = 3
     COMPONENT_CLASSES = {
@@ -62,38 +68,69 @@ class LaneView(ScrollView, can_focus=True):
             self.offset = offset
             self.limit = limit
 
-    class Focused(Message):
-        """The lane got focus (by Tab or a click)."""
+    class Clicked(Message):
+        """The user clicked card ``index`` of this lane."""
 
-        def __init__(self, lane: LaneView) -> None:
+        def __init__(self, lane: LaneView, index: int) -> None:
             super().__init__()
             self.lane = lane
+            self.index = index
 
-    def __init__(self, lane_id: int, *, id: str | None = None) -> None:
+    def __init__(self, lane_id: int, *, done: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lane_id = lane_id
+        self.done = done
+        """A Done lane: due times no longer matter there."""
         self.count = 0
         """How many cards the lane has (under the current filter)."""
         self.cursor = 0
         """Index of the selected card."""
+        self.active = False
+        """The lane the cursor is in (drawn with the bright cursor)."""
         self.running: frozenset[int] = frozenset()
         """Cards whose timer runs: marked on the board."""
         self.now = datetime.now(UTC)
         """The instant due times are measured against (set by the screen each minute)."""
+        self._loaded = False
         self._rows: dict[int, CardLine] = {}
         self._asked: tuple[int, int] | None = None
+        self._styles: dict[str, Style] = {}
+        self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
 
     # ------------------------------------------------------------ data in
 
     def set_data(self, count: int, offset: int, lines: list[CardLine]) -> None:
         """Replace everything known about the lane with a fresh window of rows."""
-        self.count = count
-        self._rows = {offset + i: line for i, line in enumerate(lines)}
+        rows = {offset + i: line for i, line in enumerate(lines)}
         self._asked = None
+        unchanged = count == self.count and all(self._rows.get(i) == v for i, v in rows.items())
+        if self._loaded and unchanged:
+            # Nothing visible changed (often the echo of our own write): no repaint.
+            self._rows.update(rows)
+            return
+        self._loaded = True
+        self.count = count
+        self._rows = rows
         self.cursor = max(0, min(self.cursor, count - 1))
-        self.virtual_size = Size(self.size.width, count * self.CARD_HEIGHT)
+        self._set_virtual_height(count * self.CARD_HEIGHT)
         self.refresh()
         self.call_after_refresh(self.ensure_rows)
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Grow or shrink the scroll range, skipping the screen-wide layout when possible.
+
+        Assigning ``virtual_size`` re-lays out the whole screen (and repaints it); when the
+        scrollbar neither appears nor disappears, updating the scrollbar is all it needs.
+        """
+        new = Size(self.size.width, height)
+        if new == self.virtual_size:
+            return
+        had_bar = self.virtual_size.height > self.size.height
+        if self.is_mounted and self.size.height and (height > self.size.height) == had_bar:
+            self.set_reactive(LaneView.virtual_size, new)
+            self._scroll_update(new)
+        else:
+            self.virtual_size = new
 
     def add_rows(self, offset: int, lines: list[CardLine]) -> None:
         for i, line in enumerate(lines):
@@ -157,73 +194,112 @@ class LaneView(ScrollView, can_focus=True):
         self.ensure_rows()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.count * self.CARD_HEIGHT)
+        self.virtual_size = Size(self.size.width, max(0, self.count) * self.CARD_HEIGHT)
         self.ensure_rows()
 
-    def on_focus(self) -> None:
-        self.refresh()
-        self.post_message(self.Focused(self))
+    def set_active(self, active: bool) -> None:
+        if active != self.active:
+            self.active = active
+            self.refresh()
 
-    def on_blur(self) -> None:
-        self.refresh()
+    def on_click(self, event: Any) -> None:
+        index = (int(self.scroll_offset.y) + event.y) // self.CARD_HEIGHT
+        if index < self.count:
+            self.post_message(self.Clicked(self, index))
 
     # ------------------------------------------------------------ drawing
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._line_cache.clear()
+
+    def _style(self, name: str) -> Style:
+        """Component styles, computed once per style change (they cost a CSS walk each)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style if name == "base" else self.get_component_rich_style(name)
+            self._styles[name] = style
+        return style
+
+    def refresh(self, *regions: Any, **kwargs: Any) -> Self:
+        self._line_cache.clear()
+        return super().refresh(*regions, **kwargs)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
         line_no = int(self.scroll_offset.y) + y
         index, sub = divmod(line_no, self.CARD_HEIGHT)
-        if index >= self.count or sub == 2 or width <= 0:
-            return Strip.blank(width, base)
         card = self._rows.get(index)
         selected = index == self.cursor
+        key = (line_no, width, selected and self.active, selected, card)
+        cached = self._line_cache.get(key)
+        if cached is not None:
+            return cached
+        strip = self._render_card_line(width, index, sub, card, selected)
+        self._line_cache[key] = strip
+        return strip
+
+    def _render_card_line(
+        self, width: int, index: int, sub: int, card: CardLine | None, selected: bool
+    ) -> Strip:
+        base = self._style("base")
+        if index >= self.count or sub == 2 or width <= 0:
+            return Strip.blank(width, base)
         style = base
         if selected:
-            name = "lane-view--cursor" if self.has_focus else "lane-view--cursor-blurred"
-            style = base + self.get_component_rich_style(name)
+            name = "lane-view--cursor" if self.active else "lane-view--cursor-blurred"
+            style = base + self._style(name)
         if card is None:
-            text = Text(
-                "…" if sub == 0 else "",
-                style=self.get_component_rich_style("lane-view--placeholder"),
-            )
+            parts = [("…" if sub == 0 else "", self._style("lane-view--placeholder"))]
         elif sub == 0:
-            text = self._title_line(card)
+            parts = self._title_parts(card)
         else:
-            text = self._meta_line(card)
-        bar_colour = card.client_colour if card and card.client_colour else None
-        bar = Segment("▌", Style(color=bar_colour) if bar_colour else Style(dim=True))
-        text.truncate(width - 1, overflow="ellipsis")
-        segments = [bar, *text.render(self.app.console)]
-        strip = Strip(segments).apply_style(style)
-        return strip.extend_cell_length(width, style).crop(0, width)
+            parts = self._meta_parts(card)
+        bar = Style(color=card.client_colour) if card and card.client_colour else Style(dim=True)
+        segments = [Segment("▌", style + bar)]
+        room = width - 1
+        for text, part_style in parts:
+            if room <= 0:
+                break
+            length = cell_len(text)
+            if length > room:
+                text = set_cell_size(text, max(0, room - 1)) + "…"
+                length = room
+            segments.append(Segment(text, style + part_style))
+            room -= length
+        return Strip(segments).extend_cell_length(width, style).crop(0, width)
 
-    def _title_line(self, card: CardLine) -> Text:
-        text = Text(no_wrap=True, end="")
-        if card.id in self.running:
-            text.append("⏱ ", self.get_component_rich_style("lane-view--running"))
-        # Stored titles are cleaned on write; clean again in case another writer was careless.
-        text.append(clean_title(card.title), Style(bold=True))
-        return text
-
-    def _meta_line(self, card: CardLine) -> Text:
-        meta = self.get_component_rich_style("lane-view--meta")
-        text = Text(no_wrap=True, end="")
+    def _title_parts(self, card: CardLine) -> list[tuple[str, Style]]:
         parts: list[tuple[str, Style]] = []
-        if card.client:
-            parts.append((clean_title(card.client), Style(color=card.client_colour or None)))
-        parts.append((KIND_ABBREV.get(card.kind, card.kind), meta))
-        if card.due_at is not None:
+        if card.id in self.running:
+            parts.append(("⏱ ", self._style("lane-view--running")))
+        # Stored titles are cleaned on write; clean again in case another writer was careless.
+        parts.append((clean_title(card.title), _BOLD))
+        return parts
+
+    def _meta_parts(self, card: CardLine) -> list[tuple[str, Style]]:
+        meta = self._style("lane-view--meta")
+        items: list[tuple[str, Style]] = []
+        # Due first: on a narrow lane it is what must survive truncation.
+        if card.due_at is not None and not self.done:
             state = due_state(card.due_at, self.now)
             due_style = {
-                "overdue": self.get_component_rich_style("lane-view--overdue"),
-                "today": self.get_component_rich_style("lane-view--today"),
+                "overdue": self._style("lane-view--overdue"),
+                "today": self._style("lane-view--today"),
             }.get(state, meta)
-            parts.append((format_due(card.due_at, self.now), due_style))
+            items.append((format_due(card.due_at, self.now), due_style))
+        if card.client:
+            items.append((clean_title(card.client), Style(color=card.client_colour or None)))
+        items.append((KIND_ABBREV.get(card.kind, card.kind), meta))
         if card.checklist_total:
-            parts.append((f"☑{card.checklist_done}/{card.checklist_total}", meta))
-        for i, (part, part_style) in enumerate(parts):
+            items.append((f"☑{card.checklist_done}/{card.checklist_total}", meta))
+        parts: list[tuple[str, Style]] = []
+        for i, item in enumerate(items):
             if i:
-                text.append(" · ", meta)
-            text.append(part, part_style)
-        return text
+                parts.append((" · ", meta))
+            parts.append(item)
+        return parts
+
+
+_BOLD = Style(bold=True)

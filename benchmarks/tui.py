@@ -1,0 +1,166 @@
+"""Start-up, key latency and memory of the board, measured from outside through tmux.
+
+A person sees the screen, so this script does too: it starts each program in a tmux pane and
+polls `tmux capture-pane` until the expected text (or colours) appear.
+
+Prints: process start to first frame showing the top cards (empty board, 10,000 cards, and a
+minimal Textual app for reference); keystroke-to-screen latency of cursor moves and lane moves
+at 10,000 cards (and of a key in the minimal app); resident memory at 10,000 cards.
+
+    python benchmarks/tui.py [--cards 10000] [--runs 5] [--keys 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SESSION = "vadesk-bench"
+WIDTH, HEIGHT = 120, 36
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def screen(colours: bool = False) -> str:
+    return tmux("capture-pane", "-p", *(["-e"] if colours else []), "-t", SESSION)
+
+
+def start(command: list[str], env: dict[str, str]) -> float:
+    tmux("kill-session", "-t", SESSION)
+    exports = " ".join(f"{k}={v!r}" for k, v in env.items())
+    started = time.perf_counter()
+    tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-s", SESSION,
+         f"env {exports} {' '.join(command)}")  # fmt: skip
+    return started
+
+
+def wait_for(predicate, timeout: float = 30.0, colours: bool = False) -> float:  # type: ignore[no-untyped-def]
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if predicate(screen(colours)):
+            return time.perf_counter()
+        time.sleep(0.002)
+    raise TimeoutError("screen never showed what was expected:\n" + screen())
+
+
+def stop() -> None:
+    tmux("send-keys", "-t", SESSION, "q")
+    time.sleep(0.3)
+    tmux("kill-session", "-t", SESSION)
+
+
+def pane_rss_mb() -> float:
+    pid = tmux("list-panes", "-t", SESSION, "-F", "#{pane_pid}").strip().splitlines()[0]
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def startup(command: list[str], env: dict[str, str], expect: str, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t0 = start(command, env)
+        times.append(wait_for(lambda s: expect in s) - t0)
+        stop()
+    return times
+
+
+def key_latency(key: str, changed, count: int, colours: bool = False) -> list[float]:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(count):
+        before = screen(colours)
+        t0 = time.perf_counter()
+        tmux("send-keys", "-t", SESSION, key)
+        times.append(wait_for(lambda s, b=before: changed(b, s), colours=colours) - t0)
+        time.sleep(0.05)
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def fmt(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:7.1f} ms  p95 {p95(values) * 1000:7.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keys", type=int, default=30)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="vadesk-tui-bench-"))
+    env = {
+        "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config"),
+        "XDG_STATE_HOME": str(tmp / "state"), "TERM": "xterm-256color",
+    }  # fmt: skip
+    vadesk = [sys.executable, "-m", "vadesk"]
+    empty_db = f"sqlite:///{tmp / 'empty.db'}"
+    big_db = f"sqlite:///{tmp / 'big.db'}"
+    run_env = dict(os.environ, **env)
+    subprocess.run([*vadesk, "--db", empty_db, "lane", "list"], env=run_env, check=True,
+                   capture_output=True)  # fmt: skip
+    subprocess.run([*vadesk, "--db", big_db, "seed", "--clients", "12", "--cards",
+                    str(args.cards)], env=run_env, check=True, capture_output=True)  # fmt: skip
+    top = json.loads(subprocess.run(
+        [*vadesk, "--db", big_db, "card", "list", "--lane", "Urgent", "--json"],
+        env=run_env, check=True, capture_output=True, text=True).stdout)  # fmt: skip
+    top_title = top[0]["title"][:18]
+    urgent_count = len(top)
+
+    minimal = startup(
+        [sys.executable, str(HERE / "minimal_app.py")], env, "minimal ready", args.runs
+    )
+    empty = startup([*vadesk, "--db", empty_db], env, "Urgent (0)", args.runs)
+    big = startup([*vadesk, "--db", big_db], env, top_title, args.runs)
+    print(f"first frame, minimal Textual app:   {fmt(minimal)}")
+    print(f"first frame, vadesk empty board:    {fmt(empty)}")
+    print(f"first frame, vadesk {args.cards:,} cards:  {fmt(big)}")
+    m_min, m_empty, m_big = (statistics.median(x) for x in (minimal, empty, big))
+    print(f"  ratio {args.cards:,} cards / minimal app: {m_big / m_min:.2f}x (target <= 2.5x)")
+    print(f"  ratio {args.cards:,} cards / empty board: {m_big / m_empty:.2f}x (target <= 1.15x)")
+
+    start([sys.executable, str(HERE / "minimal_app.py")], env)
+    wait_for(lambda s: "minimal ready" in s)
+    minimal_keys = key_latency("j", lambda b, s: b != s, args.keys)
+    stop()
+    print(f"key latency, minimal app:           {fmt(minimal_keys)}")
+
+    start([*vadesk, "--db", big_db], env)
+    wait_for(lambda s: top_title in s)
+    time.sleep(1.0)
+    cursor = key_latency("j", lambda b, s: b != s, args.keys, colours=True)
+    cursor += key_latency("k", lambda b, s: b != s, args.keys, colours=True)
+    print(f"cursor move, {args.cards:,} cards:        {fmt(cursor)}"
+          f"  ({p95(cursor) / p95(minimal_keys):.2f}x minimal p95, target <= 2x)")  # fmt: skip
+
+    # Lane moves: the card goes right, then comes back; wait for the Urgent count to change.
+    tmux("send-keys", "-t", SESSION, "g")  # no-op key, keeps focus where it is
+    moves = []
+    for i in range(args.keys):
+        key = "L" if i % 2 == 0 else "H"
+        expect = f"Urgent ({urgent_count - 1})" if key == "L" else f"Urgent ({urgent_count})"
+        t0 = time.perf_counter()
+        tmux("send-keys", "-t", SESSION, key)
+        moves.append(wait_for(lambda s, e=expect: e in s) - t0)
+        time.sleep(0.1)
+    print(f"lane move, {args.cards:,} cards:          {fmt(moves)}  (target p95 < 50 ms)")
+    print(f"resident memory, {args.cards:,} cards:    {pane_rss_mb():.0f} MB (target < 150 MB)")
+    stop()
+
+
+if __name__ == "__main__":
+    main()
