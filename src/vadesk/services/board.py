@@ -50,6 +50,14 @@ class CardLine(NamedTuple):
     checklist_total: int
     version: int
 
+    @property
+    def looks(self) -> tuple[object, ...]:
+        """What drawing depends on: a new rank or version alone changes nothing on screen."""
+        return (
+            self.id, self.title, self.client, self.client_colour, self.kind, self.due_at,
+            self.checklist_done, self.checklist_total,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True)
 class CardRow:

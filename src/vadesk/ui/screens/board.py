@@ -100,13 +100,15 @@ class LaneColumn(Vertical):
     def __init__(self, lane: LaneRow) -> None:
         super().__init__(id=f"lane-{lane.id}", classes="lane-column")
         self.lane = lane
+        self.header = Line(classes="lane-header")
+        self.view = LaneView(lane.id, done=lane.role == "done", id=f"lane-view-{lane.id}")
         self.current = False
         """The cursor's lane: its header is highlighted."""
         self._label: tuple[str, bool] = ("", False)
 
     def compose(self) -> ComposeResult:
-        yield Line(classes="lane-header")
-        yield LaneView(self.lane.id, done=self.lane.role == "done", id=f"lane-view-{self.lane.id}")
+        yield self.header
+        yield self.view
 
     def set_header(self, lane: LaneRow, count: int, narrow: bool, filtered: bool) -> None:
         self.lane = lane
@@ -117,7 +119,7 @@ class LaneColumn(Vertical):
         if key != self._label:
             self._label = key
             style = "bold reverse" if self.current else "bold"
-            self.query_one(".lane-header", Line).text = Text(label, style=style)
+            self.header.text = Text(label, style=style)
 
 
 class BoardScreen(Screen[None]):
@@ -188,17 +190,23 @@ class BoardScreen(Screen[None]):
         self._writer_busy = False
         self._follow_card: int | None = None
         self._binding_state: tuple[bool, ...] = ()
+        self._columns: list[LaneColumn] = []
+        self._header = Line(id="board-header")
+        self._lanes_box = Lanes(id="lanes")
+        self._filter_box = Input(
+            placeholder="Filter: title, description or client — Esc clears", id="filter"
+        )
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Line(id="board-header")
-        yield Lanes(id="lanes")
-        yield Input(placeholder="Filter: title, description or client — Esc clears", id="filter")
+        yield self._header
+        yield self._lanes_box
+        yield self._filter_box
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
+        self._filter_box.display = False
         self._update_header()
         self.reload()
         self.watch_changes()
@@ -208,13 +216,13 @@ class BoardScreen(Screen[None]):
         self.narrow = self.size.width < NARROW_WIDTH
 
     def watch_narrow(self, narrow: bool) -> None:
-        for i, column in enumerate(self.query(LaneColumn)):
+        for i, column in enumerate(self._columns):
             column.display = not narrow or i == self.current_lane
         self._update_lane_headers()
 
     def _tick_minute(self) -> None:
         now = self.clock()
-        for lane in self.query(LaneView):
+        for lane in self.lane_views():
             lane.now = now
             lane.refresh()
         self._update_header()
@@ -240,12 +248,12 @@ class BoardScreen(Screen[None]):
             if self.filter.text:
                 parts.append(f"text: {self.filter.text!r}")
             text.append(f"   filtered ({', '.join(parts)}) — Esc clears", "italic")
-        self.query_one("#board-header", Line).text = text
+        self._header.text = text
 
     # ------------------------------------------------------------ lanes and cursor
 
     def lane_views(self) -> list[LaneView]:
-        return list(self.query(LaneView))
+        return [column.view for column in self._columns]
 
     @property
     def lane_view(self) -> LaneView | None:
@@ -266,13 +274,13 @@ class BoardScreen(Screen[None]):
             return
         self.current_lane = max(0, min(index, len(views) - 1))
         # No CSS class toggles here: restyling a column re-lays out the whole screen.
-        for i, (column, view) in enumerate(zip(self.query(LaneColumn), views, strict=False)):
+        for i, (column, view) in enumerate(zip(self._columns, views, strict=True)):
             current = i == self.current_lane
             view.set_active(current)
             column.current = current
             if self.narrow and column.display != current:
                 column.display = current
-        lanes = self.query_one("#lanes", Lanes)
+        lanes = self._lanes_box
         if take_focus and self.focused is not lanes:
             lanes.focus()
         self._update_lane_headers()
@@ -289,9 +297,8 @@ class BoardScreen(Screen[None]):
             event.lane.move_cursor(event.index)
 
     def _update_lane_headers(self) -> None:
-        for column in self.query(LaneColumn):
-            view = column.query_one(LaneView)
-            column.set_header(column.lane, view.count, self.narrow, self.filter.active)
+        for column in self._columns:
+            column.set_header(column.lane, column.view.count, self.narrow, self.filter.active)
 
     def action_cursor(self, delta: int) -> None:
         if view := self.lane_view:
@@ -399,9 +406,10 @@ class BoardScreen(Screen[None]):
             self.refresh_bindings()
 
     async def _rebuild_lanes(self, lanes: list[LaneRow]) -> None:
-        container = self.query_one("#lanes", Lanes)
+        container = self._lanes_box
         await container.remove_children()
-        await container.mount_all(LaneColumn(lane) for lane in lanes)
+        self._columns = [LaneColumn(lane) for lane in lanes]
+        await container.mount_all(self._columns)
         self.watch_narrow(self.narrow)
         self.focus_lane(self.current_lane)
 
@@ -459,7 +467,8 @@ class BoardScreen(Screen[None]):
             start = not self._writer_busy
             self._writer_busy = True
         if start:
-            self._writer()
+            # Paint the optimistic change first; the writer's Python work competes for the GIL.
+            self.call_after_refresh(self._writer)
 
     @work(thread=True, group="writer", exit_on_error=False)
     def _writer(self) -> None:
@@ -515,20 +524,21 @@ class BoardScreen(Screen[None]):
         self.notify(event.message, severity="error", timeout=8)
         self.reload()
 
-    def _card_op(self, label: str, step: Step, undo_for: Callable[[Any, int], Step] | None) -> None:
-        """Queue ``step`` on the selected card, recording an undo built before it runs."""
-        card = self.selected
-        if card is None:
-            return
-        card_id, version = card.id, card.version
+    def _card_op(
+        self,
+        label: str,
+        card: CardLine,
+        step: Step,
+        undo_for: Callable[[Any, int], Step] | None,
+    ) -> None:
+        """Queue ``step`` for ``card``, recording an undo that is built before it runs."""
+        card_id = card.id
 
         def run(session: Any) -> tuple[int | None, Change | None]:
             undo = undo_for(session, card_id) if undo_for else None
             follow = step(session)
-            change = Change(label, undo, step) if undo else None
-            return follow, change
+            return follow, Change(label, undo, step) if undo else None
 
-        del version
         self.submit(Op(label, run))
 
     @staticmethod
@@ -537,56 +547,83 @@ class BoardScreen(Screen[None]):
         return lambda s: board.restore_placement(s, card_id, placement).id
 
     def action_move_lane(self, delta: int) -> None:
-        card, target = self.selected, self.current_lane + delta
-        if card is None or not 0 <= target < len(self.lanes):
+        source, card, target = self.lane_view, self.selected, self.current_lane + delta
+        views = self.lane_views()
+        if source is None or card is None or not 0 <= target < len(views):
             return
-        lane_id, user = self.lanes[target].id, self.store.user_id
-        view = self.lane_views()[target]
-        # Land at the same height in the next lane (before the card shown there), or at the end.
-        anchor = view._rows.get(min(self.lane_view.cursor if self.lane_view else 0, view.count))
-        if anchor is not None and anchor.id != card.id:
+        dest = views[target]
+        # Land at the same height in the next lane, before the card shown there, or at the end.
+        index = min(source.cursor - int(source.scroll_offset.y) // LaneView.CARD_HEIGHT
+                    + int(dest.scroll_offset.y) // LaneView.CARD_HEIGHT, dest.count)  # fmt: skip
+        anchor = dest._rows.get(index) if index < dest.count else None
+        lane_id, user, card_id = self.lanes[target].id, self.store.user_id, card.id
+        if anchor is not None:
             anchor_id = anchor.id
-            step: Step = lambda s: board.move_card(s, card.id, before_id=anchor_id, user_id=user).id
+
+            def step(s: Any) -> int:
+                return board.move_card(s, card_id, before_id=anchor_id, user_id=user).id
         else:
-            step = lambda s: (
-                board.move_card(s, card.id, lane_id=lane_id, position="bottom", user_id=user).id
-            )
-        self._card_op("move", step, self._restore)
+
+            def step(s: Any) -> int:
+                return board.move_card(
+                    s, card_id, lane_id=lane_id, position="bottom", user_id=user
+                ).id
+
+        # Show the move at once; the writer's snapshot confirms it (or a failure reloads).
+        moved = source.take(source.cursor)
+        self.focus_lane(target)
+        if moved is not None:
+            dest.put(index, moved)
+        self._card_op("move", card, step, self._restore)
 
     def action_move_step(self, delta: int) -> None:
-        card, user = self.selected, self.store.user_id
-        if card is not None:
-            self._card_op(
-                "reorder",
-                lambda s: board.move_step(s, card.id, delta, user_id=user).id,
-                self._restore,
-            )
+        view, card, user = self.lane_view, self.selected, self.store.user_id
+        if view is None or card is None:
+            return
+        target = max(0, min(view.cursor + delta, view.count - 1))
+        if target != view.cursor:
+            moved = view.take(view.cursor)
+            if moved is not None:
+                view.put(target, moved)
+        card_id = card.id
+        self._card_op("reorder", card, lambda s: board.move_step(s, card_id, delta, user_id=user).id,
+                      self._restore)  # fmt: skip
 
     def action_move_top(self) -> None:
-        card, user = self.selected, self.store.user_id
-        if card is not None:
-            self._card_op(
-                "to top",
-                lambda s: board.move_card(s, card.id, position="top", user_id=user).id,
-                self._restore,
-            )
+        view, card, user = self.lane_view, self.selected, self.store.user_id
+        if view is None or card is None:
+            return
+        moved = view.take(view.cursor)
+        if moved is not None:
+            view.put(0, moved)
+        card_id = card.id
+        self._card_op("to top", card,
+                      lambda s: board.move_card(s, card_id, position="top", user_id=user).id,
+                      self._restore)  # fmt: skip
 
     def action_done(self) -> None:
-        card, user = self.selected, self.store.user_id
-        if card is None:
+        view, card, user = self.lane_view, self.selected, self.store.user_id
+        if view is None or card is None:
             return
-        self._follow_card = None
-        self._card_op(
-            "done",
-            lambda s: (board.complete_card(s, card.id, user_id=user), None)[1],
-            self._restore,
-        )
+        card_id = card.id
+
+        def step(s: Any) -> None:
+            board.complete_card(s, card_id, user_id=user)
+
+        done_view = next((v for v in self.lane_views() if v.done), None)
+        if done_view is not None and done_view is not view:
+            moved = view.take(view.cursor)
+            if moved is not None:
+                done_view.put(0, moved)
+                view.move_cursor(view.cursor)  # the cursor stays in this lane
+        self._card_op("done", card, step, self._restore)
         self.notify(f"Done: {clean_title(card.title)}", timeout=3)
 
     def action_archive(self) -> None:
-        card, user = self.selected, self.store.user_id
-        if card is None:
+        view, card, user = self.lane_view, self.selected, self.store.user_id
+        if view is None or card is None:
             return
+        card_id = card.id
 
         def undo_for(session: Any, card_id: int) -> Step:
             placement = board.placement_of(session, card_id)
@@ -597,11 +634,11 @@ class BoardScreen(Screen[None]):
 
             return undo
 
-        self._card_op(
-            "archive",
-            lambda s: (board.set_archived(s, card.id, True, user_id=user), None)[1],
-            undo_for,
-        )
+        def step(s: Any) -> None:
+            board.set_archived(s, card_id, True, user_id=user)
+
+        view.take(view.cursor)
+        self._card_op("archive", card, step, undo_for)
         self.notify(f"Archived: {clean_title(card.title)} — ctrl+z brings it back", timeout=4)
 
     def action_undo(self) -> None:
@@ -678,7 +715,7 @@ class BoardScreen(Screen[None]):
     # ------------------------------------------------------------ filters
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box
         box.display = True
         box.value = self.filter.text
         box.focus()
@@ -691,13 +728,13 @@ class BoardScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box
         if not box.value.strip():
             box.display = False
         self.focus_lane(self.current_lane)
 
     def on_key(self, event: Any) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box
         if event.key == "escape" and box.has_focus:
             event.stop()
             box.value = ""
@@ -708,7 +745,7 @@ class BoardScreen(Screen[None]):
             self.reload()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box
         box.value = ""
         box.display = False
         self.filter = Filter()

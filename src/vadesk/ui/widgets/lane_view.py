@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.cells import cell_len, set_cell_size
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -103,7 +103,10 @@ class LaneView(ScrollView, can_focus=False):
         """Replace everything known about the lane with a fresh window of rows."""
         rows = {offset + i: line for i, line in enumerate(lines)}
         self._asked = None
-        unchanged = count == self.count and all(self._rows.get(i) == v for i, v in rows.items())
+        unchanged = count == self.count and all(
+            (old := self._rows.get(i)) is not None and old.looks == line.looks
+            for i, line in rows.items()
+        )
         if self._loaded and unchanged:
             # Nothing visible changed (often the echo of our own write): no repaint.
             self._rows.update(rows)
@@ -137,6 +140,29 @@ class LaneView(ScrollView, can_focus=False):
             self._rows[offset + i] = line
         self._asked = None
         self.refresh()
+
+    def take(self, index: int) -> CardLine | None:
+        """Remove the card at ``index`` at once (the database follows in a worker)."""
+        line = self._rows.get(index)
+        if line is None:
+            return None
+        self._rows = {
+            (i if i < index else i - 1): row for i, row in self._rows.items() if i != index
+        }
+        self.count -= 1
+        self.cursor = max(0, min(self.cursor, self.count - 1))
+        self._set_virtual_height(self.count * self.CARD_HEIGHT)
+        self.refresh()
+        return line
+
+    def put(self, index: int, line: CardLine) -> None:
+        """Insert a card at ``index`` at once and put the cursor on it."""
+        index = max(0, min(index, self.count))
+        self._rows = {(i if i < index else i + 1): row for i, row in self._rows.items()}
+        self._rows[index] = line
+        self.count += 1
+        self._set_virtual_height(self.count * self.CARD_HEIGHT)
+        self.move_cursor(index)
 
     @property
     def selected(self) -> CardLine | None:
@@ -232,7 +258,7 @@ class LaneView(ScrollView, can_focus=False):
         index, sub = divmod(line_no, self.CARD_HEIGHT)
         card = self._rows.get(index)
         selected = index == self.cursor
-        key = (line_no, width, selected and self.active, selected, card)
+        key = (line_no, width, selected and self.active, selected, card.looks if card else None)
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
