@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
+
+from vadesk.db.models import Card
 from vadesk.services import board
 from vadesk.services.store import Store
 from vadesk.ui.screens.card_editor import CardEditor
@@ -306,3 +309,64 @@ async def test_palette_goes_to_a_card(ui_store: Store) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert selected_title(pilot) == "c3 newsletter"
+
+
+async def test_keymap_from_settings_rebinds_a_key(ui_store: Store) -> None:
+    from dataclasses import replace
+
+    ui_store.settings = replace(ui_store.settings, keymap={"board.new-card": "a"})
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, CardEditor)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CardEditor)
+
+
+async def test_editor_warns_when_the_card_changed_elsewhere_and_never_overwrites(
+    ui_store: Store,
+) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        card_id = board_screen(pilot).selected.id  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = pilot.app.screen
+        assert isinstance(editor, CardEditor)
+        with ui_store.write() as s:  # a teammate renames it meanwhile
+            board.edit_card(s, card_id, title="renamed by a teammate")
+        await wait_until(pilot, lambda: bool(editor.query_one("#banner").display), seconds=4)
+        assert "changed elsewhere" in str(editor.query_one("#banner").render())
+        editor.query_one("#title").value = "my version"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with ui_store.read() as s:
+            assert board.get_card(s, card_id).title == "renamed by a teammate"
+        assert isinstance(pilot.app.screen, CardEditor)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert editor.query_one("#title").value == "renamed by a teammate"  # type: ignore[attr-defined]
+
+
+async def test_a_failed_write_is_reported_and_the_board_matches_the_database(
+    ui_store: Store,
+) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = board_screen(pilot)
+        card_id = screen.selected.id  # type: ignore[union-attr]
+        # Another process archives the card; the open board has not reloaded yet.
+        screen.workers.cancel_group(screen, "changes")
+        await settle(pilot)
+        with ui_store.write() as s:
+            board.remove_lane(s, board.lane_by_name(s, "Low").id)
+            board.set_archived(s, card_id, True)
+            s.execute(delete(Card).where(Card.id == card_id))
+        await pilot.press("shift+down")
+        await settle(pilot)
+        notes = [n.message for n in pilot.app._notifications]
+        assert any(f"No card #{card_id}" in message for message in notes)
+        assert [view.count for view in screen.lane_views()] == [1, 1, 3, 0]
+        assert selected_title(pilot) == "a2 call bank"

@@ -25,7 +25,7 @@ def due_state(due: datetime | None, now: datetime) -> str:
     """ "overdue", "today" (within 24 h), "later" or "none", for colouring a card."""
     if due is None:
         return "none"
-    if due <= now:
+    if due < now:
         return "overdue"
     if due - now <= timedelta(hours=24):
         return "today"

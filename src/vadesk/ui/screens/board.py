@@ -454,6 +454,10 @@ class BoardScreen(Screen[None]):
 
     @on(ExternalChange)
     def _external_change(self) -> None:
+        from vadesk.ui.screens.card_editor import CardEditor
+
+        if isinstance(self.app.screen, CardEditor):
+            self.app.screen.check_for_changes()
         if not self._writer_busy:
             self.reload()
 

@@ -211,10 +211,18 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             lines.append(f"{when}  {what}")
         self.query_one("#activity", Static).update(Text("\n".join(lines)))
 
-    def card_changed_elsewhere(self, version: int) -> None:
-        """Called by the board when a change arrives: warn instead of overwriting later."""
-        if self.detail is not None and version != self.detail.card.version:
-            self._show_conflict()
+    @work(thread=True, exclusive=True, group="card-check", exit_on_error=False)
+    def check_for_changes(self) -> None:
+        """The board heard of a commit elsewhere: is it ours to worry about?"""
+        if self.card_id is None or self.detail is None:
+            return
+        try:
+            with self.store.read() as s:
+                version = board.get_card(s, self.card_id).version
+        except VadeskError:
+            return
+        if version != self.detail.card.version:
+            self.app.call_from_thread(self._show_conflict)
 
     def _show_conflict(self) -> None:
         banner = self.query_one("#banner", Static)

@@ -24,7 +24,9 @@ KIND_ABBREV = {"admin": "adm", "creative": "cre", "call": "call", "purchase": "b
 def format_due(due: datetime, now: datetime) -> str:
     """Short due text: "3h late", "in 2h", "Thu 17:00"."""
     delta = due - now
-    if delta <= timedelta(0):
+    if abs(delta) < timedelta(minutes=1):
+        return "due now"
+    if delta < timedelta(0):
         late = -delta
         if late < timedelta(hours=1):
             return f"{max(1, int(late.total_seconds() // 60))}m late"

@@ -1,0 +1,52 @@
+"""How the screens look (pytest-textual-snapshot). Fixed clock, size and time zone."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from vadesk.services.store import Store
+
+from .conftest import make_app, settle
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def _settled(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+
+
+def test_board_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(ui_store), terminal_size=(100, 24), run_before=_settled)
+
+
+def test_card_editor_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
+    async def open_editor(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(ui_store), terminal_size=(100, 32), run_before=open_editor)
+
+
+def test_help_screen_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
+    async def open_help(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(ui_store), terminal_size=(100, 36), run_before=open_help)
+
+
+def test_narrow_board_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(ui_store), terminal_size=(40, 12), run_before=_settled)
