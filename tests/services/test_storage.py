@@ -124,27 +124,28 @@ def test_database_from_a_newer_vadesk_is_refused_unchanged(sqlite_url: str) -> N
     assert digest(path) == before
 
 
-def test_pending_migration_copies_the_file_aside_first(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = open_store(Settings(user="me"), sqlite_url)
-    with store.write() as s:
-        board.create_card(s, "precious")
-    store.close()
-    upgraded: list[str] = []
-    monkeypatch.setattr(migrate, "KNOWN_REVISIONS", ("0001", "0002"))
-    monkeypatch.setattr(migrate, "HEAD", "0002")
-    monkeypatch.setattr(migrate, "upgrade", lambda db, target="head": upgraded.append(target))
+def test_pending_migration_copies_the_file_aside_first(sqlite_url: str) -> None:
     db = Database(sqlite_url)
+    migrate.upgrade(db, "0001")  # a database written by the first release
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO cards (lane_id, rank, title, description, kind, labels, archived,"
+            " created_at, updated_at, version) VALUES (1, 'a0', 'precious', '', 'other', '[]',"
+            " 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+        )
+    db.dispose()
+    store = open_store(Settings(user="me"), sqlite_url)
     try:
-        assert migrate.ensure_schema(db) == "upgraded from 0001 to 0002"
+        with store.read() as s:
+            assert [c.title for c in board.list_cards(s)] == ["precious"]
+            assert migrate.current_revision(s.connection()) == migrate.HEAD
     finally:
-        db.dispose()
-    assert upgraded == ["head"]
+        store.close()
     path = Path(sqlite_url.removeprefix("sqlite:///"))
     (backup,) = path.parent.glob("vadesk.db.before-0001-*.bak")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     copy = sqlite3.connect(backup)
+    assert copy.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
     assert copy.execute("SELECT title FROM cards").fetchall() == [("precious",)]
     copy.close()
 

@@ -193,6 +193,8 @@ class TimeEntry(Base):
     ended_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
     idle: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_at: Mapped[datetime | None]
+    """While running: when vadesk last saw the VA at work (heartbeat), to spot absences."""
 
 
 class VaultHeader(Base):
