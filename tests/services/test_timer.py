@@ -193,3 +193,58 @@ def test_cli_timer_commands(db_url: str, tmp_path: Path) -> None:
     bad = run.invoke(cli, ["--db", db_url, "timer", "add", card, "--start", "2026-11-20T10:00",
                            "--end", "2026-11-20T09:00"])  # fmt: skip
     assert bad.exit_code == 1 and "End must be after start" in bad.stderr
+
+
+def test_pane_figures_count_today_week_client_and_package(store: Store) -> None:
+    from zoneinfo import ZoneInfo
+
+    from vadesk.services.clients import add_client
+
+    berlin = ZoneInfo("Europe/Berlin")
+    with store.write() as s:
+        acme = add_client(s, "Acme")
+        mine = board.create_card(s, "acme task", client_id=acme.id).id
+        other = board.create_card(s, "other task").id
+        timer.add_package(s, acme.id, 2, 8000, purchased_at=NOW - timedelta(days=30))
+        # Tuesday 24 Nov 2026, 11:00 Berlin. Monday 23: 1 h on Acme; today 08:00-08:30 other.
+        timer.add_entry(
+            s, store.user_id, mine, NOW - timedelta(days=1), NOW - timedelta(hours=23), now=NOW
+        )
+        timer.add_entry(
+            s, store.user_id, other, NOW - timedelta(hours=2), NOW - timedelta(minutes=90), now=NOW
+        )
+        # Sunday 22 Nov (last week): 30 min on Acme, counts for the package only.
+        timer.add_entry(
+            s,
+            store.user_id,
+            mine,
+            NOW - timedelta(days=2),
+            NOW - timedelta(days=2) + timedelta(minutes=30),
+            now=NOW,
+        )
+        timer.start(s, store.user_id, mine, now=NOW - timedelta(minutes=10))
+    with store.read() as s:
+        fig = timer.figures(s, store.user_id, now=NOW, tz=berlin, client_id=acme.id)
+    assert fig.running is not None and fig.running.card_id == mine
+    assert (fig.today, fig.week) == (40 * 60, 100 * 60)
+    assert (fig.client, fig.client_today, fig.client_week) == ("Acme", 10 * 60, 70 * 60)
+    assert (fig.package_total, fig.package_left) == (7200, 7200 - 100 * 60)
+    assert fig.package_level == "low"
+    later = fig.at(NOW + timedelta(minutes=5))
+    assert (later.today, later.client_week, later.package_left) == (
+        45 * 60,
+        75 * 60,
+        7200 - 105 * 60,
+    )
+
+
+def test_week_and_day_start_at_local_midnight_across_dst() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    # Wednesday 28 Oct 2026 09:00 UTC; DST ended on Sunday 25 Oct (UTC+2 -> UTC+1).
+    day, week = timer.period_starts(datetime(2026, 10, 28, 9, 0, tzinfo=UTC), berlin)
+    assert day == datetime(2026, 10, 27, 23, 0, tzinfo=UTC)
+    assert week == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)  # Monday 26 Oct 00:00 CET
+    day, week = timer.period_starts(datetime(2026, 10, 26, 0, 30, tzinfo=UTC), berlin)
+    assert day == week == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)

@@ -11,6 +11,9 @@ from vadesk.ui.screens.card_editor import CardEditor
 from vadesk.ui.screens.help import HelpScreen
 from vadesk.ui.widgets.lane_view import LaneView
 
+from datetime import timedelta
+
+from .conftest import NOW as NOW_UI
 from .conftest import board_screen, lane_titles, make_app, selected_title, settle, wait_until
 
 SIZE = (120, 36)
@@ -370,3 +373,68 @@ async def test_a_failed_write_is_reported_and_the_board_matches_the_database(
         assert any(f"No card #{card_id}" in message for message in notes)
         assert [view.count for view in screen.lane_views()] == [1, 1, 3, 0]
         assert selected_title(pilot) == "a2 call bank"
+
+
+async def test_space_starts_switches_and_stops_the_timer(ui_store: Store) -> None:
+    from vadesk.services import timer
+
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space")
+        await settle(pilot)
+        screen = board_screen(pilot)
+        first = screen.selected.id  # type: ignore[union-attr]
+        with ui_store.read() as s:
+            assert timer.running(s, ui_store.user_id).card_id == first  # type: ignore[union-attr]
+        assert first in screen.lane_views()[0].running
+        pane = screen.query_one("#timer-pane")
+        assert pane.figures.running.card_id == first  # type: ignore[attr-defined]
+        assert "Acme Bakery" in str(pane.render())
+        await pilot.press("down", "space")  # switch to a2
+        await settle(pilot)
+        with ui_store.read() as s:
+            run = timer.running(s, ui_store.user_id)
+            assert run is not None and run.card_title == "a2 call bank"
+        await pilot.press("space")  # stop
+        await settle(pilot)
+        with ui_store.read() as s:
+            assert timer.running(s, ui_store.user_id) is None
+        assert "No timer running" in str(pane.render())
+        await pilot.press("p")
+        assert not pane.display
+
+
+async def test_timer_survives_a_crash_and_reopens_running(ui_store: Store) -> None:
+    from vadesk.services import timer
+
+    with ui_store.write() as s:
+        card = board.list_cards(s)[0]
+        timer.start(s, ui_store.user_id, card.id, now=NOW_UI - timedelta(minutes=12))
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = board_screen(pilot).query_one("#timer-pane")
+        assert "0:12:00" in str(pane.render())
+        assert "⏱" in str(board_screen(pilot).query_one("#board-header").render())
+
+
+async def test_absence_prompt_splits_off_the_idle_time(ui_store: Store) -> None:
+    from vadesk.services import timer
+    from vadesk.ui.screens.pickers import AbsencePrompt
+
+    with ui_store.write() as s:
+        card = board.list_cards(s)[0]
+        timer.start(s, ui_store.user_id, card.id, now=NOW_UI - timedelta(hours=3))
+        timer.heartbeat(s, ui_store.user_id, NOW_UI - timedelta(hours=2))
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, AbsencePrompt)
+        await pilot.press("down", "down", "enter")  # split
+        await settle(pilot)
+        with ui_store.read() as s:
+            rows = timer.entries_between(
+                s, ui_store.user_id, NOW_UI - timedelta(days=1), NOW_UI + timedelta(seconds=1)
+            )
+        assert [(r.idle, r.ended_at is None) for r in rows] == [
+            (False, False), (True, False), (False, True),
+        ]  # fmt: skip
+        assert rows[1].seconds(NOW_UI) == 7200

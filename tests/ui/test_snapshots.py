@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from vadesk.services.store import Store
 
-from .conftest import make_app, settle
+from .conftest import board_screen, make_app, settle, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +23,10 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 async def _settled(pilot: Pilot[None]) -> None:
+    """Board loaded and the timer pane showing the selected card's client."""
+    await settle(pilot)
+    pane = board_screen(pilot).query_one("#timer-pane")
+    await wait_until(pilot, lambda: pane.figures is not None and pane.figures.client is not None)  # type: ignore[attr-defined]
     await settle(pilot)
 
 
@@ -32,7 +36,7 @@ def test_board_looks_right(snap_compare, ui_store: Store) -> None:  # type: igno
 
 def test_card_editor_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
     async def open_editor(pilot: Pilot[None]) -> None:
-        await settle(pilot)
+        await _settled(pilot)
         await pilot.press("enter")
         await settle(pilot)
 
@@ -41,7 +45,7 @@ def test_card_editor_looks_right(snap_compare, ui_store: Store) -> None:  # type
 
 def test_help_screen_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
     async def open_help(pilot: Pilot[None]) -> None:
-        await settle(pilot)
+        await _settled(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
 

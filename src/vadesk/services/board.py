@@ -49,6 +49,7 @@ class CardLine(NamedTuple):
     checklist_done: int
     checklist_total: int
     version: int
+    client_id: int | None = None
 
     @property
     def looks(self) -> tuple[object, ...]:
@@ -394,6 +395,7 @@ def lane_window(
             func.coalesce(counts.c.done, 0),
             func.coalesce(counts.c.total, 0),
             Card.version,
+            Card.client_id,
         )
         .outerjoin(Client, Client.id == Card.client_id)
         .outerjoin(counts, counts.c.card_id == Card.id)

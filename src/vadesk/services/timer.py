@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from dateutil.tz import tzlocal
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -310,3 +311,133 @@ def local_zone(name: str | None) -> ZoneInfo | None:
         raise InvalidInputError(
             f"Unknown time zone {name!r}; use a name like Europe/Berlin."
         ) from None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the timer pane shows, computed once per change (not every second)."""
+
+    running: EntryRow | None
+    today: int
+    week: int
+    client: str | None
+    client_today: int
+    client_week: int
+    package_total: int
+    package_left: int
+    computed_at: datetime
+
+    def at(self, now: datetime) -> Figures:
+        """The same figures a moment later: only the running entry has grown."""
+        grow = max(0, int((now - self.computed_at).total_seconds())) if self.running else 0
+        client_grow = grow if self.running and self.running.client == self.client else 0
+        return Figures(
+            self.running, self.today + grow, self.week + grow, self.client,
+            self.client_today + client_grow, self.client_week + client_grow,
+            self.package_total, self.package_left - client_grow, now,
+        )  # fmt: skip
+
+    @property
+    def package_level(self) -> str:
+        """none, ok, low (under 20 % left) or exhausted."""
+        if self.package_total <= 0:
+            return "none"
+        if self.package_left <= 0:
+            return "exhausted"
+        return "low" if self.package_left * 5 < self.package_total else "ok"
+
+
+def period_starts(now: datetime, tz: tzinfo | None) -> tuple[datetime, datetime]:
+    """UTC instants of local midnight today and of Monday this week (DST-safe).
+
+    Aware arithmetic on a zone-backed datetime is wall-clock arithmetic, so the offset of
+    each midnight is the one in force then, not now.
+    """
+    local = now.astimezone(tz or tzlocal())
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = midnight - timedelta(days=midnight.weekday())
+    return midnight.astimezone(UTC), monday.astimezone(UTC)
+
+
+def _clipped(rows: list[EntryRow], start_at: datetime, now: datetime) -> int:
+    total = 0
+    for row in rows:
+        begin = max(row.started_at, start_at)
+        end = row.ended_at or now
+        if end > begin:
+            total += int((end - begin).total_seconds())
+    return total
+
+
+def figures(
+    session: Session,
+    user_id: int,
+    *,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+    client_id: int | None = None,
+) -> Figures:
+    from vadesk.db.models import HourPackage
+
+    now = now or utcnow()
+    day_start, week_start = period_starts(now, tz)
+    rows = overlaps(session, user_id, week_start, now + timedelta(seconds=1))
+    today_rows = [r for r in rows if (r.ended_at or now) > day_start]
+    client_rows = [r for r in rows if client_id is not None and r.client_id == client_id]
+    client_name = (
+        session.scalar(select(Client.name).where(Client.id == client_id)) if client_id else None
+    )
+    package_total = package_left = 0
+    if client_id is not None:
+        packages = session.scalars(
+            select(HourPackage).where(
+                HourPackage.client_id == client_id,
+                or_(HourPackage.expires_at.is_(None), HourPackage.expires_at > now),
+            )
+        ).all()
+        if packages:
+            package_total = sum(p.seconds for p in packages)
+            since = min(p.purchased_at for p in packages)
+            used_rows = _entry_rows(
+                session,
+                Card.client_id == client_id,
+                or_(TimeEntry.ended_at.is_(None), TimeEntry.ended_at > since),
+            )
+            package_left = package_total - _clipped(used_rows, since, now)
+    return Figures(
+        running=running(session, user_id),
+        today=_clipped(today_rows, day_start, now),
+        week=_clipped(rows, week_start, now),
+        client=client_name,
+        client_today=_clipped(
+            [r for r in client_rows if (r.ended_at or now) > day_start], day_start, now
+        ),
+        client_week=_clipped(client_rows, week_start, now),
+        package_total=package_total,
+        package_left=package_left,
+        computed_at=now,
+    )
+
+
+def add_package(
+    session: Session,
+    client_id: int,
+    hours: float,
+    price_minor: int,
+    *,
+    purchased_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    from vadesk.db.models import HourPackage
+
+    if hours <= 0:
+        raise InvalidInputError("A package needs a positive number of hours.")
+    if price_minor < 0:
+        raise InvalidInputError("A package price cannot be negative.")
+    package = HourPackage(
+        client_id=client_id, seconds=round(hours * 3600), price_minor=price_minor,
+        purchased_at=purchased_at or utcnow(), expires_at=expires_at, note="",
+    )  # fmt: skip
+    session.add(package)
+    session.flush()
+    return package.id

@@ -25,12 +25,14 @@ from textual.worker import get_current_worker
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.text import clean_title
 from vadesk.errors import VadeskError
-from vadesk.services import board
+from vadesk.services import board, timer
 from vadesk.services.board import CardLine, LaneRow
 from vadesk.services.clients import ClientRow, list_clients
 from vadesk.services.store import Store
+from vadesk.services.timer import Figures
 from vadesk.ui.history import Change, History, Step
 from vadesk.ui.widgets.lane_view import LaneView
+from vadesk.ui.widgets.timer_pane import TimerPane, hms
 
 log = logging.getLogger(__name__)
 NARROW_WIDTH = 60
@@ -52,6 +54,8 @@ class Snapshot:
     running: frozenset[int]
     overdue: int
     clients: list[ClientRow]
+    figures: Figures | None = None
+    figures_client: int | None = None
     follow: tuple[int, int] | None = None
     """(lane id, index) of the card the cursor must follow, if any."""
 
@@ -77,6 +81,7 @@ class Op:
     change: Change | None = None
     windows: dict[int, tuple[int, int]] = field(default_factory=dict)
     filter: tuple[str, int | None] = ("", None)
+    pane_client: int | None = None
 
 
 class Line(Widget):
@@ -151,6 +156,8 @@ class BoardScreen(Screen[None]):
         Binding("shift+up,K", "move_step(-1)", "Move up", id="board.move-up", show=False),
         Binding("shift+down,J", "move_step(1)", "Move down", id="board.move-down", show=False),
         Binding("t", "move_top", "To top", id="board.move-top", show=False, tooltip="Move the card to the top of its lane"),
+        Binding("space", "timer", "Timer", id="board.timer", tooltip="Start/stop the timer on this card"),
+        Binding("p", "toggle_pane", "Pane", id="board.timer-pane", show=False, tooltip="Show or hide the timer pane"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
     ]  # fmt: skip
 
@@ -173,6 +180,17 @@ class BoardScreen(Screen[None]):
             super().__init__()
             self.message = message
 
+    class Notice(Message):
+        """Something to tell the user, from a worker thread."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    @on(Notice)
+    def _notice(self, event: Notice) -> None:
+        self.notify(event.text, timeout=3)
+
     class ExternalChange(Message):
         """Another process committed something."""
 
@@ -192,6 +210,8 @@ class BoardScreen(Screen[None]):
         self._binding_state: tuple[bool, ...] = ()
         self._columns: list[LaneColumn] = []
         self._header = Line(id="board-header")
+        self._pane = TimerPane(id="timer-pane")
+        self._figures_for: int | None = -1
         self._lanes_box = Lanes(id="lanes")
         self._filter_box = Input(
             placeholder="Filter: title, description or client — Esc clears", id="filter"
@@ -203,29 +223,136 @@ class BoardScreen(Screen[None]):
         yield self._header
         yield self._lanes_box
         yield self._filter_box
+        yield self._pane
         yield Footer()
 
     def on_mount(self) -> None:
-        self._filter_box.display = False
         self._update_header()
         self.reload()
         self.watch_changes()
         self.set_interval(60, self._tick_minute)
+        self.set_interval(1, self._tick_second)
+        self._last_tick = self.clock()
+        self.check_absence()
 
     def on_resize(self) -> None:
         self.narrow = self.size.width < NARROW_WIDTH
 
     def watch_narrow(self, narrow: bool) -> None:
+        self._lanes_box.set_class(narrow, "-narrow")
         for i, column in enumerate(self._columns):
             column.display = not narrow or i == self.current_lane
         self._update_lane_headers()
 
     def _tick_minute(self) -> None:
+        self.heartbeat()
         now = self.clock()
         for lane in self.lane_views():
             lane.now = now
             lane.refresh()
         self._update_header()
+
+    def _pane_client(self) -> int | None:
+        card = self.selected
+        return card.client_id if card is not None else None
+
+    def _tick_second(self) -> None:
+        now = self.clock()
+        gap = (now - self._last_tick).total_seconds()
+        self._last_tick = now
+        self._pane.now = now
+        if self._pane.figures is not None and self._pane.figures.running is not None:
+            self._update_header()
+        if gap > self.store.settings.timer_idle_minutes * 60:
+            self.check_absence()  # the machine slept with the timer running
+        client = self._pane_client()
+        if client != self._figures_for:
+            self._figures_for = client
+            self._load_figures(client)
+
+    @work(thread=True, exclusive=True, group="figures", exit_on_error=False)
+    def _load_figures(self, client_id: int | None) -> None:
+        try:
+            with self.store.read() as s:
+                figures = timer.figures(
+                    s,
+                    self.store.user_id,
+                    now=self.clock(),
+                    tz=zone(self.store),
+                    client_id=client_id,
+                )
+        except VadeskError:
+            return
+        self.app.call_from_thread(self._set_figures, figures)
+
+    def _set_figures(self, figures: Figures) -> None:
+        self._pane.now = self.clock()
+        self._pane.figures = figures
+
+    def action_timer(self) -> None:
+        card, user = self.selected, self.store.user_id
+        if card is None:
+            return
+        card_id = card.id
+
+        def run(s: Any) -> tuple[int | None, Change | None]:
+            action, entry = timer.toggle(s, user, card_id, now=self.clock())
+            spent = f" ({hms(entry.seconds(self.clock()))})" if action == "stopped" else ""
+            self.post_message(
+                self.Notice(f"Timer {action}: {clean_title(entry.card_title)}{spent}")
+            )
+            return None, None
+
+        self.submit(Op("timer", run))
+
+    def action_toggle_pane(self) -> None:
+        self._pane.display = not self._pane.display
+
+    @work(thread=True, exclusive=True, group="absence", exit_on_error=False)
+    def check_absence(self) -> None:
+        """Offer keep / discard / split when the running timer went unattended too long."""
+        try:
+            with self.store.read() as s:
+                entry = timer.running(s, self.store.user_id)
+        except VadeskError:
+            return
+        gap = timer.absence_seconds(
+            entry, self.clock(), self.store.settings.timer_idle_minutes * 60
+        )
+        if gap and entry is not None:
+            self.app.call_from_thread(self._ask_absence, entry, gap)
+
+    def _ask_absence(self, entry: Any, gap: int) -> None:
+        from vadesk.ui.screens.pickers import AbsencePrompt
+
+        if any(isinstance(screen, AbsencePrompt) for screen in self.app.screen_stack):
+            return
+        user = self.store.user_id
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+
+            def run(s: Any) -> tuple[int | None, Change | None]:
+                timer.resolve_absence(s, user, choice, now=self.clock())  # type: ignore[arg-type]
+                return None, None
+
+            self.submit(Op(f"absence {choice}", run))
+
+        self.app.push_screen(AbsencePrompt(clean_title(entry.card_title), gap), chosen)
+
+    def heartbeat(self) -> None:
+        figures = self._pane.figures
+        if figures is not None and figures.running is not None:
+            self._heartbeat()
+
+    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
+    def _heartbeat(self) -> None:
+        try:
+            with self.store.write() as s:
+                timer.heartbeat(s, self.store.user_id, self.clock())
+        except VadeskError:
+            log.debug("heartbeat failed", exc_info=True)
 
     def watch_overdue(self) -> None:
         self._update_header()
@@ -241,6 +368,12 @@ class BoardScreen(Screen[None]):
             text.append(f" {self.overdue} overdue ", "bold white on red")
         else:
             text.append(" nothing overdue ", "green")
+        figures = self._pane.figures
+        if figures is not None and figures.running is not None:
+            run = figures.running
+            text.append(
+                f"  ⏱ {hms(run.seconds(self.clock()))} {clean_title(run.card_title)[:30]} ", "bold"
+            )
         if self.filter.active:
             parts = []
             if self.filter.client_id is not None:
@@ -357,7 +490,9 @@ class BoardScreen(Screen[None]):
     ) -> None:
         worker = get_current_worker()
         try:
-            snapshot = read_snapshot(self.store, windows, follow, text, client_id, self.clock())
+            snapshot = read_snapshot(
+                self.store, windows, follow, text, client_id, self.clock(), self._pane_client()
+            )
         except VadeskError as error:
             self.post_message(self.WriteFailed(str(error)))
             return
@@ -390,8 +525,17 @@ class BoardScreen(Screen[None]):
             self.focus_lane(self.current_lane, take_focus=take_focus)
         self._follow_card = None
         self.overdue = snap.overdue
+        if snap.figures is not None:
+            self._pane.now = now
+            self._pane.figures = snap.figures
+            self._figures_for = snap.figures_client
+            self._update_header()
         self._update_lane_headers()
         self._refresh_bindings_if_changed()
+        client = self._pane_client()
+        if client != self._figures_for:
+            self._figures_for = client
+            self._load_figures(client)
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer rebuilds itself on refresh_bindings: only ask when something changed."""
@@ -466,6 +610,7 @@ class BoardScreen(Screen[None]):
     def submit(self, op: Op) -> None:
         op.windows = {view.lane_id: view.wanted_window() for view in self.lane_views()}
         op.filter = (self.filter.text, self.filter.client_id)
+        op.pane_client = self._pane_client()
         with self._ops_lock:
             self._ops.append(op)
             start = not self._writer_busy
@@ -504,8 +649,9 @@ class BoardScreen(Screen[None]):
                 text, client_id = last.filter
                 try:
                     snapshot = read_snapshot(
-                        self.store, last.windows, follow, text, client_id, self.clock()
-                    )
+                        self.store, last.windows, follow, text, client_id, self.clock(),
+                        last.pane_client,
+                    )  # fmt: skip
                     self.post_message(self.Loaded(snapshot, done))
                 except VadeskError as error:
                     self.post_message(self.WriteFailed(str(error)))
@@ -795,6 +941,11 @@ class BoardScreen(Screen[None]):
         self.reload(follow=card_id)
 
 
+def zone(store: Store) -> Any:
+    """The user's time zone for days and weeks (None: the system's)."""
+    return timer.local_zone(store.settings.timezone)
+
+
 def edit_change(edited: Any, user_id: int) -> Change:
     """Undo/redo for an edit saved in the card editor."""
     card_id, before, after = edited.card_id, dict(edited.before), dict(edited.after)
@@ -815,6 +966,7 @@ def read_snapshot(
     text: str,
     client_id: int | None,
     now: datetime,
+    pane_client: int | None = None,
 ) -> Snapshot:
     """Counts and visible rows of every lane (and where ``follow`` is), in one read session."""
     with store.read() as s:
@@ -839,5 +991,7 @@ def read_snapshot(
             running=frozenset(board.running_card_ids(s)),
             overdue=board.overdue_count(s, now.astimezone(UTC)),
             clients=list_clients(s),
+            figures=timer.figures(s, store.user_id, now=now, tz=zone(store), client_id=pane_client),
+            figures_client=pane_client,
             follow=focus,
         )

@@ -89,3 +89,46 @@ class TextPrompt(ModalScreen[str | None]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+class AbsencePrompt(ModalScreen[str | None]):
+    """The timer ran while nobody was there: keep, discard or split off the gap."""
+
+    DEFAULT_CSS = """
+    AbsencePrompt { align: center middle; background: $background 60%; }
+    AbsencePrompt > Vertical { width: 64; max-width: 95%; height: auto;
+        border: thick $warning; background: $surface; padding: 0 1; }
+    AbsencePrompt OptionList { height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Decide later", id="absence.later"),
+    ]
+    CHOICES = (
+        ("keep", "Keep all the time on the card"),
+        ("discard", "Discard the time I was away"),
+        ("split", "Split it off as a separate idle entry"),
+    )
+
+    def __init__(self, card_title: str, gap_seconds: int) -> None:
+        super().__init__()
+        self.card_title = card_title
+        self.gap_seconds = gap_seconds
+
+    def compose(self) -> ComposeResult:
+        hours, rest = divmod(self.gap_seconds, 3600)
+        with Vertical():
+            yield Label(
+                f"The timer on “{self.card_title}” kept running while you were away "
+                f"for {hours}h {rest // 60:02d}m. What should happen to that time?"
+            )
+            yield OptionList(*(Option(text, id=key) for key, text in self.CHOICES))
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

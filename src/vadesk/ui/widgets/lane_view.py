@@ -130,8 +130,9 @@ class LaneView(ScrollView, can_focus=False):
         new = Size(self.size.width, height)
         if new == self.virtual_size:
             return
-        had_bar = self.virtual_size.height > self.size.height
-        if self.is_mounted and self.size.height and (height > self.size.height) == had_bar:
+        view = self.size.height
+        scrolling = self.show_vertical_scrollbar and self.virtual_size.height > view
+        if self.is_mounted and view and scrolling and height > view:
             self.set_reactive(LaneView.virtual_size, new)
             self._scroll_update(new)
         else:

@@ -1,0 +1,75 @@
+"""The timer pane: what runs, for how long, today's and the week's totals, package balance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from vadesk.domain.text import clean_title
+from vadesk.services.timer import Figures
+
+
+def hms(seconds: int) -> str:
+    seconds = max(0, seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def hm(seconds: int) -> str:
+    sign = "-" if seconds < 0 else ""
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours}:{rest // 60:02d}"
+
+
+class TimerPane(Widget):
+    """Two lines docked under the board; the elapsed time ticks every second."""
+
+    DEFAULT_CSS = """
+    TimerPane { height: 2; background: $panel; padding: 0 1; }
+    TimerPane.-running { background: $success 25%; }
+    """
+
+    figures: reactive[Figures | None] = reactive(None, layout=False)
+    """Totals as last computed by the screen (in a worker, on each change)."""
+    now: reactive[datetime] = reactive(lambda: datetime.now(UTC), layout=False)
+    """The current instant; the screen sets it every second."""
+
+    def watch_figures(self, figures: Figures | None) -> None:
+        self.set_class(bool(figures and figures.running), "-running")
+
+    def render(self) -> Text:
+        figures = self.figures
+        if figures is None:
+            return Text("Timer: loading…")
+        current = figures.at(self.now) if figures.computed_at <= self.now else figures
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if current.running is not None:
+            run = current.running
+            text.append("⏱ ", "bold")
+            text.append(hms(run.seconds(self.now)), "bold")
+            text.append(f"  {clean_title(run.card_title)}")
+            if run.client:
+                text.append(f" — {clean_title(run.client)}", "italic")
+            text.append("   space stops", "dim")
+        else:
+            text.append("No timer running", "dim")
+            text.append("   space starts one on the selected card", "dim")
+        text.append("\n")
+        text.append(f"Today {hm(current.today)} · Week {hm(current.week)}")
+        if current.client:
+            text.append(
+                f"   {clean_title(current.client)}: today {hm(current.client_today)}"
+                f" · week {hm(current.client_week)}"
+            )
+            if current.package_total:
+                style = {"low": "bold yellow", "exhausted": "bold red"}.get(
+                    current.package_level, ""
+                )
+                text.append("   package ")
+                text.append(
+                    f"{hm(current.package_left)} of {hm(current.package_total)} left", style
+                )
+        return text
