@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete
 
 from vadesk.db.models import Card
@@ -10,8 +12,6 @@ from vadesk.services.store import Store
 from vadesk.ui.screens.card_editor import CardEditor
 from vadesk.ui.screens.help import HelpScreen
 from vadesk.ui.widgets.lane_view import LaneView
-
-from datetime import timedelta
 
 from .conftest import NOW as NOW_UI
 from .conftest import board_screen, lane_titles, make_app, selected_title, settle, wait_until

@@ -78,3 +78,23 @@ def test_turnaround_due_times() -> None:
 def test_due_state(offset: int, state: str) -> None:
     assert due_state(NOW + timedelta(hours=offset), NOW) == state
     assert due_state(None, NOW) == "none"
+
+
+def test_totp_matches_rfc_6238_vectors() -> None:
+    from vadesk.domain.passwords import totp_now
+
+    rfc_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # "12345678901234567890"
+    assert totp_now(rfc_secret, at=59, digits=8) == "94287082"
+    assert totp_now(rfc_secret, at=1111111109, digits=8) == "07081804"
+    assert totp_now(rfc_secret, at=2000000000, digits=8) == "69279037"
+    assert len(totp_now("JBSW Y3DP EHPK 3PXP", at=0)) == 6  # 80-bit secrets work
+
+
+def test_passphrase_strength_refuses_weak_ones() -> None:
+    from vadesk.domain.passwords import check_strength, strength
+    from vadesk.errors import InvalidInputError
+
+    assert strength("password1")[0] <= 1
+    assert strength("plum orchard kettle violin")[0] >= 3
+    with pytest.raises(InvalidInputError, match="too weak"):
+        check_strength("summer2024")

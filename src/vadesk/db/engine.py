@@ -126,6 +126,17 @@ class Database:
         with translate_errors(self), self._write.begin() as session:
             yield session
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file and truncate it (SQLite; a no-op elsewhere)."""
+        if not self.is_sqlite:
+            return
+        with translate_errors(self):
+            raw = self.engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -140,6 +151,8 @@ def _install_sqlite_pragmas(engine: Engine, synchronous: str) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        # Deleted or replaced rows (an old wrapped vault key) are zeroed, not left in free pages.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -465,9 +465,7 @@ class BoardScreen(Screen[None]):
             return None
         if action == "redo" and not self.history.can_redo:
             return None
-        if action == "clear_filter" and not self.filter.active:
-            return False
-        return True
+        return not (action == "clear_filter" and not self.filter.active)
 
     # ------------------------------------------------------------ loading
 

@@ -1,0 +1,444 @@
+"""The vault's envelope: Argon2id-wrapped data key, XChaCha20-Poly1305 items, a manifest.
+
+Pure functions over bytes; no I/O. Every failure is a ``VaultError`` whose message is one
+line fit for a user and never contains key material, plaintext or a passphrase.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import string
+import struct
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import nacl.exceptions
+import nacl.pwhash.argon2id as argon2id
+import nacl.secret
+import nacl.utils
+
+from vadesk.errors import VadeskError
+
+FORMAT_VERSION = 1
+SALT_BYTES = argon2id.SALTBYTES  # 16
+KEY_BYTES = nacl.secret.Aead.KEY_SIZE  # 32
+NONCE_BYTES = nacl.secret.Aead.NONCE_SIZE  # 24
+TAG_BYTES = nacl.secret.Aead.MACBYTES  # 16
+WRAPPED_KEY_BYTES = NONCE_BYTES + KEY_BYTES + TAG_BYTES
+PAD_BLOCK = 256
+MIN_ITEM_BYTES = NONCE_BYTES + TAG_BYTES + PAD_BLOCK
+MAX_OPS = 10
+MAX_MEM = 1024**3
+EXPORT_MAGIC = b"VADESK-EXPORT\x00"
+
+
+class VaultError(VadeskError):
+    """Base of every vault failure; str() is the one-line message."""
+
+
+class WrongPassphrase(VaultError):
+    def __init__(self) -> None:
+        super().__init__("Wrong passphrase.")
+
+
+class VaultHeaderInvalid(VaultError):
+    pass
+
+
+class KdfParamsRejected(VaultError):
+    pass
+
+
+class ItemDamaged(VaultError):
+    def __init__(self, item_id: str) -> None:
+        super().__init__(
+            f"Vault item {item_id[:12]} is damaged or was tampered with; restore a backup."
+        )
+        self.item_id = item_id
+
+
+class ManifestMismatch(VaultError):
+    pass
+
+
+class ManifestDamaged(VaultError):
+    pass
+
+
+class Secret:
+    """A passphrase or decrypted field: ``repr``/``str`` never show it (crash reports do)."""
+
+    __slots__ = ("_value",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, value: str | bytes) -> None:
+        self._value = value
+
+    def reveal(self) -> str | bytes:
+        return self._value
+
+    def as_bytes(self) -> bytes:
+        value = self._value
+        return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self.as_bytes(), other.as_bytes())
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    opslimit: int
+    memlimit: int
+
+    @classmethod
+    def interactive(cls) -> KdfParams:
+        return cls(argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
+
+    @classmethod
+    def moderate(cls) -> KdfParams:
+        return cls(argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE)
+
+    def validate(self) -> None:
+        """Refuse costs below INTERACTIVE or above 10 ops / 1 GiB, before any work is done."""
+        low = KdfParams.interactive()
+        if not low.opslimit <= self.opslimit <= MAX_OPS:
+            raise KdfParamsRejected(
+                f"Vault header asks for {self.opslimit} Argon2id passes (allowed "
+                f"{low.opslimit}-{MAX_OPS}); it may have been tampered with."
+            )
+        if not low.memlimit <= self.memlimit <= MAX_MEM:
+            raise KdfParamsRejected(
+                f"Vault header asks for {self.memlimit // 1024**2} MiB of Argon2id memory "
+                f"(allowed {low.memlimit // 1024**2}-{MAX_MEM // 1024**2}); it may have been "
+                "tampered with."
+            )
+
+
+@dataclass(frozen=True)
+class VaultHeader:
+    """What the database keeps in clear: ids, costs, salt and the wrapped data key."""
+
+    vault_id: str
+    format_version: int
+    kdf: KdfParams
+    salt: bytes
+    wrapped_key: bytes
+
+    def __repr__(self) -> str:
+        return f"VaultHeader({self.vault_id!r}, v{self.format_version}, {self.kdf})"
+
+
+class DataKey:
+    """The 32-byte data key, in memory only; ``wipe`` zeroes it."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        self._key = bytearray(key)
+
+    def box(self) -> nacl.secret.Aead:
+        if not any(self._key):
+            raise VaultError("The vault is locked; unlock it first.")
+        return nacl.secret.Aead(bytes(self._key))
+
+    def wipe(self) -> None:
+        for i in range(len(self._key)):
+            self._key[i] = 0
+
+    def __repr__(self) -> str:
+        return "DataKey(***)"
+
+    __str__ = __repr__
+
+
+def _header_ad(vault_id: str, version: int, kdf: KdfParams, salt: bytes) -> bytes:
+    return b"|".join(
+        [b"vadesk-key", str(version).encode(), vault_id.encode(), str(kdf.opslimit).encode(),
+         str(kdf.memlimit).encode(), salt]
+    )  # fmt: skip
+
+
+def _derive(passphrase: Secret, salt: bytes, kdf: KdfParams) -> nacl.secret.Aead:
+    key = argon2id.kdf(KEY_BYTES, passphrase.as_bytes(), salt, kdf.opslimit, kdf.memlimit)
+    return nacl.secret.Aead(key)
+
+
+def _wrap(key: bytes, passphrase: Secret, kdf: KdfParams, vault_id: str) -> VaultHeader:
+    kdf.validate()
+    salt = nacl.utils.random(SALT_BYTES)
+    wrapped = _derive(passphrase, salt, kdf).encrypt(
+        key, _header_ad(vault_id, FORMAT_VERSION, kdf, salt)
+    )
+    return VaultHeader(vault_id, FORMAT_VERSION, kdf, salt, bytes(wrapped))
+
+
+def create_vault(
+    passphrase: Secret, kdf: KdfParams | None = None, vault_id: str | None = None
+) -> tuple[VaultHeader, DataKey]:
+    """A new random data key wrapped under ``passphrase``."""
+    key = nacl.utils.random(KEY_BYTES)
+    header = _wrap(key, passphrase, kdf or KdfParams.moderate(), vault_id or uuid.uuid4().hex)
+    return header, DataKey(key)
+
+
+def unlock(header: VaultHeader, passphrase: Secret) -> DataKey:
+    """Ranges first, then shape, then the (slow) key derivation and unwrap."""
+    header.kdf.validate()
+    if header.format_version != FORMAT_VERSION:
+        raise VaultHeaderInvalid(
+            f"Vault format {header.format_version} is unknown to this vadesk; upgrade vadesk."
+        )
+    if len(header.salt) != SALT_BYTES:
+        raise VaultHeaderInvalid("Vault header is damaged (bad salt length); restore a backup.")
+    if len(header.wrapped_key) != WRAPPED_KEY_BYTES:
+        raise VaultHeaderInvalid("Vault header is damaged (bad key length); restore a backup.")
+    try:
+        key = _derive(passphrase, header.salt, header.kdf).decrypt(
+            header.wrapped_key,
+            _header_ad(header.vault_id, header.format_version, header.kdf, header.salt),
+        )
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise WrongPassphrase() from None
+    return DataKey(key)
+
+
+def rewrap(
+    header: VaultHeader, old: Secret, new: Secret, kdf: KdfParams | None = None
+) -> VaultHeader:
+    """Same data key under a new passphrase (and a new salt)."""
+    key = unlock(header, old)
+    try:
+        return _wrap(bytes(key._key), new, kdf or header.kdf, header.vault_id)
+    finally:
+        key.wipe()
+
+
+def _pad(data: bytes) -> bytes:
+    """ISO/IEC 7816-4 padding to a multiple of PAD_BLOCK, so sizes leak little."""
+    data += b"\x80"
+    return data + b"\x00" * (-len(data) % PAD_BLOCK)
+
+
+def _unpad(data: bytes) -> bytes:
+    end = data.rstrip(b"\x00")
+    if not end.endswith(b"\x80"):
+        raise ValueError("bad padding")
+    return end[:-1]
+
+
+def _item_ad(vault_id: str, item_id: str, revision: int) -> bytes:
+    return f"vadesk-item|v{FORMAT_VERSION}|{vault_id}|{item_id}|{revision}".encode()
+
+
+def encrypt_item(
+    key: DataKey, vault_id: str, item_id: str, revision: int, document: Mapping[str, Any]
+) -> bytes:
+    plain = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return bytes(key.box().encrypt(_pad(plain), _item_ad(vault_id, item_id, revision)))
+
+
+def decrypt_item(
+    key: DataKey, vault_id: str, item_id: str, revision: int, blob: bytes
+) -> dict[str, Any]:
+    # PyNaCl raises ValueError, not CryptoError, on some short inputs: check length first.
+    if len(blob) < MIN_ITEM_BYTES or (len(blob) - NONCE_BYTES - TAG_BYTES) % PAD_BLOCK:
+        raise ItemDamaged(item_id)
+    try:
+        plain = key.box().decrypt(blob, _item_ad(vault_id, item_id, revision))
+        document = json.loads(_unpad(plain).decode("utf-8"))
+    except (nacl.exceptions.CryptoError, ValueError, UnicodeDecodeError):
+        raise ItemDamaged(item_id) from None
+    if not isinstance(document, dict):
+        raise ItemDamaged(item_id)
+    return document
+
+
+def _manifest_ad(vault_id: str, revision: int) -> bytes:
+    return f"vadesk-manifest|v{FORMAT_VERSION}|{vault_id}|{revision}".encode()
+
+
+def encrypt_manifest(
+    key: DataKey, vault_id: str, entries: Mapping[str, int], manifest_revision: int
+) -> bytes:
+    plain = json.dumps(dict(entries), separators=(",", ":"), sort_keys=True).encode()
+    return bytes(key.box().encrypt(_pad(plain), _manifest_ad(vault_id, manifest_revision)))
+
+
+def decrypt_manifest(
+    key: DataKey, vault_id: str, manifest_revision: int, blob: bytes
+) -> dict[str, int]:
+    damaged = ManifestDamaged(
+        "The vault's manifest is damaged or was tampered with; restore a backup."
+    )
+    if len(blob) < MIN_ITEM_BYTES:
+        raise damaged
+    try:
+        plain = key.box().decrypt(blob, _manifest_ad(vault_id, manifest_revision))
+        entries = json.loads(_unpad(plain).decode())
+    except (nacl.exceptions.CryptoError, ValueError, UnicodeDecodeError):
+        raise damaged from None
+    if not isinstance(entries, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) for k, v in entries.items()
+    ):
+        raise damaged
+    return entries
+
+
+def check_manifest(manifest: Mapping[str, int], stored: Mapping[str, int]) -> None:
+    """Items deleted, added or rolled back behind vadesk's back are named, not accepted."""
+    missing = sorted(set(manifest) - set(stored))
+    extra = sorted(set(stored) - set(manifest))
+    older = sorted(i for i in set(manifest) & set(stored) if stored[i] < manifest[i])
+    newer = sorted(i for i in set(manifest) & set(stored) if stored[i] > manifest[i])
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} item(s) deleted behind vadesk's back ({_ids(missing)})")
+    if extra:
+        problems.append(f"{len(extra)} unknown item(s) added ({_ids(extra)})")
+    if older:
+        problems.append(f"{len(older)} item(s) rolled back to an old version ({_ids(older)})")
+    if newer:
+        problems.append(f"{len(newer)} item(s) newer than the manifest ({_ids(newer)})")
+    if problems:
+        raise ManifestMismatch("Vault tampering detected: " + "; ".join(problems) + ".")
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(i[:12] for i in ids[:5]) + (" …" if len(ids) > 5 else "")
+
+
+def export_bundle(
+    passphrase: Secret, documents: list[dict[str, Any]], kdf: KdfParams | None = None
+) -> bytes:
+    """A self-contained encrypted file of some items, under its own passphrase."""
+    kdf = kdf or KdfParams.moderate()
+    kdf.validate()
+    salt = nacl.utils.random(SALT_BYTES)
+    head = EXPORT_MAGIC + struct.pack(">BIQ", FORMAT_VERSION, kdf.opslimit, kdf.memlimit) + salt
+    plain = json.dumps(documents, separators=(",", ":"), sort_keys=True).encode()
+    return head + bytes(_derive(passphrase, salt, kdf).encrypt(_pad(plain), head))
+
+
+def import_bundle(passphrase: Secret, data: bytes) -> list[dict[str, Any]]:
+    head_len = len(EXPORT_MAGIC) + struct.calcsize(">BIQ") + SALT_BYTES
+    if len(data) < head_len + MIN_ITEM_BYTES or not data.startswith(EXPORT_MAGIC):
+        raise VaultHeaderInvalid("Not a vadesk export file.")
+    version, ops, mem = struct.unpack(">BIQ", data[len(EXPORT_MAGIC) : head_len - SALT_BYTES])
+    if version != FORMAT_VERSION:
+        raise VaultHeaderInvalid(f"Export format {version} is unknown to this vadesk.")
+    kdf = KdfParams(ops, mem)
+    kdf.validate()
+    salt, head = data[head_len - SALT_BYTES : head_len], data[:head_len]
+    try:
+        plain = _derive(passphrase, salt, kdf).decrypt(data[head_len:], head)
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise WrongPassphrase() from None
+    try:
+        documents = json.loads(_unpad(plain).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise VaultHeaderInvalid("The export file is damaged.") from None
+    if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
+        raise VaultHeaderInvalid("The export file is damaged.")
+    return documents
+
+
+# ------------------------------------------------------------------ helpers for the UI
+
+
+def luhn_valid(number: str) -> bool:
+    digits = [c for c in number if c.isdigit()]
+    if len(digits) < 12 or len(digits) > 19 or any(c not in "0123456789 -" for c in number):
+        return False
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def mask_card_number(number: str) -> str:
+    digits = "".join(c for c in number if c.isdigit())
+    return "•••• •••• •••• " + digits[-4:] if len(digits) >= 4 else "••••"
+
+
+def generate_password(
+    length: int = 20, *, lower: bool = True, upper: bool = True, digits: bool = True,
+    symbols: bool = True,
+) -> str:  # fmt: skip
+    classes = [
+        alphabet
+        for alphabet, wanted in (
+            (string.ascii_lowercase, lower),
+            (string.ascii_uppercase, upper),
+            (string.digits, digits),
+            ("!#$%&*+-=?@^_~", symbols),
+        )
+        if wanted
+    ]
+    if not classes:
+        raise ValueError("choose at least one kind of character")
+    if length < len(classes):
+        raise ValueError("too short for the chosen kinds of character")
+    everything = "".join(classes)
+    chars = [secrets.choice(alphabet) for alphabet in classes]
+    chars += [secrets.choice(everything) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+WORDS = tuple(
+    """able acid aged also area army away baby back ball band bank base bath bear beat been
+    beer bell belt best bike bird blow blue boat body bomb bone book boom born boss both bowl
+    bulk burn bush busy cake call calm came camp card care cart case cash cast cell chat chip
+    city clay club coal coat code cold come cook cool cope copy core corn cost crew crop dark
+    data date dawn days dead deal dear debt deep deny desk dial diet disc dish dock does done
+    door dose down draw drew drop drum dual duck duke dust duty each earn ease east easy edge
+    else even ever exit face fact fair fall farm fast fate fear feed feel feet fell felt file
+    fill film find fine fire firm fish five flat flow food foot ford form fort four free frog
+    from fuel full fund gain game gate gave gear gift girl give glad goal goes gold golf gone
+    good gray grew grey grow gulf hair half hall hand hang hard harm hate have head hear heat
+    held hell help herb here hero hill hint hire hold hole holy home hope horn host hour huge
+    hung hunt hurt idea inch into iron item jazz join joke jump jury just keen keep kept kick
+    kind king kiss knee knew know lack lady laid lake lamp land lane last late lawn lead leaf
+    lean left lend lens less life lift like lime line link lion list live load loan lock long
+    look lord lose loss lost loud love luck made mail main make male mall many mark mass meal
+    mean meat meet menu mere mild milk mill mind mine mint miss mode mood moon more most move
+    much must name navy near neck need news next nice nine none nose note odds okay once only
+    open oral over pace pack page paid pain pair palm park part pass past path peak pick pink
+    pipe plan play plot plug plus poem poet pole poll pond pool poor port pose post pour pray
+    pull pure push quit race rail rain rank rare rate read real rear rely rent rest rice rich
+    ride ring rise risk road rock role roll roof room root rope rose rule rush safe said sake
+    sale salt same sand save seat seed seek seem seen self sell send sent ship shoe shop shot
+    show shut sick side sign silk sing sink site size skin slip slow snow soft soil sold sole
+    some song soon sort soul spin spot star stay step stop such suit sure swim tail take tale
+    talk tall tank tape task team tear tech tell tend tent term test text than that them then
+    they thin this tide tile time tiny tone tool tour town tree trip true tube tune turn twin
+    type unit upon used user vast very vote wage wait wake walk wall want warm wash wave ways
+    weak wear week well went were west what when whom wide wife wild will wind wine wing wire
+    wise wish with wolf wood wool word wore work yard yarn year yoga zero zone""".split()  # noqa: SIM905
+)
+
+
+def generate_passphrase(words: int = 5, separator: str = "-") -> str:
+    if words < 1:
+        raise ValueError("at least one word")
+    return separator.join(secrets.choice(WORDS) for _ in range(words))
