@@ -54,3 +54,41 @@ def test_help_screen_looks_right(snap_compare, ui_store: Store) -> None:  # type
 
 def test_narrow_board_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(make_app(ui_store), terminal_size=(40, 12), run_before=_settled)
+
+
+@pytest.fixture
+def vault_store(ui_store: Store) -> Store:
+    from dataclasses import replace
+
+    from vadesk.domain import vault_crypto as vc
+    from vadesk.services import vault
+
+    ui_store.settings = replace(ui_store.settings, vault_kdf="interactive")
+    with ui_store.write() as s:
+        opened = vault.init(s, vc.Secret("plum orchard kettle violin"), vc.KdfParams.interactive())
+        vault.save_item(s, opened, {"kind": "login", "client": "Acme Bakery", "name": "Acme bank",
+                                    "username": "demo-user", "password": "fake-password",
+                                    "url": "https://bank.example"})  # fmt: skip
+        vault.save_item(s, opened, {"kind": "card", "client": "Acme Bakery", "name": "Acme Visa",
+                                    "number": "4242424242424242", "cvc": "000"})  # fmt: skip
+    return ui_store
+
+
+def test_locked_vault_looks_right(snap_compare, vault_store: Store) -> None:  # type: ignore[no-untyped-def]
+    async def open_unlock(pilot: Pilot[None]) -> None:
+        await _settled(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+
+    assert snap_compare(make_app(vault_store), terminal_size=(100, 24), run_before=open_unlock)
+
+
+def test_unlocked_vault_looks_right(snap_compare, vault_store: Store) -> None:  # type: ignore[no-untyped-def]
+    async def unlocked(pilot: Pilot[None]) -> None:
+        await _settled(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(*"plum orchard kettle violin", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(vault_store), terminal_size=(100, 24), run_before=unlocked)

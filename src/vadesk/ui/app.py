@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from vadesk.config import Settings, data_dir
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.services.store import Store, open_store
+from vadesk.services.vault import OpenVault
 from vadesk.ui.commands import BoardCommands
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,10 @@ class VadeskApp(App[None]):
         super().__init__()
         self.store = store
         self.clock = clock
+        self.vault: OpenVault | None = None
+        """The unlocked vault (key and decrypted items), or None when locked."""
+        self._last_activity = time.monotonic()
+        self._copied: str | None = None  # fingerprint of the secret we put on the clipboard
 
     def on_mount(self) -> None:
         from vadesk.ui.screens.board import BoardScreen
@@ -37,6 +44,62 @@ class VadeskApp(App[None]):
         if self.store.settings.keymap:
             self.set_keymap(self.store.settings.keymap)
         self.push_screen(BoardScreen(self.store, clock=self.clock))
+        self.set_interval(5, self._check_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        idle = time.monotonic() - self._last_activity
+        if self.vault is not None and idle > self.store.settings.vault_idle_lock_minutes * 60:
+            self.lock_vault("Vault locked after inactivity.")
+
+    def lock_vault(self, message: str = "Vault locked.") -> None:
+        """Drop the key and decrypted items, close vault screens, clear a copied secret."""
+        from vadesk.ui.screens.vault import ChangePassphrase, ItemForm, PassphraseForm, VaultScreen
+
+        if self.vault is not None:
+            self.vault.lock()
+            self.vault = None
+        while isinstance(self.screen, (VaultScreen, ItemForm, ChangePassphrase, PassphraseForm)):
+            self.pop_screen()
+        self._clear_clipboard(force=True)
+        self.notify(message, timeout=3)
+
+    def copy_secret(self, value: str) -> None:
+        """Copy to the terminal (OSC 52) and the system clipboard; clear it later if unchanged."""
+        from vadesk.ui.clipboard import system_copy
+        from vadesk.ui.screens.vault import fingerprint
+
+        self.copy_to_clipboard(value)
+        system_copy(value)
+        tag = fingerprint(value)
+        self._copied = tag
+        self.set_timer(
+            self.store.settings.clipboard_clear_seconds, lambda: self._clear_clipboard(tag=tag)
+        )
+
+    def _clear_clipboard(self, tag: str | None = None, force: bool = False) -> None:
+        from vadesk.ui.clipboard import system_copy, system_holds
+        from vadesk.ui.screens.vault import fingerprint
+
+        if self._copied is None or (tag is not None and tag != self._copied):
+            return  # something newer was copied since; that copy has its own timer
+        ours = fingerprint(self.clipboard) == self._copied if self.clipboard else False
+        if ours or force:
+            if system_holds(self.clipboard):
+                system_copy("")
+            self.copy_to_clipboard("")  # also replaces Textual's own copy of the text
+        self._copied = None
+
+    async def action_quit(self) -> None:
+        if self.vault is not None:
+            self.vault.lock()
+            self.vault = None
+        self._clear_clipboard(force=True)
+        await super().action_quit()
 
 
 def prepare(settings: Settings, db_url: str | None, *, demo: bool = False) -> Store:

@@ -26,6 +26,8 @@ ACTIONS = (
     ("board: undo", "undo", "Undo the last change"),
     ("board: redo", "redo", "Redo what was undone"),
     ("board: help", "help", "All keys"),
+    ("vault: open", "vault", "Logins, payment cards and notes (unlock first)"),
+    ("timer: start or stop on the selected card", "timer", "One timer at a time"),
 )
 
 

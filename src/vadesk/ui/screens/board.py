@@ -156,6 +156,7 @@ class BoardScreen(Screen[None]):
         Binding("shift+up,K", "move_step(-1)", "Move up", id="board.move-up", show=False),
         Binding("shift+down,J", "move_step(1)", "Move down", id="board.move-down", show=False),
         Binding("t", "move_top", "To top", id="board.move-top", show=False, tooltip="Move the card to the top of its lane"),
+        Binding("v", "vault", "Vault", id="board.vault", tooltip="Logins, cards and notes"),
         Binding("space", "timer", "Timer", id="board.timer", tooltip="Start/stop the timer on this card"),
         Binding("p", "toggle_pane", "Pane", id="board.timer-pane", show=False, tooltip="Show or hide the timer pane"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
@@ -304,6 +305,38 @@ class BoardScreen(Screen[None]):
             return None, None
 
         self.submit(Op("timer", run))
+
+    def action_vault(self) -> None:
+        if getattr(self.app, "vault", None) is not None:
+            self._show_vault()
+        else:
+            self._open_vault()
+
+    @work(thread=True, exclusive=True, group="vault-open", exit_on_error=False)
+    def _open_vault(self) -> None:
+        from vadesk.services import vault as vaults
+
+        try:
+            with self.store.read() as s:
+                exists = vaults.exists(s)
+        except VadeskError as error:
+            self.post_message(self.WriteFailed(str(error)))
+            return
+        self.app.call_from_thread(self._ask_passphrase, not exists)
+
+    def _ask_passphrase(self, create: bool) -> None:
+        from vadesk.ui.screens.vault import PassphraseForm
+
+        self.app.push_screen(
+            PassphraseForm(self.store, create=create),
+            lambda result: self._show_vault() if result is not None else None,
+        )
+
+    def _show_vault(self) -> None:
+        from vadesk.ui.screens.vault import VaultScreen
+
+        card = self.selected
+        self.app.push_screen(VaultScreen(self.store, self.clients, card.client if card else None))
 
     def action_toggle_pane(self) -> None:
         self._pane.display = not self._pane.display

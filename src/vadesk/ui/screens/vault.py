@@ -1,0 +1,512 @@
+"""The vault screens: create, unlock, browse, reveal, copy, edit, lock."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from vadesk.domain import vault_crypto as vc
+from vadesk.domain.passwords import MIN_SCORE, strength, totp_now, totp_seconds_left
+from vadesk.domain.text import clean_title
+from vadesk.errors import VadeskError
+from vadesk.services import vault as vaults
+from vadesk.services.clients import ClientRow
+from vadesk.services.store import Store
+
+FIELDS = {
+    "login": ("name", "url", "username", "password", "totp", "notes"),
+    "card": ("name", "holder", "number", "expiry", "cvc", "notes"),
+    "note": ("name", "note"),
+}
+COPYABLE = {"u": "username", "y": "password", "N": "number", "V": "cvc"}
+
+
+def fingerprint(value: str) -> str:
+    """A short, non-reversible tag used to tell whether the clipboard still holds our copy."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+class PassphraseForm(ModalScreen[vc.Secret | None]):
+    """Create (twice, with a strength meter and a warning) or unlock (once) the vault."""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Back", id="vault.unlock-cancel"),
+    ]
+
+    class Failed(Message):
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, store: Store, *, create: bool) -> None:
+        super().__init__()
+        self.store = store
+        self.create = create
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="passphrase-dialog"):
+            if self.create:
+                yield Label("Create the vault", classes="title")
+                yield Static(
+                    "Choose a passphrase of several unrelated words. A forgotten passphrase "
+                    "cannot be recovered: nobody, not even vadesk, can open the vault without it.",
+                    id="warning",
+                )
+                yield Input(password=True, placeholder="New passphrase", id="first")
+                yield Static("", id="meter")
+                yield Input(password=True, placeholder="Same passphrase again", id="second")
+            else:
+                yield Label("Unlock the vault", classes="title")
+                yield Input(password=True, placeholder="Vault passphrase", id="first")
+            yield Static("", id="vault-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#first", Input).focus()
+
+    @on(Input.Changed, "#first")
+    def _strength(self, event: Input.Changed) -> None:
+        if self.create:
+            score, advice = strength(event.value)
+            bar = "█" * (score + 1) + "░" * (4 - score)
+            style = "red" if score < MIN_SCORE else "green"
+            self.query_one("#meter", Static).update(Text(f"{bar} {advice}", style=style))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        first = self.query_one("#first", Input)
+        error = self.query_one("#vault-error", Static)
+        if self.create:
+            if event.input.id == "first":
+                self.query_one("#second", Input).focus()
+                return
+            second = self.query_one("#second", Input)
+            if first.value != second.value:
+                error.update("The two passphrases differ; type them again.")
+                second.value = ""
+                return
+            if strength(first.value)[0] < MIN_SCORE:
+                error.update("Too weak: use four or more unrelated words.")
+                return
+        if not first.value:
+            return
+        error.update("Working… (key derivation takes about a second)")
+        self._run(vc.Secret(first.value))
+
+    @work(thread=True, exclusive=True, group="vault-unlock", exit_on_error=False)
+    def _run(self, secret: vc.Secret) -> None:
+        try:
+            if self.create:
+                with self.store.write() as s:
+                    opened = vaults.init(s, secret, vaults.kdf_for(self.store.settings.vault_kdf))
+            else:
+                with self.store.read() as s:
+                    opened = vaults.unlock(s, secret)
+        except VadeskError as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        self.app.call_from_thread(self._done, opened)
+
+    def _done(self, opened: vaults.OpenVault) -> None:
+        for widget in self.query(Input):
+            widget.value = ""
+        self.app.vault = opened  # type: ignore[attr-defined]
+        self.dismiss(vc.Secret("unlocked"))
+
+    @on(Failed)
+    def _failed(self, event: Failed) -> None:
+        first = self.query_one("#first", Input)
+        first.value = ""
+        first.focus()
+        self.query_one("#vault-error", Static).update(Text(event.message))
+
+    def action_cancel(self) -> None:
+        for widget in self.query(Input):
+            widget.value = ""
+        self.dismiss(None)
+
+
+class ItemForm(ModalScreen[dict[str, Any] | None]):
+    """Add or edit an item; ctrl+g fills the password with a generated one."""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="vault.item-cancel"),
+        Binding("ctrl+s", "save", "Save", id="vault.item-save"),
+        Binding("ctrl+g", "generate", "Generate password", id="vault.generate"),
+        Binding("ctrl+w", "words", "Generate passphrase", id="vault.generate-words"),
+    ]
+
+    def __init__(
+        self, kind: str, clients: list[ClientRow], document: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.clients = clients
+        self.document = dict(document or {})
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="item-dialog"):
+            yield Label(f"{'Edit' if self.document else 'New'} {self.kind}", classes="title")
+            with VerticalScroll():
+                yield Label("Client")
+                names = [c.name for c in self.clients]
+                current = self.document.get("client")
+                yield Select([(n, n) for n in names], id="client", prompt="(no client)",
+                             value=current if current in names else Select.NULL)  # fmt: skip
+                for name in FIELDS[self.kind]:
+                    yield Label(name.capitalize())
+                    secret = name in vaults.SECRET_FIELDS
+                    yield Input(
+                        value=str(self.document.get(name, "")), password=secret, id=f"f-{name}"
+                    )
+            yield Static("", id="item-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-name", Input).focus()
+
+    def action_generate(self) -> None:
+        if self.kind == "login":
+            field = self.query_one("#f-password", Input)
+            field.value = vc.generate_password(20)
+            field.password = False
+
+    def action_words(self) -> None:
+        if self.kind == "login":
+            field = self.query_one("#f-password", Input)
+            field.value = vc.generate_passphrase(5)
+            field.password = False
+
+    def action_save(self) -> None:
+        document: dict[str, Any] = {"kind": self.kind}
+        client = self.query_one("#client", Select).value
+        document["client"] = client if isinstance(client, str) else None
+        for name in FIELDS[self.kind]:
+            document[name] = self.query_one(f"#f-{name}", Input).value.strip()
+        try:
+            vaults.validate(document)
+        except VadeskError as error:
+            self.query_one("#item-error", Static).update(Text(str(error)))
+            return
+        self.dismiss(document)
+
+    @on(Input.Submitted)
+    def _enter(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class VaultScreen(Screen[None]):
+    """Browse the unlocked vault: filter, reveal, copy, add, edit, delete, lock."""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Board", id="vault.back"),
+        Binding("slash", "focus_filter", "Filter", id="vault.filter"),
+        Binding("r", "reveal", "Reveal", id="vault.reveal", tooltip="Show or hide secret fields"),
+        Binding("y", "copy('password')", "Copy password", id="vault.copy-password"),
+        Binding("u", "copy('username')", "Copy user", id="vault.copy-username"),
+        Binding("t", "copy('totp')", "Copy code", id="vault.copy-totp", show=False),
+        Binding("N", "copy('number')", "Copy number", id="vault.copy-number", show=False),
+        Binding("V", "copy('cvc')", "Copy CVC", id="vault.copy-cvc", show=False),
+        Binding("a", "add('login')", "Add login", id="vault.add-login"),
+        Binding("A", "add('card')", "Add card", id="vault.add-card", show=False),
+        Binding("ctrl+n", "add('note')", "Add note", id="vault.add-note", show=False),
+        Binding("e", "edit", "Edit", id="vault.edit", show=False),
+        Binding("delete", "delete", "Delete", id="vault.delete", show=False),
+        Binding("L", "lock", "Lock", id="vault.lock"),
+        Binding("P", "passwd", "Passphrase", id="vault.passwd", show=False),
+    ]
+
+    class Saved(Message):
+        pass
+
+    class Failed(Message):
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, store: Store, clients: list[ClientRow], client: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.clients = clients
+        self.client = client
+        self.revealed = False
+        self._ids: list[str] = []
+
+    @property
+    def opened(self) -> vaults.OpenVault | None:
+        return getattr(self.app, "vault", None)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="vault-header")
+        with Horizontal(id="vault-filters"):
+            yield Input(placeholder="Filter by name, URL, user or client", id="vault-filter")
+            names = [c.name for c in self.clients]
+            yield Select([(n, n) for n in names], id="vault-client", prompt="All clients",
+                         value=self.client if self.client in names else Select.NULL)  # fmt: skip
+        with Horizontal(id="vault-body"):
+            yield OptionList(id="vault-items")
+            yield Static(id="vault-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refill()
+        self.query_one("#vault-items", OptionList).focus()
+        self.set_interval(1, self._tick)
+
+    def _tick(self) -> None:
+        doc = self._selected_doc()
+        if doc is not None and doc.get("totp"):  # the code and its countdown move on
+            self.show_detail()
+
+    def refill(self) -> None:
+        opened = self.opened
+        items = self.query_one("#vault-items", OptionList)
+        items.clear_options()
+        header = self.query_one("#vault-header", Static)
+        if opened is None:
+            header.update("Vault locked")
+            return
+        text = self.query_one("#vault-filter", Input).value
+        client = self.query_one("#vault-client", Select).value
+        rows = vaults.matching(opened, text, client if isinstance(client, str) else None)
+        self._ids = [item_id for item_id, _ in rows]
+        for item_id, doc in rows:
+            label = Text(f"{clean_title(str(doc.get('name', '')))}", style="bold")
+            label.append(
+                f"  {doc.get('kind')} · {clean_title(str(doc.get('client') or '-'))}", style="dim"
+            )
+            items.add_option(Option(label, id=item_id))
+        header.update(
+            Text(f" Vault — {len(rows)} of {len(opened.items)} items · unlocked", style="bold")
+        )
+        if rows:
+            items.highlighted = 0
+        self.show_detail()
+
+    def _selected_id(self) -> str | None:
+        index = self.query_one("#vault-items", OptionList).highlighted
+        return self._ids[index] if index is not None and index < len(self._ids) else None
+
+    def _selected_doc(self) -> dict[str, Any] | None:
+        opened, item_id = self.opened, self._selected_id()
+        return opened.items.get(item_id) if opened and item_id else None
+
+    def show_detail(self) -> None:
+        doc = self._selected_doc()
+        detail = self.query_one("#vault-detail", Static)
+        if doc is None:
+            detail.update("Nothing selected. a adds a login, A a card, ctrl+n a note.")
+            return
+        text = Text()
+        for name in FIELDS.get(str(doc.get("kind")), ("name",)):
+            value = str(doc.get(name, "") or "")
+            if not value:
+                continue
+            shown = value
+            if name in vaults.SECRET_FIELDS and not self.revealed:
+                shown = vc.mask_card_number(value) if name == "number" else "••••••••"
+            if name == "totp":
+                try:
+                    shown = f"{totp_now(value)}  ({totp_seconds_left()} s)"
+                except VadeskError as error:
+                    shown = str(error)
+            text.append(f"{name.capitalize():<10}", "dim")
+            text.append(clean_title(shown) + "\n")
+        if doc.get("kind") == "card" and doc.get("number"):
+            ok = vc.luhn_valid(str(doc["number"]))
+            text.append("Luhn      ", "dim")
+            text.append("valid\n" if ok else "INVALID\n", "green" if ok else "red")
+        text.append("\nr reveal · y password · u user · t code · N number · V CVC · e edit", "dim")
+        detail.update(text)
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self) -> None:
+        self.show_detail()
+
+    @on(Input.Changed, "#vault-filter")
+    @on(Select.Changed, "#vault-client")
+    def _filter(self) -> None:
+        self.refill()
+
+    @on(Input.Submitted, "#vault-filter")
+    def _filter_done(self) -> None:
+        self.query_one("#vault-items", OptionList).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#vault-filter", Input).focus()
+
+    def action_reveal(self) -> None:
+        self.revealed = not self.revealed
+        self.show_detail()
+
+    def action_copy(self, field: str) -> None:
+        doc = self._selected_doc()
+        if doc is None:
+            return
+        value = str(doc.get(field, "") or "")
+        if field == "totp" and value:
+            try:
+                value = totp_now(value)
+            except VadeskError as error:
+                self.notify(str(error), severity="error")
+                return
+        if not value:
+            self.notify(f"This item has no {field}.", severity="warning")
+            return
+        copy = getattr(self.app, "copy_secret", None)
+        if copy is not None:
+            copy(value)
+        seconds = self.store.settings.clipboard_clear_seconds
+        self.notify(f"Copied {field}; the clipboard is cleared in {seconds} s.", timeout=3)
+
+    def action_back(self) -> None:
+        if self.query_one("#vault-filter", Input).has_focus:
+            self.query_one("#vault-items", OptionList).focus()
+            return
+        self.revealed = False
+        self.dismiss(None)
+
+    def action_lock(self) -> None:
+        lock = getattr(self.app, "lock_vault", None)
+        if lock is not None:
+            lock()
+
+    def action_add(self, kind: str) -> None:
+        self.app.push_screen(ItemForm(kind, self.clients, {"client": self.client} if self.client else None),
+                             lambda doc: self._save(doc, None))  # fmt: skip
+
+    def action_edit(self) -> None:
+        doc, item_id = self._selected_doc(), self._selected_id()
+        if doc is not None:
+            self.app.push_screen(
+                ItemForm(str(doc["kind"]), self.clients, doc), lambda new: self._save(new, item_id)
+            )
+
+    def action_delete(self) -> None:
+        item_id = self._selected_id()
+        if item_id is not None:
+            self._write(lambda s, v: vaults.delete_item(s, v, item_id))
+
+    def _save(self, document: dict[str, Any] | None, item_id: str | None) -> None:
+        if document is not None:
+            self._write(lambda s, v: vaults.save_item(s, v, document, item_id))
+
+    @work(thread=True, exclusive=True, group="vault-write", exit_on_error=False)
+    def _write(self, fn: Any) -> None:
+        opened = self.opened
+        if opened is None:
+            return
+        try:
+            with self.store.write() as s:
+                fn(s, opened)
+        except VadeskError as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        self.post_message(self.Saved())
+
+    @on(Saved)
+    def _saved(self) -> None:
+        self.refill()
+
+    @on(Failed)
+    def _failed(self, event: Failed) -> None:
+        self.notify(event.message, severity="error", timeout=8)
+
+    def action_passwd(self) -> None:
+        self.app.push_screen(ChangePassphrase(self.store))
+
+
+class ChangePassphrase(ModalScreen[None]):
+    """Old passphrase, new one twice; the old wrapped key is wiped from disk."""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="vault.passwd-cancel")
+    ]
+
+    class Done(Message):
+        def __init__(self, message: str, ok: bool) -> None:
+            super().__init__()
+            self.message = message
+            self.ok = ok
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="passphrase-dialog"):
+            yield Label("Change the vault passphrase", classes="title")
+            yield Input(password=True, placeholder="Current passphrase", id="old")
+            yield Input(password=True, placeholder="New passphrase", id="new")
+            yield Input(password=True, placeholder="New passphrase again", id="again")
+            yield Static("", id="vault-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#old", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        order = ["old", "new", "again"]
+        if event.input.id != "again":
+            self.query_one(f"#{order[order.index(str(event.input.id)) + 1]}", Input).focus()
+            return
+        old, new, again = (self.query_one(f"#{i}", Input).value for i in order)
+        error = self.query_one("#vault-error", Static)
+        if new != again:
+            error.update("The new passphrases differ.")
+            return
+        if strength(new)[0] < MIN_SCORE:
+            error.update("Too weak: use four or more unrelated words.")
+            return
+        error.update("Working…")
+        self._change(vc.Secret(old), vc.Secret(new))
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _change(self, old: vc.Secret, new: vc.Secret) -> None:
+        try:
+            with self.store.write() as s:
+                vaults.change_passphrase(s, old, new, vaults.kdf_for(self.store.settings.vault_kdf))
+            vaults.checkpoint(self.store)
+        except VadeskError as error:
+            self.post_message(self.Done(str(error), False))
+            return
+        self.post_message(self.Done("Passphrase changed.", True))
+
+    @on(Done)
+    def _done(self, event: Done) -> None:
+        for widget in self.query(Input):
+            widget.value = ""
+        if event.ok:
+            self.notify(event.message)
+            self.dismiss(None)
+        else:
+            self.query_one("#vault-error", Static).update(Text(event.message))
+            self.query_one("#old", Input).focus()
+
+    def action_cancel(self) -> None:
+        for widget in self.query(Input):
+            widget.value = ""
+        self.dismiss(None)

@@ -1,0 +1,190 @@
+"""The vault in the TUI: create, unlock, wrong passphrase, add, reveal, copy, lock, passwd."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from vadesk.domain import vault_crypto as vc
+from vadesk.services import vault
+from vadesk.services.store import Store
+from vadesk.ui.screens.vault import ChangePassphrase, ItemForm, PassphraseForm, VaultScreen
+
+from .conftest import make_app, settle, wait_until
+
+PASS = "plum orchard kettle violin"
+SECRET = "Zq9-secret-bank-password"
+SIZE = (110, 34)
+
+
+@pytest.fixture
+def fast_kdf(ui_store: Store) -> Store:
+    from dataclasses import replace
+
+    ui_store.settings = replace(ui_store.settings, vault_kdf="interactive")
+    return ui_store
+
+
+@pytest.fixture
+def with_vault(fast_kdf: Store) -> Iterator[Store]:
+    with fast_kdf.write() as s:
+        opened = vault.init(s, vc.Secret(PASS), vc.KdfParams.interactive())
+        vault.save_item(s, opened, {"kind": "login", "client": "Acme Bakery", "name": "Acme bank",
+                                    "username": "maria", "password": SECRET, "url": "https://bank.example"})  # fmt: skip
+        vault.save_item(s, opened, {"kind": "card", "client": "Cedar Law", "name": "Cedar Visa",
+                                    "number": "4242424242424242", "cvc": "321", "expiry": "12/29"})  # fmt: skip
+    yield fast_kdf
+
+
+async def unlock(pilot: Pilot[None], passphrase: str = PASS) -> None:
+    await pilot.press("v")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PassphraseForm)
+    await pilot.press(*passphrase, "enter")
+    await settle(pilot)
+
+
+async def test_first_use_creates_the_vault_with_a_strength_check(fast_kdf: Store) -> None:
+    async with make_app(fast_kdf).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, PassphraseForm) and form.create
+        assert "cannot be recovered" in str(form.query_one("#warning").render())
+        await pilot.press(*"password1")
+        assert "weak" in str(form.query_one("#meter").render())
+        await pilot.press("enter", *"password1", "enter")
+        await settle(pilot)
+        assert "Too weak" in str(form.query_one("#vault-error").render())
+        form.query_one("#first").value = ""  # type: ignore[attr-defined]
+        form.query_one("#second").value = ""  # type: ignore[attr-defined]
+        form.query_one("#first").focus()
+        await pilot.press(*PASS, "enter", *PASS, "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultScreen)
+        with fast_kdf.read() as s:
+            assert vault.exists(s)
+
+
+async def test_wrong_passphrase_then_right_one(with_vault: Store) -> None:
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot, "plum orchard kettle viola")
+        form = pilot.app.screen
+        assert isinstance(form, PassphraseForm)
+        assert str(form.query_one("#vault-error").render()) == "Wrong passphrase."
+        assert form.query_one("#first").value == ""  # type: ignore[attr-defined]
+        await pilot.press(*PASS, "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultScreen)
+
+
+async def test_escape_from_unlock_returns_to_a_usable_board(with_vault: Store) -> None:
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("escape", "down")
+        await settle(pilot)
+        from .conftest import selected_title
+
+        assert selected_title(pilot) == "a2 call bank"
+
+
+async def test_reveal_copy_filter_and_lock(with_vault: Store) -> None:
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, VaultScreen)
+        detail = screen.query_one("#vault-detail")
+        # The selected card's client (Acme Bakery) filters the list at first.
+        assert "Acme bank" in str(detail.render()) and SECRET not in str(detail.render())
+        await pilot.press("r")
+        assert SECRET in str(detail.render())
+        await pilot.press("r")
+        assert SECRET not in str(detail.render())
+        await pilot.press("y")
+        assert pilot.app.clipboard == SECRET
+        await pilot.press("slash", *"visa")
+        await settle(pilot)
+        header = screen.query_one("#vault-header")
+        assert "0 of 2 items" in str(header.render())  # Cedar's card is not Acme's
+        screen.query_one("#vault-client").value = "Cedar Law"  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert "1 of 2 items" in str(header.render()) and "4242" in str(detail.render())
+        assert "4242 4242" not in str(detail.render())  # masked: only the last four
+        await pilot.press("escape", "L")
+        await settle(pilot)
+        assert pilot.app.vault is None  # type: ignore[attr-defined]
+        assert not isinstance(pilot.app.screen, VaultScreen)
+        assert pilot.app.clipboard == ""  # a locked vault leaves no secret behind
+
+
+async def test_clipboard_is_cleared_after_the_delay_only_if_unchanged(with_vault: Store) -> None:
+    from dataclasses import replace
+
+    with_vault.settings = replace(with_vault.settings, clipboard_clear_seconds=1)
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("y")
+        assert pilot.app.clipboard == SECRET
+        await wait_until(pilot, lambda: pilot.app.clipboard == "", seconds=3)
+        await pilot.press("u")
+        pilot.app.copy_to_clipboard("something the user copied")
+        await pilot.pause(1.5)
+        assert pilot.app.clipboard == "something the user copied"
+
+
+async def test_idle_lock(with_vault: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        assert pilot.app.vault is not None  # type: ignore[attr-defined]
+        pilot.app._last_activity = time.monotonic() - 11 * 60  # type: ignore[attr-defined]
+        pilot.app._check_idle()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert pilot.app.vault is None  # type: ignore[attr-defined]
+        assert not isinstance(pilot.app.screen, VaultScreen)
+
+
+async def test_add_an_item_with_a_generated_password(with_vault: Store) -> None:
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ItemForm)
+        await pilot.press(*"Acme social")
+        await pilot.press("ctrl+g")
+        generated = form.query_one("#f-password").value  # type: ignore[attr-defined]
+        assert len(generated) == 20
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with with_vault.read() as s:
+            opened = vault.unlock(s, vc.Secret(PASS))
+        added = [d for d in opened.items.values() if d["name"] == "Acme social"]
+        assert added and added[0]["password"] == generated and added[0]["client"] == "Acme Bakery"
+
+
+async def test_change_passphrase_from_the_vault(with_vault: Store) -> None:
+    new = "saffron lantern glacier tulip"
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ChangePassphrase)
+        await pilot.press(*PASS, "enter", *new, "enter", *new, "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultScreen)
+    with with_vault.read() as s:
+        with pytest.raises(vc.WrongPassphrase):
+            vault.unlock(s, vc.Secret(PASS))
+        assert len(vault.unlock(s, vc.Secret(new)).items) == 2
