@@ -148,17 +148,21 @@ class VaultHeader:
 class DataKey:
     """The 32-byte data key, in memory only; ``wipe`` zeroes it."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_box", "_key")
 
     def __init__(self, key: bytes) -> None:
         self._key = bytearray(key)
+        self._box: nacl.secret.Aead | None = None
 
     def box(self) -> nacl.secret.Aead:
-        if not any(self._key):
-            raise VaultError("The vault is locked; unlock it first.")
-        return nacl.secret.Aead(bytes(self._key))
+        if self._box is None:
+            if not any(self._key):
+                raise VaultError("The vault is locked; unlock it first.")
+            self._box = nacl.secret.Aead(bytes(self._key))
+        return self._box
 
     def wipe(self) -> None:
+        self._box = None
         for i in range(len(self._key)):
             self._key[i] = 0
 

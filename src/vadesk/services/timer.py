@@ -138,6 +138,10 @@ def heartbeat(session: Session, user_id: int, now: datetime | None = None) -> No
     )
 
 
+LONGEST_ENTRY = timedelta(days=7)
+"""No closed entry may be longer; it bounds the time range queries have to scan."""
+
+
 def validate_times(start_at: datetime, end_at: datetime, now: datetime) -> None:
     if start_at.tzinfo is None or end_at.tzinfo is None:
         raise InvalidInputError("Give times with a time zone.")
@@ -145,6 +149,8 @@ def validate_times(start_at: datetime, end_at: datetime, now: datetime) -> None:
         raise InvalidInputError("End must be after start.")
     if end_at > now + timedelta(minutes=1):
         raise InvalidInputError("Entry ends in the future; check the end time.")
+    if end_at - start_at > LONGEST_ENTRY:
+        raise InvalidInputError("An entry cannot be longer than 7 days; split it up.")
 
 
 def overlaps(
@@ -153,6 +159,9 @@ def overlaps(
     where = [
         TimeEntry.user_id == user_id,
         TimeEntry.started_at < end_at,
+        # A lower bound on the indexed start keeps this a range scan on a long history;
+        # only a still-running entry may have started earlier than that.
+        or_(TimeEntry.started_at > start_at - LONGEST_ENTRY, TimeEntry.ended_at.is_(None)),
         or_(TimeEntry.ended_at.is_(None), TimeEntry.ended_at > start_at),
     ]
     if exclude is not None:
@@ -401,6 +410,7 @@ def figures(
             used_rows = _entry_rows(
                 session,
                 Card.client_id == client_id,
+                or_(TimeEntry.started_at > since - LONGEST_ENTRY, TimeEntry.ended_at.is_(None)),
                 or_(TimeEntry.ended_at.is_(None), TimeEntry.ended_at > since),
             )
             package_left = package_total - _clipped(used_rows, since, now)

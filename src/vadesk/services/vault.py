@@ -115,13 +115,16 @@ def unlock(session: Session, passphrase: vc.Secret) -> OpenVault:
     manifest = vc.decrypt_manifest(
         key, header.vault_id, manifest_row.revision, bytes(manifest_row.ciphertext)
     )
-    rows = session.scalars(select(VaultItem).where(VaultItem.vault_id == header.vault_id)).all()
-    vc.check_manifest(manifest, {row.id: row.revision for row in rows})
-    for row in rows:
-        vault.items[row.id] = vc.decrypt_item(
-            key, header.vault_id, row.id, row.revision, bytes(row.ciphertext)
+    # Plain tuples, not ORM objects: 10,000 items must decrypt in well under 100 ms.
+    rows = session.execute(
+        select(VaultItem.id, VaultItem.revision, VaultItem.ciphertext).where(
+            VaultItem.vault_id == header.vault_id
         )
-        vault.revisions[row.id] = row.revision
+    ).all()
+    vc.check_manifest(manifest, {item_id: revision for item_id, revision, _ in rows})
+    for item_id, revision, blob in rows:
+        vault.items[item_id] = vc.decrypt_item(key, header.vault_id, item_id, revision, bytes(blob))
+        vault.revisions[item_id] = revision
     vault.manifest_revision = manifest_row.revision
     return vault
 
