@@ -713,6 +713,78 @@ def vault_passwd(ctx: Context, passphrase_stdin: bool) -> None:
     click.echo("passphrase changed")
 
 
+@vault.command("export")
+@click.argument("client_name", metavar="CLIENT")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@passphrase_option
+@pass_ctx
+def vault_export(ctx: Context, client_name: str, path: str, passphrase_stdin: bool) -> None:
+    """Write one client's items to a file encrypted under its own passphrase (for handover)."""
+    import os
+
+    from vadesk.domain.passwords import check_strength
+    from vadesk.services import vault as vaults
+    from vadesk.services.clients import client_by_name
+
+    store = ctx.store()
+    with store.read() as s:
+        name = client_by_name(s, client_name).name
+    opened = _open_vault(store, passphrase_stdin)
+    file_secret = read_passphrase(
+        passphrase_stdin, "Passphrase for the export file", confirm=not passphrase_stdin
+    )
+    check_strength(file_secret.reveal())
+    try:
+        data = vaults.export_client(
+            opened, name, file_secret, vaults.kdf_for(store.settings.vault_kdf)
+        )
+    finally:
+        opened.lock()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    click.echo(f"exported {name}'s items to {path}")
+
+
+@vault.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@passphrase_option
+@pass_ctx
+def vault_import(ctx: Context, path: str, passphrase_stdin: bool) -> None:
+    """Add the items of an export file to this vault (all or nothing)."""
+    from pathlib import Path
+
+    from vadesk.services import vault as vaults
+
+    store = ctx.store()
+    opened = _open_vault(store, passphrase_stdin)
+    file_secret = read_passphrase(passphrase_stdin, "Passphrase of the export file")
+    try:
+        with store.write() as s:
+            count = vaults.import_bundle(s, opened, Path(path).read_bytes(), file_secret)
+    finally:
+        opened.lock()
+    click.echo(f"imported {count} items")
+
+
+@vault.command("rotate")
+@passphrase_option
+@pass_ctx
+def vault_rotate(ctx: Context, passphrase_stdin: bool) -> None:
+    """Re-encrypt every item under a new random data key (same passphrase)."""
+    from vadesk.services import vault as vaults
+
+    store = ctx.store()
+    secret = read_passphrase(passphrase_stdin)
+    with store.read() as s:
+        opened = vaults.unlock(s, secret)
+    with store.write() as s:
+        fresh = vaults.rotate_key(s, opened, secret, vaults.kdf_for(store.settings.vault_kdf))
+    fresh.lock()
+    vaults.checkpoint(store)
+    click.echo("data key rotated")
+
+
 # ---------------------------------------------------------------- seed
 
 

@@ -217,3 +217,40 @@ def test_cli_vault_flow_keeps_secrets_off_argv_and_out_of_output(
         data = path.read_bytes()
         for value in (SECRETS["password"], SECRETS["username"], SECRETS["name"], PASS.reveal()):
             assert value.encode() not in data, f"{value!r} in {path.name}"
+
+
+def test_cli_export_import_and_rotate(db_url: str, tmp_path: Path) -> None:
+    run = CliRunner()
+    base = ["--db", db_url]
+    pw = PASS.reveal()
+    run.invoke(cli, [*base, "client", "add", "Acme"])
+    run.invoke(cli, [*base, "client", "add", "Cedar"])
+    assert (
+        run.invoke(cli, [*base, "vault", "init", "--passphrase-stdin"], input=f"{pw}\n").exit_code
+        == 0
+    )
+    for client, name in (("Acme", "Acme bank"), ("Cedar", "Cedar mail")):
+        added = run.invoke(cli, [*base, "vault", "add", "login", "--client", client, "--name", name,
+                                 "--passphrase-stdin"], input=f"{pw}\nsecret-{name}\n\n")  # fmt: skip
+        assert added.exit_code == 0, added.output
+    target = tmp_path / "acme.vadesk"
+    exported = run.invoke(cli, [*base, "vault", "export", "Acme", str(target), "--passphrase-stdin"],
+                          input=f"{pw}\nhandover phrase for acme\n")  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    data = target.read_bytes()
+    assert b"Acme bank" not in data and b"secret-Acme" not in data and b"Cedar" not in data
+    assert (target.stat().st_mode & 0o777) == 0o600
+    rotated = run.invoke(cli, [*base, "vault", "rotate", "--passphrase-stdin"], input=f"{pw}\n")
+    assert rotated.exit_code == 0, rotated.output
+    imported = run.invoke(cli, [*base, "vault", "import", str(target), "--passphrase-stdin"],
+                          input=f"{pw}\nhandover phrase for acme\n")  # fmt: skip
+    assert imported.exit_code == 0 and "imported 1 items" in imported.stdout
+    listed = run.invoke(
+        cli, [*base, "vault", "list", "--json", "--passphrase-stdin"], input=f"{pw}\n"
+    )
+    assert sorted(i["name"] for i in __import__("json").loads(listed.stdout)) == [
+        "Acme bank", "Acme bank", "Cedar mail",
+    ]  # fmt: skip
+    wrong = run.invoke(cli, [*base, "vault", "import", str(target), "--passphrase-stdin"],
+                       input=f"{pw}\nnot the handover phrase\n")  # fmt: skip
+    assert wrong.exit_code == 1 and "Wrong passphrase." in wrong.stderr

@@ -584,6 +584,10 @@ class BoardScreen(Screen[None]):
         container = self._lanes_box
         await container.remove_children()
         self._columns = [LaneColumn(lane) for lane in lanes]
+        if self._columns:
+            # A class, not :last-of-type: that pseudo-class goes stale when columns are
+            # hidden and shown again in the narrow layout.
+            self._columns[-1].add_class("-last")
         await container.mount_all(self._columns)
         self.watch_narrow(self.narrow)
         self.focus_lane(self.current_lane)
