@@ -55,7 +55,18 @@ def main() -> None:
                 t0 = time.perf_counter()
                 opened = vault.unlock(s, secret)
                 runs.append(time.perf_counter() - t0)
-        items_time = statistics.median(runs) - kdf_time
+        # The item part alone: the same unlock with the key derivation short-circuited.
+        real_unlock, item_runs = vc.unlock, []
+        vault.vc.unlock = lambda header, passphrase: vc.DataKey(key.raw())  # type: ignore[assignment]
+        try:
+            for _ in range(5):
+                with store.read() as s:
+                    t0 = time.perf_counter()
+                    vault.unlock(s, secret)
+                    item_runs.append(time.perf_counter() - t0)
+        finally:
+            vault.vc.unlock = real_unlock  # type: ignore[assignment]
+        items_time = statistics.median(item_runs)
         filters = []
         for query in ("serv", "service 99", "client 3", "user12", "nothing-matches"):
             t0 = time.perf_counter()
@@ -64,7 +75,7 @@ def main() -> None:
         key.wipe()
         print(f"key derivation ({args.kdf}):        {kdf_time * 1000:8.1f} ms")
         print(f"unlock total, {args.items:,} items:      {statistics.median(runs) * 1000:8.1f} ms "
-              f"(items part ~{items_time * 1000:.1f} ms; target < 100 ms)")  # fmt: skip
+              f"(without the key derivation: {items_time * 1000:.1f} ms; target < 100 ms)")  # fmt: skip
         print(f"filter {args.items:,} items: median {statistics.median(filters) * 1000:6.1f} ms, "
               f"max {max(filters) * 1000:6.1f} ms (target < 50 ms)")  # fmt: skip
         store.close()

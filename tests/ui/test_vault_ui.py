@@ -188,3 +188,118 @@ async def test_change_passphrase_from_the_vault(with_vault: Store) -> None:
         with pytest.raises(vc.WrongPassphrase):
             vault.unlock(s, vc.Secret(PASS))
         assert len(vault.unlock(s, vc.Secret(new)).items) == 2
+
+
+async def test_a_crash_never_prints_a_decrypted_value(
+    with_vault: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    app = make_app(with_vault)
+    printed: list[str] = []
+
+    def keep(self: object) -> None:  # what Textual prints on exit, rendered as text
+        console = Console(record=True, width=200)
+        for renderable in app._exit_renderables:
+            console.print(renderable)
+        printed.append(console.export_text())
+        app._exit_renderables.clear()
+
+    monkeypatch.setattr(type(app), "_print_error_renderables", keep)
+
+    def explode(self: VaultScreen) -> None:
+        doc = self._selected_doc()
+        password = doc["password"] if doc else ""  # noqa: F841 - a local a crash dump would show
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await unlock(pilot)
+            monkeypatch.setattr(VaultScreen, "action_reveal", explode)
+            await pilot.press("r")
+            await settle(pilot)
+    dump = "".join(printed)
+    assert "boom" in dump and SECRET not in dump and PASS not in dump
+    assert app.vault is None  # type: ignore[attr-defined]
+
+
+async def test_card_editor_lists_the_clients_vault_items_and_opens_one(with_vault: Store) -> None:
+    from vadesk.ui.screens.card_editor import CardEditor
+
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # a1 belongs to Acme Bakery; the vault is still locked
+        await settle(pilot)
+        editor = pilot.app.screen
+        assert isinstance(editor, CardEditor)
+        assert "locked" in str(editor.query_one("#vault-note").render())
+        await pilot.press("escape")
+        await unlock(pilot)
+        await pilot.press("escape")  # back to the board, vault stays unlocked
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        items = pilot.app.screen.query_one("#vault-items")
+        assert [str(o.prompt) for o in items.options] == ["Acme bank"]  # type: ignore[attr-defined]
+        items.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultScreen)
+        assert "Acme bank" in str(pilot.app.screen.query_one("#vault-detail").render())
+
+
+async def test_edit_an_item_and_use_the_generator(with_vault: Store) -> None:
+    from vadesk.ui.screens.vault import GeneratorScreen
+
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ItemForm)
+        assert form.query_one("#f-password").value == SECRET  # type: ignore[attr-defined]
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        generator = pilot.app.screen
+        assert isinstance(generator, GeneratorScreen)
+        generator.query_one("#gen-length").value = "32"  # type: ignore[attr-defined]
+        generator.query_one("#gen-symbols").value = False  # type: ignore[attr-defined]
+        await settle(pilot)
+        chosen = generator.value
+        assert len(chosen) == 32 and chosen.isalnum()
+        generator.query_one("#gen-length").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert form.query_one("#f-password").value == chosen  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with with_vault.read() as s:
+        opened = vault.unlock(s, vc.Secret(PASS))
+    assert [d["password"] for d in opened.items.values() if d["name"] == "Acme bank"] == [chosen]
+
+
+async def test_export_and_import_from_the_vault_screen(with_vault: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "acme.vadesk"
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("X")
+        await settle(pilot)
+        prompt = pilot.app.screen.query_one("Input")
+        prompt.value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"handover tulip glacier piano", "enter")
+        await settle(pilot)
+        await wait_until(pilot, target.exists)
+        assert b"Acme bank" not in target.read_bytes()
+        await pilot.press("I")
+        await settle(pilot)
+        pilot.app.screen.query_one("Input").value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"handover tulip glacier piano", "enter")
+        await settle(pilot)
+        await wait_until(pilot, lambda: len(pilot.app.vault.items) == 3)  # type: ignore[attr-defined]

@@ -20,6 +20,8 @@ import nacl.exceptions
 import nacl.pwhash.argon2id as argon2id
 import nacl.secret
 import nacl.utils
+from nacl._sodium import ffi as _ffi  # type: ignore[import-not-found]
+from nacl._sodium import lib as _lib  # type: ignore[import-not-found]
 
 from vadesk.errors import VadeskError
 
@@ -161,6 +163,12 @@ class DataKey:
             self._box = nacl.secret.Aead(bytes(self._key))
         return self._box
 
+    def raw(self) -> bytes:
+        """The key bytes, for libsodium calls in this module only."""
+        if not any(self._key):
+            raise VaultError("The vault is locked; unlock it first.")
+        return bytes(self._key)
+
     def wipe(self) -> None:
         self._box = None
         for i in range(len(self._key)):
@@ -258,14 +266,35 @@ def encrypt_item(
     return bytes(key.box().encrypt(_pad(plain), _item_ad(vault_id, item_id, revision)))
 
 
+def _open_xchacha(blob: bytes, ad: bytes, key: bytes) -> bytes:
+    """XChaCha20-Poly1305 decrypt through libsodium's C function.
+
+    PyNaCl's Python-level wrapper (argument checks, fresh buffers per call) costs several
+    times more than the cipher itself; unlocking 10,000 items must stay under 100 ms.
+    Lengths were checked by the caller; a bad tag raises CryptoError like PyNaCl does.
+    """
+    length = len(blob) - NONCE_BYTES - TAG_BYTES
+    out = _ffi.new("unsigned char[]", length)
+    out_len = _ffi.new("unsigned long long *")
+    rc = _lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        out, out_len, _ffi.NULL, blob[NONCE_BYTES:], len(blob) - NONCE_BYTES,
+        ad, len(ad), blob[:NONCE_BYTES], key,
+    )  # fmt: skip
+    if rc != 0:
+        raise nacl.exceptions.CryptoError("decryption failed")
+    return bytes(_ffi.buffer(out, out_len[0]))
+
+
 def decrypt_item(
-    key: DataKey, vault_id: str, item_id: str, revision: int, blob: bytes
+    key: DataKey | bytes, vault_id: str, item_id: str, revision: int, blob: bytes
 ) -> dict[str, Any]:
+    """One item; ``key`` may be the raw key when decrypting many in a row."""
+    raw = key if isinstance(key, bytes) else key.raw()
     # PyNaCl raises ValueError, not CryptoError, on some short inputs: check length first.
     if len(blob) < MIN_ITEM_BYTES or (len(blob) - NONCE_BYTES - TAG_BYTES) % PAD_BLOCK:
         raise ItemDamaged(item_id)
     try:
-        plain = key.box().decrypt(blob, _item_ad(vault_id, item_id, revision))
+        plain = _open_xchacha(blob, _item_ad(vault_id, item_id, revision), raw)
         document = json.loads(_unpad(plain).decode("utf-8"))
     except (nacl.exceptions.CryptoError, ValueError, UnicodeDecodeError):
         raise ItemDamaged(item_id) from None

@@ -94,6 +94,26 @@ class VadeskApp(App[None]):
             self.copy_to_clipboard("")  # also replaces Textual's own copy of the text
         self._copied = None
 
+    def _fatal_error(self) -> None:
+        """Exit after an unhandled error, showing the traceback WITHOUT local variables.
+
+        Textual's own crash screen prints every frame's locals; in vadesk a frame may hold a
+        decrypted vault field or a passphrase, so the locals must never be shown.
+        """
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        log.error("unhandled error", exc_info=False)
+        self.bell()
+        if self.vault is not None:
+            self.vault.lock()
+            self.vault = None
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
     async def action_quit(self) -> None:
         if self.vault is not None:
             self.vault.lock()

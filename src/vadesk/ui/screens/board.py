@@ -893,8 +893,21 @@ class BoardScreen(Screen[None]):
                 self.history.record(edit_change(result, self.store.user_id))
             self.reload(follow=card.id)
 
+        opened = getattr(self.app, "vault", None)
+        items: list[tuple[str, str]] | None = None
+        if opened is not None:
+            from vadesk.services.vault import matching
+
+            items = [
+                (i, str(d.get("name", ""))) for i, d in matching(opened, client=card.client or "")
+            ]
+            if card.client is None:
+                items = []
         self.app.push_screen(
-            CardEditor(self.store, card.id, clients=self.clients, clock=self.clock), closed
+            CardEditor(
+                self.store, card.id, clients=self.clients, clock=self.clock, vault_items=items
+            ),
+            closed,
         )
 
     # ------------------------------------------------------------ filters

@@ -13,7 +13,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, ListItem, ListView, Select, Static, TextArea
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    ListItem,
+    ListView,
+    OptionList,
+    Select,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
 
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import format_local, parse_when
@@ -94,10 +105,13 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         clients: list[ClientRow],
         default_client: int | None = None,
         clock: Clock = utcnow,
+        vault_items: list[tuple[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.card_id = card_id
+        self.vault_items = vault_items
+        """(item id, name) of the card's client's vault items; None while the vault is locked."""
         self.clients = clients
         self.default_client = default_client
         self.clock = clock
@@ -142,6 +156,18 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                     )
                     yield ListView(id="checklist")
                     yield Input(id="new-item", placeholder="Add a checklist item")
+                    yield Label("Vault items of this client — enter opens one", classes="section")
+                    if self.vault_items is None:
+                        yield Static(
+                            "The vault is locked (v on the board unlocks it).", id="vault-note"
+                        )
+                    elif not self.vault_items:
+                        yield Static("No vault items for this client.", id="vault-note")
+                    else:
+                        yield OptionList(
+                            *(Option(Text(name), id=item_id) for item_id, name in self.vault_items),
+                            id="vault-items",
+                        )
                     yield Label("Comment", classes="section")
                     yield Input(id="comment", placeholder="Write a comment, Enter posts it")
                     yield Label("Activity", classes="section")
@@ -323,6 +349,17 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     @on(Input.Submitted, "#title, #due, #estimate")
     def _enter_saves(self) -> None:
         self.action_save()
+
+    @on(OptionList.OptionSelected, "#vault-items")
+    def _open_vault_item(self, event: OptionList.OptionSelected) -> None:
+        from vadesk.ui.screens.vault import VaultScreen
+
+        card = self.detail.card if self.detail else None
+        self.app.push_screen(
+            VaultScreen(
+                self.store, self.clients, card.client if card else None, select=event.option.id
+            )
+        )
 
     # ------------------------------------------------------------ checklist and comments
 

@@ -70,24 +70,28 @@ class TextPrompt(ModalScreen[str | None]):
         Binding("escape", "dismiss_none", "Cancel", id="prompt.cancel"),
     ]
 
-    def __init__(self, title: str, value: str = "") -> None:
+    def __init__(self, title: str, value: str = "", *, password: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
+        self.password = password
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield Input(value=self.value)
+            yield Input(value=self.value, password=self.password)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        value = event.value if self.password else event.value.strip()
+        event.input.value = ""
+        self.dismiss(value or None)
 
     def action_dismiss_none(self) -> None:
+        self.query_one(Input).value = ""
         self.dismiss(None)
 
 

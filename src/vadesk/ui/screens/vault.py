@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from vadesk.domain import vault_crypto as vc
@@ -145,6 +145,7 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
         Binding("ctrl+s", "save", "Save", id="vault.item-save"),
         Binding("ctrl+g", "generate", "Generate password", id="vault.generate"),
         Binding("ctrl+w", "words", "Generate passphrase", id="vault.generate-words"),
+        Binding("ctrl+o", "generator", "Generator…", id="vault.generator"),
     ]
 
     def __init__(
@@ -189,6 +190,18 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
             field = self.query_one("#f-password", Input)
             field.value = vc.generate_passphrase(5)
             field.password = False
+
+    def action_generator(self) -> None:
+        if self.kind != "login":
+            return
+
+        def use(value: str | None) -> None:
+            if value:
+                field = self.query_one("#f-password", Input)
+                field.value = value
+                field.password = False
+
+        self.app.push_screen(GeneratorScreen(), use)
 
     def action_save(self) -> None:
         document: dict[str, Any] = {"kind": self.kind}
@@ -236,6 +249,15 @@ class VaultScreen(Screen[None]):
         Binding("delete", "delete", "Delete", id="vault.delete", show=False),
         Binding("L", "lock", "Lock", id="vault.lock"),
         Binding("P", "passwd", "Passphrase", id="vault.passwd", show=False),
+        Binding(
+            "X",
+            "export",
+            "Export client",
+            id="vault.export",
+            show=False,
+            tooltip="Write this client's items to an encrypted file",
+        ),
+        Binding("I", "import", "Import file", id="vault.import", show=False),
     ]
 
     class Saved(Message):
@@ -246,11 +268,19 @@ class VaultScreen(Screen[None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, store: Store, clients: list[ClientRow], client: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clients: list[ClientRow],
+        client: str | None = None,
+        select: str | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.clients = clients
         self.client = client
+        self.select = select
+        """Item to highlight first (opened from a card)."""
         self.revealed = False
         self._ids: list[str] = []
 
@@ -302,7 +332,9 @@ class VaultScreen(Screen[None]):
             Text(f" Vault — {len(rows)} of {len(opened.items)} items · unlocked", style="bold")
         )
         if rows:
-            items.highlighted = 0
+            wanted = self.select if self.select in self._ids else None
+            items.highlighted = self._ids.index(wanted) if wanted else 0
+            self.select = None
         self.show_detail()
 
     def _selected_id(self) -> str | None:
@@ -437,6 +469,88 @@ class VaultScreen(Screen[None]):
     def action_passwd(self) -> None:
         self.app.push_screen(ChangePassphrase(self.store))
 
+    def _client_filter(self) -> str | None:
+        value = self.query_one("#vault-client", Select).value
+        return value if isinstance(value, str) else None
+
+    def action_export(self) -> None:
+        from vadesk.ui.screens.pickers import TextPrompt
+
+        client = self._client_filter()
+        if client is None:
+            self.notify("Pick a client in the client filter first.", severity="warning")
+            return
+        default = f"{client.lower().replace(' ', '-')}-vault.vadesk"
+
+        def with_path(path: str | None) -> None:
+            if path:
+                self.app.push_screen(
+                    TextPrompt(
+                        f"Passphrase for {path} (give it to {client} separately)", password=True
+                    ),
+                    lambda phrase: self._export(client, path, phrase) if phrase else None,
+                )
+
+        self.app.push_screen(TextPrompt(f"Export {client}'s items to file", default), with_path)
+
+    @work(thread=True, exclusive=True, group="vault-file", exit_on_error=False)
+    def _export(self, client: str, path: str, phrase: str) -> None:
+        import os
+
+        from vadesk.domain.passwords import check_strength
+
+        opened = self.opened
+        if opened is None:
+            return
+        try:
+            check_strength(phrase)
+            data = vaults.export_client(
+                opened, client, vc.Secret(phrase), vaults.kdf_for(self.store.settings.vault_kdf)
+            )
+            fd = os.open(os.path.expanduser(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except (VadeskError, OSError) as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        self.app.call_from_thread(self.notify, f"Exported {client}'s items to {path}.")
+
+    def action_import(self) -> None:
+        from vadesk.ui.screens.pickers import TextPrompt
+
+        def with_path(path: str | None) -> None:
+            if path:
+                self.app.push_screen(
+                    TextPrompt(f"Passphrase of {path}", password=True),
+                    lambda phrase: self._import(path, phrase) if phrase else None,
+                )
+
+        self.app.push_screen(TextPrompt("Import items from file"), with_path)
+
+    @work(thread=True, exclusive=True, group="vault-file", exit_on_error=False)
+    def _import(self, path: str, phrase: str) -> None:
+        import os
+
+        opened = self.opened
+        if opened is None:
+            return
+        try:
+            with open(os.path.expanduser(path), "rb") as handle:
+                data = handle.read()
+            with self.store.write() as s:
+                count = vaults.import_bundle(s, opened, data, vc.Secret(phrase))
+        except (VadeskError, OSError) as error:
+            self.post_message(
+                self.Failed(
+                    str(error)
+                    if isinstance(error, VadeskError)
+                    else f"Cannot read {path}: {error.strerror}."
+                )
+            )
+            return
+        self.post_message(self.Saved())
+        self.app.call_from_thread(self.notify, f"Imported {count} items.")
+
 
 class ChangePassphrase(ModalScreen[None]):
     """Old passphrase, new one twice; the old wrapped key is wiped from disk."""
@@ -509,4 +623,65 @@ class ChangePassphrase(ModalScreen[None]):
     def action_cancel(self) -> None:
         for widget in self.query(Input):
             widget.value = ""
+        self.dismiss(None)
+
+
+class GeneratorScreen(ModalScreen[str | None]):
+    """Password generator: length and character classes, or a passphrase of words."""
+
+    value = ""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="vault.generator-cancel"),
+        Binding("ctrl+r", "again", "Another", id="vault.generator-again"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="passphrase-dialog"):
+            yield Label("Generate a password", classes="title")
+            with Horizontal(classes="buttons"):
+                yield Label("Length / words ")
+                yield Input(value="20", type="integer", id="gen-length")
+            with Horizontal(classes="buttons"):
+                yield Checkbox("a-z", value=True, id="gen-lower")
+                yield Checkbox("A-Z", value=True, id="gen-upper")
+                yield Checkbox("0-9", value=True, id="gen-digits")
+                yield Checkbox("!#$", value=True, id="gen-symbols")
+                yield Checkbox("words", value=False, id="gen-words")
+            yield Static("", id="gen-result")
+            yield Static("enter uses it · ctrl+r another · esc cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self.action_again()
+        self.query_one("#gen-length", Input).focus()
+
+    @on(Input.Changed, "#gen-length")
+    @on(Checkbox.Changed)
+    def action_again(self) -> None:
+        result = self.query_one("#gen-result", Static)
+        try:
+            length = int(self.query_one("#gen-length", Input).value or 0)
+            if self.query_one("#gen-words", Checkbox).value:
+                self.value = vc.generate_passphrase(max(3, min(length, 12)))
+            else:
+                self.value = vc.generate_password(
+                    max(8, min(length, 128)),
+                    lower=self.query_one("#gen-lower", Checkbox).value,
+                    upper=self.query_one("#gen-upper", Checkbox).value,
+                    digits=self.query_one("#gen-digits", Checkbox).value,
+                    symbols=self.query_one("#gen-symbols", Checkbox).value,
+                )
+        except ValueError as error:
+            self.value = ""
+            result.update(Text(f"{error}", style="red"))
+            return
+        _score, advice = strength(self.value)
+        result.update(Text(f"{self.value}\n{advice}"))
+
+    @on(Input.Submitted)
+    def _use(self) -> None:
+        self.dismiss(self.value or None)
+
+    def action_cancel(self) -> None:
         self.dismiss(None)
