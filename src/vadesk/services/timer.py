@@ -386,7 +386,6 @@ def figures(
     tz: tzinfo | None = None,
     client_id: int | None = None,
 ) -> Figures:
-    from vadesk.db.models import HourPackage
 
     now = now or utcnow()
     day_start, week_start = period_starts(now, tz)
@@ -398,22 +397,10 @@ def figures(
     )
     package_total = package_left = 0
     if client_id is not None:
-        packages = session.scalars(
-            select(HourPackage).where(
-                HourPackage.client_id == client_id,
-                or_(HourPackage.expires_at.is_(None), HourPackage.expires_at > now),
-            )
-        ).all()
-        if packages:
-            package_total = sum(p.seconds for p in packages)
-            since = min(p.purchased_at for p in packages)
-            used_rows = _entry_rows(
-                session,
-                Card.client_id == client_id,
-                or_(TimeEntry.started_at > since - LONGEST_ENTRY, TimeEntry.ended_at.is_(None)),
-                or_(TimeEntry.ended_at.is_(None), TimeEntry.ended_at > since),
-            )
-            package_left = package_total - _clipped(used_rows, since, now)
+        from vadesk.services.billing import package_balance
+
+        # Billable time (rounding, minimum) draws packages down, oldest first.
+        package_left, package_total = package_balance(session, client_id, now, tz or tzlocal())
     return Figures(
         running=running(session, user_id),
         today=_clipped(today_rows, day_start, now),
