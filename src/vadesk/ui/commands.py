@@ -28,6 +28,7 @@ ACTIONS = (
     ("board: help", "help", "All keys"),
     ("vault: open", "vault", "Logins, payment cards and notes (unlock first)"),
     ("timer: start or stop on the selected card", "timer", "One timer at a time"),
+    ("timer: time sheet", "timesheet", "Entries by day and week: add, edit, delete"),
 )
 
 

@@ -156,6 +156,7 @@ class BoardScreen(Screen[None]):
         Binding("shift+up,K", "move_step(-1)", "Move up", id="board.move-up", show=False),
         Binding("shift+down,J", "move_step(1)", "Move down", id="board.move-down", show=False),
         Binding("t", "move_top", "To top", id="board.move-top", show=False, tooltip="Move the card to the top of its lane"),
+        Binding("T", "timesheet", "Time sheet", id="board.timesheet", show=False, tooltip="Entries by day and week"),
         Binding("v", "vault", "Vault", id="board.vault", tooltip="Logins, cards and notes"),
         Binding("space", "timer", "Timer", id="board.timer", tooltip="Start/stop the timer on this card"),
         Binding("p", "toggle_pane", "Pane", id="board.timer-pane", show=False, tooltip="Show or hide the timer pane"),
@@ -337,6 +338,19 @@ class BoardScreen(Screen[None]):
 
         card = self.selected
         self.app.push_screen(VaultScreen(self.store, self.clients, card.client if card else None))
+
+    def action_timesheet(self) -> None:
+        from vadesk.ui.screens.timesheet import TimesheetScreen
+
+        card = self.selected
+
+        def closed(_: object) -> None:
+            self._figures_for = -1  # entries may have changed: recompute the pane
+            self.reload()
+
+        self.app.push_screen(
+            TimesheetScreen(self.store, clock=self.clock, card_id=card.id if card else None), closed
+        )
 
     def action_toggle_pane(self) -> None:
         self._pane.display = not self._pane.display

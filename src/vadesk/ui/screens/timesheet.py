@@ -1,0 +1,265 @@
+"""The time sheet: a week of entries by day; add, edit and delete (with undo)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from vadesk.domain.clock import Clock, utcnow
+from vadesk.domain.dates import format_local, parse_when
+from vadesk.domain.text import clean_title
+from vadesk.errors import VadeskError
+from vadesk.services import timer
+from vadesk.services.store import Store
+from vadesk.services.timer import EntryRow
+from vadesk.ui.widgets.timer_pane import hm
+
+
+class EntryForm(ModalScreen[dict[str, Any] | None]):
+    """Start, end, card and note of one entry; Enter saves, Escape cancels."""
+
+    DEFAULT_CSS = """
+    EntryForm { align: center middle; background: $background 60%; }
+    EntryForm > Vertical { width: 60; max-width: 95%; height: auto; border: thick $accent;
+        background: $surface; padding: 0 1; }
+    #entry-error { color: $error; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="entry.cancel")
+    ]
+
+    def __init__(self, title: str, start: str, end: str, card_id: int | None, note: str) -> None:
+        super().__init__()
+        self.heading, self.start, self.end, self.card_id, self.note = (
+            title,
+            start,
+            end,
+            card_id,
+            note,
+        )
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.heading)
+            yield Label("Start (local time)")
+            yield Input(self.start, id="entry-start")
+            yield Label("End")
+            yield Input(self.end, id="entry-end")
+            yield Label("Card number")
+            yield Input(
+                "" if self.card_id is None else str(self.card_id), id="entry-card", type="integer"
+            )
+            yield Label("Note")
+            yield Input(self.note, id="entry-note")
+            yield Static("", id="entry-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#entry-start", Input).focus()
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#entry-error", Static).update(Text(message))
+
+    @on(Input.Submitted)
+    def _save(self) -> None:
+        try:
+            start = parse_when(self.query_one("#entry-start", Input).value, "start")
+            end = parse_when(self.query_one("#entry-end", Input).value, "end")
+        except VadeskError as error:
+            self.show_error(str(error))
+            return
+        card = self.query_one("#entry-card", Input).value.strip()
+        if start is None or end is None or not card:
+            self.show_error("Give a start, an end and a card number.")
+            return
+        self.dismiss({"start": start, "end": end, "card_id": int(card),
+                      "note": self.query_one("#entry-note", Input).value})  # fmt: skip
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TimesheetScreen(Screen[None]):
+    """One week of the user's entries, day by day, with daily and weekly totals."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Board", id="timesheet.back"),
+        Binding("a", "add", "Add entry", id="timesheet.add"),
+        Binding("e", "edit", "Edit", id="timesheet.edit", tooltip="Or enter on the row"),
+        Binding("delete", "delete", "Delete", id="timesheet.delete"),
+        Binding("ctrl+z", "undo", "Undo delete", id="timesheet.undo"),
+        Binding("left_square_bracket", "week(-1)", "Previous week", id="timesheet.prev-week"),
+        Binding("right_square_bracket", "week(1)", "Next week", id="timesheet.next-week"),
+    ]
+    DEFAULT_CSS = """
+    #sheet-title { height: 1; background: $panel; text-style: bold; }
+    #sheet { height: 1fr; }
+    """
+
+    class Loaded(Message):
+        def __init__(self, rows: list[EntryRow]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    class Done(Message):
+        def __init__(self, message: str, severity: str = "information") -> None:
+            super().__init__()
+            self.message = message
+            self.severity = severity
+
+    def __init__(self, store: Store, *, clock: Clock = utcnow, card_id: int | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.card_id = card_id
+        self.week = 0
+        self.rows: list[EntryRow] = []
+        self.deleted: list[EntryRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="sheet-title")
+        yield DataTable(id="sheet", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Day", "Start", "End", "Time", "Card", "Client", "Note")
+        self.load()
+
+    def _week_bounds(self) -> tuple[datetime, datetime]:
+        tz = timer.local_zone(self.store.settings.timezone)
+        _, monday = timer.period_starts(self.clock(), tz)
+        start = monday + timedelta(weeks=self.week)
+        return start, start + timedelta(weeks=1)
+
+    @work(thread=True, exclusive=True, group="sheet", exit_on_error=False)
+    def load(self) -> None:
+        start, end = self._week_bounds()
+        try:
+            with self.store.read() as s:
+                rows = timer.entries_between(s, self.store.user_id, start, end)
+        except VadeskError as error:
+            self.post_message(self.Done(str(error), "error"))
+            return
+        self.post_message(self.Loaded(rows))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        now = self.clock()
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.rows = event.rows
+        day_totals: dict[str, int] = {}
+        for row in event.rows:
+            day = row.started_at.astimezone().strftime("%a %d %b")
+            day_totals[day] = day_totals.get(day, 0) + row.seconds(now)
+        last_day = None
+        for row in event.rows:
+            local = row.started_at.astimezone()
+            day = local.strftime("%a %d %b")
+            label = f"{day} ({hm(day_totals[day])})" if day != last_day else ""
+            last_day = day
+            end = row.ended_at.astimezone().strftime("%H:%M") if row.ended_at else "running"
+            table.add_row(
+                label, local.strftime("%H:%M"), end, hm(row.seconds(now)),
+                Text(f"#{row.card_id} {clean_title(row.card_title)}"),
+                Text(clean_title(row.client or "-")),
+                Text(("idle · " if row.idle else "") + clean_title(row.note)), key=str(row.id),
+            )  # fmt: skip
+        start, _ = self._week_bounds()
+        total = sum(day_totals.values())
+        self.query_one("#sheet-title", Static).update(
+            f" Time sheet — week of {start.astimezone():%a %d %b %Y} — {hm(total)} — [ ] other weeks"
+        )
+        if event.rows:
+            table.move_cursor(row=min(keep, len(event.rows) - 1))
+
+    def _selected(self) -> EntryRow | None:
+        table = self.query_one(DataTable)
+        return (
+            self.rows[table.cursor_row] if self.rows and table.cursor_row < len(self.rows) else None
+        )
+
+    def action_week(self, delta: int) -> None:
+        self.week = min(0, self.week + delta)
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_add(self) -> None:
+        now = self.clock()
+        form = EntryForm("Add a forgotten entry", format_local(now - timedelta(hours=1)),
+                         format_local(now), self.card_id, "")  # fmt: skip
+        self.app.push_screen(form, lambda data: self._write("add", None, data))
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self) -> None:
+        self.action_edit()
+
+    def action_edit(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        form = EntryForm(f"Entry #{row.id}", format_local(row.started_at),
+                         format_local(row.ended_at), row.card_id, row.note)  # fmt: skip
+        self.app.push_screen(form, lambda data: self._write("edit", row.id, data))
+
+    def action_delete(self) -> None:
+        row = self._selected()
+        if row is not None:
+            self._write("delete", row.id, {})
+
+    def action_undo(self) -> None:
+        if self.deleted:
+            self._write("restore", None, {"row": self.deleted.pop()})
+
+    @work(thread=True, group="sheet-write", exit_on_error=False)
+    def _write(self, what: str, entry_id: int | None, data: dict[str, Any] | None) -> None:
+        if data is None:
+            return
+        user, now = self.store.user_id, self.clock()
+        clashes: list[EntryRow] = []
+        try:
+            with self.store.write() as s:
+                if what == "add":
+                    _, clashes = timer.add_entry(s, user, data["card_id"], data["start"], data["end"],
+                                                 note=data["note"], now=now)  # fmt: skip
+                elif what == "edit" and entry_id is not None:
+                    _, clashes = timer.edit_entry(s, user, entry_id, start_at=data["start"],
+                                                  end_at=data["end"], card_id=data["card_id"],
+                                                  note=data["note"], now=now)  # fmt: skip
+                elif what == "delete" and entry_id is not None:
+                    self.deleted.append(timer.delete_entry(s, user, entry_id))
+                elif what == "restore":
+                    timer.restore_entry(s, user, data["row"])
+        except VadeskError as error:
+            self.post_message(self.Done(str(error), "error"))
+            if what in ("add", "edit"):
+                self.app.call_from_thread(self._reopen, what, entry_id, data, str(error))
+            return
+        if clashes:
+            names = ", ".join(f"#{c.id}" for c in clashes)
+            self.post_message(self.Done(f"Saved; it overlaps entry {names}.", "warning"))
+        elif what == "delete":
+            self.post_message(self.Done("Entry deleted — ctrl+z brings it back."))
+        self.load()
+
+    def _reopen(self, what: str, entry_id: int | None, data: dict[str, Any], message: str) -> None:
+        form = EntryForm("Fix the entry", format_local(data["start"]), format_local(data["end"]),
+                         data["card_id"], data["note"])  # fmt: skip
+        self.app.push_screen(form, lambda again: self._write(what, entry_id, again))
+        form.call_after_refresh(form.show_error, message)
+
+    @on(Done)
+    def _done(self, event: Done) -> None:
+        self.notify(event.message, severity=event.severity, timeout=6)  # type: ignore[arg-type]
