@@ -227,6 +227,7 @@ def test_pane_figures_count_today_week_client_and_package(store: Store) -> None:
         fig = timer.figures(s, store.user_id, now=NOW, tz=berlin, client_id=acme.id)
     assert fig.running is not None and fig.running.card_id == mine
     assert (fig.today, fig.week) == (40 * 60, 100 * 60)
+    assert fig.month == 130 * 60  # Sunday 22 Nov is last week but this month
     assert (fig.client, fig.client_today, fig.client_week) == ("Acme", 10 * 60, 70 * 60)
     assert (fig.package_total, fig.package_left) == (7200, 7200 - 100 * 60)
     assert fig.package_level == "low"

@@ -438,3 +438,19 @@ async def test_absence_prompt_splits_off_the_idle_time(ui_store: Store) -> None:
             (False, False), (True, False), (False, True),
         ]  # fmt: skip
         assert rows[1].seconds(NOW_UI) == 7200
+
+
+async def test_quit_or_crash_with_a_running_timer_and_reopen(ui_store: Store) -> None:
+    from vadesk.ui.app import VadeskApp
+
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space")
+        await settle(pilot)
+    # The first app is gone without stopping anything (as after a crash or kill -9);
+    # a new one, twelve minutes later, finds the timer running with the right time.
+    later = VadeskApp(ui_store, clock=lambda: NOW_UI + timedelta(minutes=12))
+    async with later.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = board_screen(pilot).query_one("#timer-pane")
+        assert "0:12:00" in str(pane.render()) and "a1 chase supplier" in str(pane.render())

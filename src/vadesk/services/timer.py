@@ -329,6 +329,7 @@ class Figures:
     running: EntryRow | None
     today: int
     week: int
+    month: int
     client: str | None
     client_today: int
     client_week: int
@@ -341,7 +342,7 @@ class Figures:
         grow = max(0, int((now - self.computed_at).total_seconds())) if self.running else 0
         client_grow = grow if self.running and self.running.client == self.client else 0
         return Figures(
-            self.running, self.today + grow, self.week + grow, self.client,
+            self.running, self.today + grow, self.week + grow, self.month + grow, self.client,
             self.client_today + client_grow, self.client_week + client_grow,
             self.package_total, self.package_left - client_grow, now,
         )  # fmt: skip
@@ -388,8 +389,13 @@ def figures(
 ) -> Figures:
 
     now = now or utcnow()
+    from vadesk.domain.timecalc import month_start
+
     day_start, week_start = period_starts(now, tz)
-    rows = overlaps(session, user_id, week_start, now + timedelta(seconds=1))
+    first = month_start(now, tz or tzlocal())
+    rows = overlaps(session, user_id, min(week_start, first), now + timedelta(seconds=1))
+    month_rows = [r for r in rows if (r.ended_at or now) > first]
+    rows = [r for r in rows if (r.ended_at or now) > week_start]
     today_rows = [r for r in rows if (r.ended_at or now) > day_start]
     client_rows = [r for r in rows if client_id is not None and r.client_id == client_id]
     client_name = (
@@ -405,6 +411,7 @@ def figures(
         running=running(session, user_id),
         today=_clipped(today_rows, day_start, now),
         week=_clipped(rows, week_start, now),
+        month=_clipped(month_rows, first, now),
         client=client_name,
         client_today=_clipped(
             [r for r in client_rows if (r.ended_at or now) > day_start], day_start, now

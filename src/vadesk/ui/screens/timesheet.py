@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from dateutil.tz import tzlocal
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import format_local, parse_when
 from vadesk.domain.text import clean_title
+from vadesk.domain.timecalc import split_by_local_day
 from vadesk.errors import VadeskError
 from vadesk.services import timer
 from vadesk.services.store import Store
@@ -158,15 +160,19 @@ class TimesheetScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         self.rows = event.rows
+        # Each day's total counts only its own part of an entry that crosses midnight.
+        week_start, week_end = self._week_bounds()
         day_totals: dict[str, int] = {}
         for row in event.rows:
-            day = row.started_at.astimezone().strftime("%a %d %b")
-            day_totals[day] = day_totals.get(day, 0) + row.seconds(now)
+            begin, end = max(row.started_at, week_start), min(row.ended_at or now, week_end)
+            for day, seconds in split_by_local_day(begin, end, tzlocal()).items():
+                key = day.strftime("%a %d %b")
+                day_totals[key] = day_totals.get(key, 0) + seconds
         last_day = None
         for row in event.rows:
             local = row.started_at.astimezone()
             day = local.strftime("%a %d %b")
-            label = f"{day} ({hm(day_totals[day])})" if day != last_day else ""
+            label = f"{day} ({hm(day_totals.get(day, 0))})" if day != last_day else ""
             last_day = day
             end = row.ended_at.astimezone().strftime("%H:%M") if row.ended_at else "running"
             table.add_row(

@@ -58,7 +58,9 @@ class TimerPane(Widget):
             text.append("No timer running", "dim")
             text.append("   space starts one on the selected card", "dim")
         text.append("\n")
-        text.append(f"Today {hm(current.today)} · Week {hm(current.week)}")
+        text.append(
+            f"Today {hm(current.today)} · Week {hm(current.week)} · Month {hm(current.month)}"
+        )
         if current.client:
             text.append(
                 f"   {clean_title(current.client)}: today {hm(current.client_today)}"
