@@ -141,7 +141,7 @@ def main() -> None:
 
     start([*vadesk, "--db", big_db], env)
     wait_for(lambda s: top_title in s)
-    time.sleep(1.0)
+    time.sleep(3.0)  # the store opens after the first frame; measure keys once it is ready
     cursor = key_latency("j", lambda b, s: b != s, args.keys, colours=True)
     cursor += key_latency("k", lambda b, s: b != s, args.keys, colours=True)
     print(f"cursor move, {args.cards:,} cards:        {fmt(cursor)}"

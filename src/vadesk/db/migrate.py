@@ -16,16 +16,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, inspect, text
 
 from vadesk.db.engine import Database, translate_errors
+from vadesk.db.revisions import HEAD, KNOWN_REVISIONS
 from vadesk.errors import DatabaseNewerError, NotADatabaseError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger(__name__)
-
-# Every revision in migrations/versions, oldest first; a test checks this against Alembic.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002")
-HEAD = KNOWN_REVISIONS[-1]
 
 
 def migrations_path() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -23,41 +23,9 @@ from vadesk.domain.ranking import rank_between
 from vadesk.domain.text import clean_text, clean_title
 from vadesk.domain.turnaround import Turnaround, default_due
 from vadesk.errors import ConflictError, InvalidInputError, NotFoundError
+from vadesk.services.rows import CardLine, LaneRow
 
 Position = Literal["top", "bottom"]
-
-
-@dataclass(frozen=True)
-class LaneRow:
-    id: int
-    name: str
-    position: int
-    role: str
-    count: int
-
-
-class CardLine(NamedTuple):
-    """What a lane draws for one card: light, no ORM object."""
-
-    id: int
-    rank: str
-    title: str
-    client: str | None
-    client_colour: str | None
-    kind: str
-    due_at: datetime | None
-    checklist_done: int
-    checklist_total: int
-    version: int
-    client_id: int | None = None
-
-    @property
-    def looks(self) -> tuple[object, ...]:
-        """What drawing depends on: a new rank or version alone changes nothing on screen."""
-        return (
-            self.id, self.title, self.client, self.client_colour, self.kind, self.due_at,
-            self.checklist_done, self.checklist_total,
-        )  # fmt: skip
 
 
 @dataclass(frozen=True)

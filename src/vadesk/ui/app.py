@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App
@@ -13,8 +13,11 @@ from textual.binding import Binding, BindingType
 
 from vadesk.config import Settings, data_dir
 from vadesk.domain.clock import Clock, utcnow
-from vadesk.services.store import Store, open_store
-from vadesk.services.vault import OpenVault
+
+if TYPE_CHECKING:
+    from vadesk.services.quick import QuickBoard
+    from vadesk.services.store import Store
+    from vadesk.services.vault import OpenVault
 from vadesk.ui.commands import BoardCommands
 
 log = logging.getLogger(__name__)
@@ -29,10 +32,14 @@ class VadeskApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
     ]
 
-    def __init__(self, store: Store, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, store: Store, *, clock: Clock = utcnow, quick: QuickBoard | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self.clock = clock
+        self.quick = quick
+        """The first screen read without SQLAlchemy, shown while the store opens."""
         self.vault: OpenVault | None = None
         """The unlocked vault (key and decrypted items), or None when locked."""
         self._last_activity = time.monotonic()
@@ -43,7 +50,7 @@ class VadeskApp(App[None]):
 
         if self.store.settings.keymap:
             self.set_keymap(self.store.settings.keymap)
-        self.push_screen(BoardScreen(self.store, clock=self.clock))
+        self.push_screen(BoardScreen(self.store, clock=self.clock, quick=self.quick))
         self.set_interval(5, self._check_idle)
 
     async def on_event(self, event: events.Event) -> None:
@@ -124,6 +131,8 @@ class VadeskApp(App[None]):
 
 def prepare(settings: Settings, db_url: str | None, *, demo: bool = False) -> Store:
     """Open the configured database, or a fresh demo database with a working day in it."""
+    from vadesk.services.store import open_store
+
     if not demo:
         return open_store(settings, db_url)
     from vadesk.services.demo import load_demo

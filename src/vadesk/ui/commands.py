@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from vadesk.domain.text import clean_title
-from vadesk.services import board
+from vadesk.ui.lazy import LazyModule
 
 if TYPE_CHECKING:
     from vadesk.ui.screens.board import BoardScreen
+
+board: Any = LazyModule("vadesk.services.board")
 
 ACTIONS = (
     ("board: new card", "new_card", "Add a card to the current lane"),

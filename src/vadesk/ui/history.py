@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from sqlalchemy.orm import Session
+from typing import Any
 
 # A step runs in a write transaction and returns the card id the cursor should follow.
-Step = Callable[[Session], int | None]
+Step = Callable[[Any], int | None]
 
 
 @dataclass(frozen=True)

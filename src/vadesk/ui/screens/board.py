@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,14 +25,22 @@ from textual.worker import get_current_worker
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.text import clean_title
 from vadesk.errors import VadeskError
-from vadesk.services import board, timer
-from vadesk.services.board import CardLine, LaneRow
-from vadesk.services.clients import ClientRow, list_clients
-from vadesk.services.store import Store
-from vadesk.services.timer import Figures
+from vadesk.services.rows import CardLine, LaneRow
 from vadesk.ui.history import Change, History, Step
+from vadesk.ui.lazy import LazyModule
 from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.timer_pane import TimerPane, hms
+
+if TYPE_CHECKING:
+    from vadesk.services.clients import ClientRow
+    from vadesk.services.quick import QuickBoard
+    from vadesk.services.store import Store
+    from vadesk.services.timer import Figures
+
+# Services pull in SQLAlchemy; they load on first use, after the first frame.
+board: Any = LazyModule("vadesk.services.board")
+timer: Any = LazyModule("vadesk.services.timer")
+clients_service: Any = LazyModule("vadesk.services.clients")
 
 log = logging.getLogger(__name__)
 NARROW_WIDTH = 60
@@ -196,9 +204,12 @@ class BoardScreen(Screen[None]):
     class ExternalChange(Message):
         """Another process committed something."""
 
-    def __init__(self, store: Store, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, store: Store, *, clock: Clock = utcnow, quick: QuickBoard | None = None
+    ) -> None:
         super().__init__()
         self.store = store
+        self.quick = quick
         self.clock = clock
         self.lanes: list[LaneRow] = []
         self.clients: list[ClientRow] = []
@@ -210,6 +221,7 @@ class BoardScreen(Screen[None]):
         self._writer_busy = False
         self._follow_card: int | None = None
         self._binding_state: tuple[bool, ...] = ()
+        self._quick_pending = False
         self._columns: list[LaneColumn] = []
         self._header = Line(id="board-header")
         self._pane = TimerPane(id="timer-pane")
@@ -230,11 +242,27 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._update_header()
+        self._last_tick = self.clock()
+        if self.quick is not None:
+            # First frame from the quick read; the store opens once that frame is painted
+            # (opening it imports SQLAlchemy, which would otherwise compete for the GIL).
+            quick, self.quick = self.quick, None
+            windows = {k: Window(c, 0, lines) for k, (c, lines) in quick.windows.items()}
+            snapshot = Snapshot(quick.lanes, windows, quick.running, quick.overdue, [])
+            self._quick_pending = True
+            self.post_message(self.Loaded(snapshot))
+        else:
+            self._start_live()
+
+    def _start_live(self) -> None:
+        """Load from the store and start the change feed, timers and absence check."""
+        start = getattr(self.store, "start", None)
+        if start is not None:
+            start()
         self.reload()
         self.watch_changes()
         self.set_interval(60, self._tick_minute)
         self.set_interval(1, self._tick_second)
-        self._last_tick = self.clock()
         self.check_absence()
 
     def on_resize(self) -> None:
@@ -577,6 +605,10 @@ class BoardScreen(Screen[None]):
             self._update_header()
         self._update_lane_headers()
         self._refresh_bindings_if_changed()
+        if self._quick_pending:
+            self._quick_pending = False
+            self.call_after_refresh(self._start_live)
+            return
         client = self._pane_client()
         if client != self._figures_for:
             self._figures_for = client
@@ -1052,7 +1084,7 @@ def read_snapshot(
             windows=result,
             running=frozenset(board.running_card_ids(s)),
             overdue=board.overdue_count(s, now.astimezone(UTC)),
-            clients=list_clients(s),
+            clients=clients_service.list_clients(s),
             figures=timer.figures(s, store.user_id, now=now, tz=zone(store), client_id=pane_client),
             figures_client=pane_client,
             follow=focus,

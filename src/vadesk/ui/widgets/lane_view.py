@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from vadesk.domain.text import clean_title
 from vadesk.domain.turnaround import due_state
-from vadesk.services.board import CardLine
+from vadesk.services.rows import CardLine
 
 KIND_ABBREV = {"admin": "adm", "creative": "cre", "call": "call", "purchase": "buy", "other": "oth"}
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from vadesk.domain.text import clean_title
-from vadesk.services.timer import Figures
+
+if TYPE_CHECKING:
+    from vadesk.services.timer import Figures
 
 
 def hms(seconds: int) -> str:

@@ -1,0 +1,55 @@
+"""The first frame of a current SQLite board comes before SQLAlchemy is even imported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from vadesk.services.handle import StoreHandle
+from vadesk.services.quick import quick_board
+from vadesk.services.store import Store, open_store
+from vadesk.ui.app import VadeskApp
+
+from .conftest import NOW, board_screen, selected_title, settle
+
+
+def test_the_board_screen_loads_without_sqlalchemy(ui_store: Store, sqlite_url: str) -> None:
+    code = (
+        "import sys\n"
+        "from vadesk.services.quick import quick_board\n"
+        "from vadesk.ui.app import VadeskApp\n"
+        "import vadesk.ui.screens.board, vadesk.ui.widgets.lane_view\n"
+        "from datetime import datetime, UTC\n"
+        f"q = quick_board({sqlite_url!r}, 60, datetime.now(UTC))\n"
+        "print(q is not None, 'sqlalchemy' in sys.modules, 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False", "False"]
+
+
+def test_quick_board_is_refused_for_other_urls_and_old_schemas(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert quick_board("postgresql+psycopg://x@localhost/db", 10, NOW) is None
+    assert quick_board(f"sqlite:///{tmp_path / 'missing.db'}", 10, NOW) is None
+
+
+async def test_app_shows_quick_frame_then_works_normally(ui_store: Store, sqlite_url: str) -> None:
+    quick = quick_board(sqlite_url, 60, NOW)
+    assert quick is not None and [lane.count for lane in quick.lanes] == [2, 1, 3, 0, 0]
+    handle = StoreHandle(lambda: open_store(ui_store.settings, sqlite_url), ui_store.settings)
+    app = VadeskApp(handle, clock=lambda: NOW, quick=quick)  # type: ignore[arg-type]
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert selected_title(pilot) == "a1 chase supplier"
+            assert board_screen(pilot).overdue == 1
+            await pilot.press("shift+down")
+            await settle(pilot)
+            with ui_store.read() as s:
+                from vadesk.services import board
+
+                urgent = board.lane_by_name(s, "Urgent").id
+                assert [c.title for c in board.list_cards(s, lane_id=urgent)] == [
+                    "a2 call bank", "a1 chase supplier",
+                ]  # fmt: skip
+    finally:
+        handle.close()
