@@ -41,9 +41,16 @@ def main() -> None:
             for _ in range(args.entries):
                 minutes = rng.randint(5, 60)
                 start = cursor - timedelta(minutes=minutes + rng.randint(0, 30))
-                rows.append({"user_id": store.user_id, "card_id": rng.choice(cards),
-                             "started_at": start, "ended_at": start + timedelta(minutes=minutes),
-                             "note": "", "idle": False})  # fmt: skip
+                rows.append(
+                    {
+                        "user_id": store.user_id,
+                        "card_id": rng.choice(cards),
+                        "started_at": start,
+                        "ended_at": start + timedelta(minutes=minutes),
+                        "note": "",
+                        "idle": False,
+                    }
+                )
                 cursor = start
             s.execute(insert(TimeEntry), rows)
             timer.start(s, store.user_id, cards[0], now=now - timedelta(minutes=3))
@@ -59,12 +66,16 @@ def main() -> None:
             figures.at(now + timedelta(seconds=second))
         tick = (time.perf_counter() - t0) / 1000
         print(f"{args.entries:,} entries over {span} days")
-        print(f"pane figures (today, week, client, package): median "
-              f"{statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms "
-              "(target < 50 ms)")  # fmt: skip
+        print(
+            f"pane figures (today, week, client, package): median "
+            f"{statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms "
+            "(target < 50 ms)"
+        )
         print(f"per-second tick (extrapolate running entry): {tick * 1e6:.1f} µs")
-        print(f"  today {figures.today // 60} min, week {figures.week // 60} min, "
-              f"package left {figures.package_left // 3600} h")  # fmt: skip
+        print(
+            f"  today {figures.today // 60} min, week {figures.week // 60} min, "
+            f"package left {figures.package_left // 3600} h"
+        )
         store.close()
 
 

@@ -39,8 +39,17 @@ def start(command: list[str], env: dict[str, str]) -> float:
     tmux("kill-session", "-t", SESSION)
     exports = " ".join(f"{k}={v!r}" for k, v in env.items())
     started = time.perf_counter()
-    tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-s", SESSION,
-         f"env {exports} {' '.join(command)}")  # fmt: skip
+    tmux(
+        "new-session",
+        "-d",
+        "-x",
+        str(WIDTH),
+        "-y",
+        str(HEIGHT),
+        "-s",
+        SESSION,
+        f"env {exports} {' '.join(command)}",
+    )
     return started
 
 
@@ -104,20 +113,33 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="vadesk-tui-bench-"))
     env = {
-        "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config"),
-        "XDG_STATE_HOME": str(tmp / "state"), "TERM": "xterm-256color",
-    }  # fmt: skip
+        "XDG_DATA_HOME": str(tmp / "data"),
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+        "XDG_STATE_HOME": str(tmp / "state"),
+        "TERM": "xterm-256color",
+    }
     vadesk = [sys.executable, "-m", "vadesk"]
     empty_db = f"sqlite:///{tmp / 'empty.db'}"
     big_db = f"sqlite:///{tmp / 'big.db'}"
     run_env = dict(os.environ, **env)
-    subprocess.run([*vadesk, "--db", empty_db, "lane", "list"], env=run_env, check=True,
-                   capture_output=True)  # fmt: skip
-    subprocess.run([*vadesk, "--db", big_db, "seed", "--clients", "12", "--cards",
-                    str(args.cards)], env=run_env, check=True, capture_output=True)  # fmt: skip
-    top = json.loads(subprocess.run(
-        [*vadesk, "--db", big_db, "card", "list", "--lane", "Urgent", "--json"],
-        env=run_env, check=True, capture_output=True, text=True).stdout)  # fmt: skip
+    subprocess.run(
+        [*vadesk, "--db", empty_db, "lane", "list"], env=run_env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [*vadesk, "--db", big_db, "seed", "--clients", "12", "--cards", str(args.cards)],
+        env=run_env,
+        check=True,
+        capture_output=True,
+    )
+    top = json.loads(
+        subprocess.run(
+            [*vadesk, "--db", big_db, "card", "list", "--lane", "Urgent", "--json"],
+            env=run_env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     top_title = top[0]["title"][:18]
     urgent_count = len(top)
 
@@ -144,8 +166,10 @@ def main() -> None:
     time.sleep(3.0)  # the store opens after the first frame; measure keys once it is ready
     cursor = key_latency("j", lambda b, s: b != s, args.keys, colours=True)
     cursor += key_latency("k", lambda b, s: b != s, args.keys, colours=True)
-    print(f"cursor move, {args.cards:,} cards:        {fmt(cursor)}"
-          f"  ({p95(cursor) / p95(minimal_keys):.2f}x minimal p95, target <= 2x)")  # fmt: skip
+    print(
+        f"cursor move, {args.cards:,} cards:        {fmt(cursor)}"
+        f"  ({p95(cursor) / p95(minimal_keys):.2f}x minimal p95, target <= 2x)"
+    )
 
     # Lane moves: the card goes right, then comes back; wait for the Urgent count to change.
     tmux("send-keys", "-t", SESSION, "g")  # no-op key, keeps focus where it is

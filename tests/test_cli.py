@@ -76,8 +76,10 @@ def test_card_move_edit_and_archive(run) -> None:  # type: ignore[no-untyped-def
     run("card", "move", b, "--lane", "High")
     run("card", "move", c, "--before", b)
     assert [(x["lane"], x["title"]) for x in cards(run)] == [
-        ("High", "c"), ("High", "b"), ("Normal", "a"),
-    ]  # fmt: skip
+        ("High", "c"),
+        ("High", "b"),
+        ("Normal", "a"),
+    ]
     run("card", "edit", a, "--title", "renamed", "--kind", "admin", "--due", "2026-12-24")
     edited = next(x for x in cards(run) if x["id"] == int(a))
     assert edited["title"] == "renamed" and edited["kind"] == "admin" and edited["version"] == 3

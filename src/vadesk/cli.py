@@ -376,10 +376,15 @@ def client_rules(
                 raise InvalidInputError(f"{item!r} is not KIND=RATE, e.g. creative=60.")
             rates[kind.strip()] = parse_money(amount, row.currency)
         rules = set_rules(
-            s, row.id, default_rate_minor=parse_money(rate, row.currency) if rate else None,
-            rates=rates, rounding_minutes=int(rounding) if rounding else None,
-            rounding_scope=scope, minimum_minutes=minimum, discount_percent=discount,
-        )  # fmt: skip
+            s,
+            row.id,
+            default_rate_minor=parse_money(rate, row.currency) if rate else None,
+            rates=rates,
+            rounding_minutes=int(rounding) if rounding else None,
+            rounding_scope=scope,
+            minimum_minutes=minimum,
+            discount_percent=discount,
+        )
     from vadesk.domain.billing import format_money
 
     data = {
@@ -416,10 +421,13 @@ def client_package(
     with ctx.store().write() as s:
         row = client_by_name(s, name)
         package_id = add_package(
-            s, row.id, hours, parse_money(price, row.currency),
+            s,
+            row.id,
+            hours,
+            parse_money(price, row.currency),
             purchased_at=parse_when(purchased, "purchase date"),
             expires_at=parse_when(expires, "expiry date"),
-        )  # fmt: skip
+        )
     click.echo(package_id)
 
 
@@ -620,9 +628,10 @@ def read_passphrase(
 
 def passphrase_option(func: F) -> F:
     return click.option(
-        "--passphrase-stdin", is_flag=True,
+        "--passphrase-stdin",
+        is_flag=True,
         help="Read the passphrase from the first line of standard input.",
-    )(func)  # type: ignore[return-value]  # fmt: skip
+    )(func)
 
 
 @cli.group()
@@ -744,10 +753,16 @@ def vault_list(
     store = ctx.store()
     opened = _open_vault(store, passphrase_stdin)
     rows = [
-        {"id": item_id, "kind": doc.get("kind"), "client": doc.get("client"),
-         "name": doc.get("name"), "url": doc.get("url"), "username": doc.get("username")}
+        {
+            "id": item_id,
+            "kind": doc.get("kind"),
+            "client": doc.get("client"),
+            "name": doc.get("name"),
+            "url": doc.get("url"),
+            "username": doc.get("username"),
+        }
         for item_id, doc in vaults.matching(opened, client=client_name)
-    ]  # fmt: skip
+    ]
     opened.lock()
     if as_json:
         echo_json(rows)

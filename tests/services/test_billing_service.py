@@ -21,9 +21,15 @@ def test_rules_packages_and_invoice(store: Store) -> None:
     with store.write() as s:
         acme = add_client(s, "Acme")
         billing.set_rules(
-            s, acme.id, default_rate_minor=4000, rates={"creative": 6000}, rounding_minutes=15,
-            rounding_scope="entry", minimum_minutes=0, discount_percent=10,
-        )  # fmt: skip
+            s,
+            acme.id,
+            default_rate_minor=4000,
+            rates={"creative": 6000},
+            rounding_minutes=15,
+            rounding_scope="entry",
+            minimum_minutes=0,
+            discount_percent=10,
+        )
         admin = board.create_card(s, "admin task", client_id=acme.id, kind="admin").id
         design = board.create_card(s, "flyer", client_id=acme.id, kind="creative").id
         timer.add_package(s, acme.id, 1, 3500, purchased_at=NOW - timedelta(days=10))
@@ -59,13 +65,38 @@ def test_cli_rules_and_package(db_url: str) -> None:
     run = CliRunner()
     base = ["--db", db_url]
     run.invoke(cli, [*base, "client", "add", "Acme", "--currency", "GBP"])
-    out = run.invoke(cli, [*base, "client", "rules", "Acme", "--rate", "40", "--kind-rate", "creative=62.50",
-                           "--rounding", "6", "--per", "day", "--minimum", "15", "--discount", "5", "--json"])  # fmt: skip
+    out = run.invoke(
+        cli,
+        [
+            *base,
+            "client",
+            "rules",
+            "Acme",
+            "--rate",
+            "40",
+            "--kind-rate",
+            "creative=62.50",
+            "--rounding",
+            "6",
+            "--per",
+            "day",
+            "--minimum",
+            "15",
+            "--discount",
+            "5",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout) == {
-        "currency": "GBP", "rate": "£40.00", "rates": {"creative": "£62.50"}, "rounding_minutes": 6,
-        "rounding_per": "day", "minimum_minutes": 15, "discount_percent": 5,
-    }  # fmt: skip
+        "currency": "GBP",
+        "rate": "£40.00",
+        "rates": {"creative": "£62.50"},
+        "rounding_minutes": 6,
+        "rounding_per": "day",
+        "minimum_minutes": 15,
+        "discount_percent": 5,
+    }
     assert (
         run.invoke(
             cli, [*base, "client", "package", "Acme", "--hours", "10", "--price", "350"]

@@ -163,8 +163,15 @@ def test_every_change_writes_an_activity_row(store: Store) -> None:
     with store.read() as s:
         kinds = [a.kind for a in reversed(board.card_detail(s, card).activity)]
     assert kinds == [
-        "created", "edited", "moved", "archived", "unarchived", "commented", "edited", "edited",
-    ]  # fmt: skip
+        "created",
+        "edited",
+        "moved",
+        "archived",
+        "unarchived",
+        "commented",
+        "edited",
+        "edited",
+    ]
 
 
 def test_edit_with_stale_version_is_a_conflict_not_an_overwrite(store: Store) -> None:

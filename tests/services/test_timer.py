@@ -102,9 +102,14 @@ def test_edit_delete_and_restore_an_entry(store: Store) -> None:
             s, store.user_id, a, NOW - timedelta(hours=2), NOW - timedelta(hours=1), now=NOW
         )
         edited, _ = timer.edit_entry(
-            s, store.user_id, entry.id, end_at=NOW - timedelta(minutes=30), card_id=b,
-            note="call", now=NOW,
-        )  # fmt: skip
+            s,
+            store.user_id,
+            entry.id,
+            end_at=NOW - timedelta(minutes=30),
+            card_id=b,
+            note="call",
+            now=NOW,
+        )
     assert edited.card_id == b and edited.seconds(NOW) == 5400 and edited.note == "call"
     with store.write() as s:
         gone = timer.delete_entry(s, store.user_id, entry.id)
@@ -136,10 +141,12 @@ def test_absence_keep_discard_or_split(store: Store, choice: str, expected: list
     with store.read() as s:
         rows = timer.entries_between(s, store.user_id, NOW, back + timedelta(hours=1))
     minutes = [
-        (int((r.started_at - NOW).total_seconds() // 60),
-         None if r.ended_at is None else int((r.ended_at - NOW).total_seconds() // 60))
+        (
+            int((r.started_at - NOW).total_seconds() // 60),
+            None if r.ended_at is None else int((r.ended_at - NOW).total_seconds() // 60),
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     assert minutes == expected
     if choice == "split":
         assert [r.idle for r in rows] == [False, True, False]
@@ -156,10 +163,14 @@ def test_two_processes_racing_to_start_end_with_one_running(store: Store, db_url
         "print('ok')\n"
     )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, db_url, str(card)], text=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", code, db_url, str(card)],
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for card in ids
-    ]  # fmt: skip
+    ]
     for proc in procs:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0 and out.strip() == "ok", err[-1500:]
@@ -186,12 +197,36 @@ def test_cli_timer_commands(db_url: str, tmp_path: Path) -> None:
     assert status["elapsed_seconds"] >= 0 and status["started"].endswith("+00:00")
     assert "stopped" in run.invoke(cli, ["--db", db_url, "timer", "stop"]).stdout
     added = run.invoke(
-        cli, ["--db", db_url, "timer", "add", card, "--start", "2026-11-20T09:00+00:00",
-              "--end", "2026-11-20T10:15+00:00", "--note", "forgot"],
-    )  # fmt: skip
+        cli,
+        [
+            "--db",
+            db_url,
+            "timer",
+            "add",
+            card,
+            "--start",
+            "2026-11-20T09:00+00:00",
+            "--end",
+            "2026-11-20T10:15+00:00",
+            "--note",
+            "forgot",
+        ],
+    )
     assert added.exit_code == 0 and added.stdout.strip().isdigit()
-    bad = run.invoke(cli, ["--db", db_url, "timer", "add", card, "--start", "2026-11-20T10:00",
-                           "--end", "2026-11-20T09:00"])  # fmt: skip
+    bad = run.invoke(
+        cli,
+        [
+            "--db",
+            db_url,
+            "timer",
+            "add",
+            card,
+            "--start",
+            "2026-11-20T10:00",
+            "--end",
+            "2026-11-20T09:00",
+        ],
+    )
     assert bad.exit_code == 1 and "End must be after start" in bad.stderr
 
 

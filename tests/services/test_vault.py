@@ -29,10 +29,17 @@ SECRETS = {
 def add_login(store: Store, opened: vault.OpenVault) -> str:
     with store.write() as s:
         return vault.save_item(
-            s, opened,
-            {"kind": "login", "client": "Acme", "name": SECRETS["name"], "url": SECRETS["url"],
-             "username": SECRETS["username"], "password": SECRETS["password"]},
-        )  # fmt: skip
+            s,
+            opened,
+            {
+                "kind": "login",
+                "client": "Acme",
+                "name": SECRETS["name"],
+                "url": SECRETS["url"],
+                "username": SECRETS["username"],
+                "password": SECRETS["password"],
+            },
+        )
 
 
 @pytest.fixture
@@ -175,10 +182,22 @@ def test_cli_vault_flow_keeps_secrets_off_argv_and_out_of_output(
     )
     assert created.exit_code == 0, created.output
     added = run.invoke(
-        cli, [*base, "vault", "add", "login", "--client", "Acme", "--name", SECRETS["name"],
-              "--username", SECRETS["username"], "--passphrase-stdin"],
+        cli,
+        [
+            *base,
+            "vault",
+            "add",
+            "login",
+            "--client",
+            "Acme",
+            "--name",
+            SECRETS["name"],
+            "--username",
+            SECRETS["username"],
+            "--passphrase-stdin",
+        ],
         input=f"{PASS.reveal()}\n{SECRETS['password']}\nJBSWY3DPEHPK3PXP\n",
-    )  # fmt: skip
+    )
     assert added.exit_code == 0, added.output
     item_id = added.stdout.strip()
     listed = run.invoke(
@@ -200,9 +219,10 @@ def test_cli_vault_flow_keeps_secrets_off_argv_and_out_of_output(
     wrong = run.invoke(cli, [*base, "vault", "list", "--passphrase-stdin"], input="nope\n")
     assert wrong.exit_code == 1 and wrong.stderr.strip() == "Error: Wrong passphrase."
     changed = run.invoke(
-        cli, [*base, "vault", "passwd", "--passphrase-stdin"],
+        cli,
+        [*base, "vault", "passwd", "--passphrase-stdin"],
         input=f"{PASS.reveal()}\nanother strong passphrase here\n",
-    )  # fmt: skip
+    )
     assert changed.exit_code == 0, changed.output
     old = run.invoke(
         cli, [*base, "vault", "list", "--passphrase-stdin"], input=f"{PASS.reveal()}\n"
@@ -230,27 +250,51 @@ def test_cli_export_import_and_rotate(db_url: str, tmp_path: Path) -> None:
         == 0
     )
     for client, name in (("Acme", "Acme bank"), ("Cedar", "Cedar mail")):
-        added = run.invoke(cli, [*base, "vault", "add", "login", "--client", client, "--name", name,
-                                 "--passphrase-stdin"], input=f"{pw}\nsecret-{name}\n\n")  # fmt: skip
+        added = run.invoke(
+            cli,
+            [
+                *base,
+                "vault",
+                "add",
+                "login",
+                "--client",
+                client,
+                "--name",
+                name,
+                "--passphrase-stdin",
+            ],
+            input=f"{pw}\nsecret-{name}\n\n",
+        )
         assert added.exit_code == 0, added.output
     target = tmp_path / "acme.vadesk"
-    exported = run.invoke(cli, [*base, "vault", "export", "Acme", str(target), "--passphrase-stdin"],
-                          input=f"{pw}\nhandover phrase for acme\n")  # fmt: skip
+    exported = run.invoke(
+        cli,
+        [*base, "vault", "export", "Acme", str(target), "--passphrase-stdin"],
+        input=f"{pw}\nhandover phrase for acme\n",
+    )
     assert exported.exit_code == 0, exported.output
     data = target.read_bytes()
     assert b"Acme bank" not in data and b"secret-Acme" not in data and b"Cedar" not in data
     assert (target.stat().st_mode & 0o777) == 0o600
     rotated = run.invoke(cli, [*base, "vault", "rotate", "--passphrase-stdin"], input=f"{pw}\n")
     assert rotated.exit_code == 0, rotated.output
-    imported = run.invoke(cli, [*base, "vault", "import", str(target), "--passphrase-stdin"],
-                          input=f"{pw}\nhandover phrase for acme\n")  # fmt: skip
+    imported = run.invoke(
+        cli,
+        [*base, "vault", "import", str(target), "--passphrase-stdin"],
+        input=f"{pw}\nhandover phrase for acme\n",
+    )
     assert imported.exit_code == 0 and "imported 1 items" in imported.stdout
     listed = run.invoke(
         cli, [*base, "vault", "list", "--json", "--passphrase-stdin"], input=f"{pw}\n"
     )
     assert sorted(i["name"] for i in __import__("json").loads(listed.stdout)) == [
-        "Acme bank", "Acme bank", "Cedar mail",
-    ]  # fmt: skip
-    wrong = run.invoke(cli, [*base, "vault", "import", str(target), "--passphrase-stdin"],
-                       input=f"{pw}\nnot the handover phrase\n")  # fmt: skip
+        "Acme bank",
+        "Acme bank",
+        "Cedar mail",
+    ]
+    wrong = run.invoke(
+        cli,
+        [*base, "vault", "import", str(target), "--passphrase-stdin"],
+        input=f"{pw}\nnot the handover phrase\n",
+    )
     assert wrong.exit_code == 1 and "Wrong passphrase." in wrong.stderr

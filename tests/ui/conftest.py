@@ -39,10 +39,14 @@ def ui_store(sqlite_url: str) -> Iterator[Store]:
             ("Normal", "c3 newsletter", None, None),
         ):
             board.create_card(
-                s, title, lane_id=lanes[lane], client_id=client, kind="admin",
+                s,
+                title,
+                lane_id=lanes[lane],
+                client_id=client,
+                kind="admin",
                 due_at=NOW + timedelta(hours=hours) if hours is not None else None,
                 now=NOW - timedelta(days=1),
-            )  # fmt: skip
+            )
     yield store
     store.close()
 

@@ -435,8 +435,10 @@ async def test_absence_prompt_splits_off_the_idle_time(ui_store: Store) -> None:
                 s, ui_store.user_id, NOW_UI - timedelta(days=1), NOW_UI + timedelta(seconds=1)
             )
         assert [(r.idle, r.ended_at is None) for r in rows] == [
-            (False, False), (True, False), (False, True),
-        ]  # fmt: skip
+            (False, False),
+            (True, False),
+            (False, True),
+        ]
         assert rows[1].seconds(NOW_UI) == 7200
 
 

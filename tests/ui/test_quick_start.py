@@ -49,7 +49,8 @@ async def test_app_shows_quick_frame_then_works_normally(ui_store: Store, sqlite
 
                 urgent = board.lane_by_name(s, "Urgent").id
                 assert [c.title for c in board.list_cards(s, lane_id=urgent)] == [
-                    "a2 call bank", "a1 chase supplier",
-                ]  # fmt: skip
+                    "a2 call bank",
+                    "a1 chase supplier",
+                ]
     finally:
         handle.close()

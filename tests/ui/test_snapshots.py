@@ -66,11 +66,29 @@ def vault_store(ui_store: Store) -> Store:
     ui_store.settings = replace(ui_store.settings, vault_kdf="interactive")
     with ui_store.write() as s:
         opened = vault.init(s, vc.Secret("plum orchard kettle violin"), vc.KdfParams.interactive())
-        vault.save_item(s, opened, {"kind": "login", "client": "Acme Bakery", "name": "Acme bank",
-                                    "username": "demo-user", "password": "fake-password",
-                                    "url": "https://bank.example"})  # fmt: skip
-        vault.save_item(s, opened, {"kind": "card", "client": "Acme Bakery", "name": "Acme Visa",
-                                    "number": "4242424242424242", "cvc": "000"})  # fmt: skip
+        vault.save_item(
+            s,
+            opened,
+            {
+                "kind": "login",
+                "client": "Acme Bakery",
+                "name": "Acme bank",
+                "username": "demo-user",
+                "password": "fake-password",
+                "url": "https://bank.example",
+            },
+        )
+        vault.save_item(
+            s,
+            opened,
+            {
+                "kind": "card",
+                "client": "Acme Bakery",
+                "name": "Acme Visa",
+                "number": "4242424242424242",
+                "cvc": "000",
+            },
+        )
     return ui_store
 
 

@@ -32,10 +32,30 @@ def fast_kdf(ui_store: Store) -> Store:
 def with_vault(fast_kdf: Store) -> Iterator[Store]:
     with fast_kdf.write() as s:
         opened = vault.init(s, vc.Secret(PASS), vc.KdfParams.interactive())
-        vault.save_item(s, opened, {"kind": "login", "client": "Acme Bakery", "name": "Acme bank",
-                                    "username": "maria", "password": SECRET, "url": "https://bank.example"})  # fmt: skip
-        vault.save_item(s, opened, {"kind": "card", "client": "Cedar Law", "name": "Cedar Visa",
-                                    "number": "4242424242424242", "cvc": "321", "expiry": "12/29"})  # fmt: skip
+        vault.save_item(
+            s,
+            opened,
+            {
+                "kind": "login",
+                "client": "Acme Bakery",
+                "name": "Acme bank",
+                "username": "maria",
+                "password": SECRET,
+                "url": "https://bank.example",
+            },
+        )
+        vault.save_item(
+            s,
+            opened,
+            {
+                "kind": "card",
+                "client": "Cedar Law",
+                "name": "Cedar Visa",
+                "number": "4242424242424242",
+                "cvc": "321",
+                "expiry": "12/29",
+            },
+        )
     yield fast_kdf
 
 

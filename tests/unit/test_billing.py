@@ -124,9 +124,15 @@ def test_day_rounding_uses_local_days_across_dst() -> None:
 
 @pytest.mark.parametrize(
     ("minor", "currency", "text"),
-    [(1250, "EUR", "€12.50"), (123400, "USD", "$1,234.00"), (500, "JPY", "¥500"),
-     (-99, "GBP", "-£0.99"), (1250, "CHF", "CHF 12.50"), (1234, "KWD", "KWD 1.234")],
-)  # fmt: skip
+    [
+        (1250, "EUR", "€12.50"),
+        (123400, "USD", "$1,234.00"),
+        (500, "JPY", "¥500"),
+        (-99, "GBP", "-£0.99"),
+        (1250, "CHF", "CHF 12.50"),
+        (1234, "KWD", "KWD 1.234"),
+    ],
+)
 def test_format_money(minor: int, currency: str, text: str) -> None:
     assert format_money(minor, currency) == text
 

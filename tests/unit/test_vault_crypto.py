@@ -34,9 +34,13 @@ def test_wrong_passphrase_is_refused_with_one_line(
 
 @pytest.mark.parametrize(
     "kdf",
-    [vc.KdfParams(2**31, FAST.memlimit), vc.KdfParams(1, FAST.memlimit),
-     vc.KdfParams(FAST.opslimit, 2**40), vc.KdfParams(FAST.opslimit, 8192)],
-)  # fmt: skip
+    [
+        vc.KdfParams(2**31, FAST.memlimit),
+        vc.KdfParams(1, FAST.memlimit),
+        vc.KdfParams(FAST.opslimit, 2**40),
+        vc.KdfParams(FAST.opslimit, 8192),
+    ],
+)
 def test_absurd_kdf_costs_are_refused_before_any_derivation(
     vault: tuple[vc.VaultHeader, vc.DataKey], kdf: vc.KdfParams, monkeypatch: pytest.MonkeyPatch
 ) -> None:

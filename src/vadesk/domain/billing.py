@@ -195,8 +195,16 @@ def invoice(
         )
         for p in pkgs
     )
-    return Invoice(rules.currency, tuple(lines), per_kind, per_card, subtotal, discount,
-                   subtotal - discount, uses)  # fmt: skip
+    return Invoice(
+        rules.currency,
+        tuple(lines),
+        per_kind,
+        per_card,
+        subtotal,
+        discount,
+        subtotal - discount,
+        uses,
+    )
 
 
 def balance_level(remaining: int, total: int) -> str:

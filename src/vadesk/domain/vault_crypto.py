@@ -20,8 +20,8 @@ import nacl.exceptions
 import nacl.pwhash.argon2id as argon2id
 import nacl.secret
 import nacl.utils
-from nacl._sodium import ffi as _ffi  # type: ignore[import-not-found]
-from nacl._sodium import lib as _lib  # type: ignore[import-not-found]
+from nacl._sodium import ffi as _ffi
+from nacl._sodium import lib as _lib
 
 from vadesk.errors import VadeskError
 
@@ -182,9 +182,15 @@ class DataKey:
 
 def _header_ad(vault_id: str, version: int, kdf: KdfParams, salt: bytes) -> bytes:
     return b"|".join(
-        [b"vadesk-key", str(version).encode(), vault_id.encode(), str(kdf.opslimit).encode(),
-         str(kdf.memlimit).encode(), salt]
-    )  # fmt: skip
+        [
+            b"vadesk-key",
+            str(version).encode(),
+            vault_id.encode(),
+            str(kdf.opslimit).encode(),
+            str(kdf.memlimit).encode(),
+            salt,
+        ]
+    )
 
 
 def _derive(passphrase: Secret, salt: bytes, kdf: KdfParams) -> nacl.secret.Aead:
@@ -277,9 +283,16 @@ def _open_xchacha(blob: bytes, ad: bytes, key: bytes) -> bytes:
     out = _ffi.new("unsigned char[]", length)
     out_len = _ffi.new("unsigned long long *")
     rc = _lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
-        out, out_len, _ffi.NULL, blob[NONCE_BYTES:], len(blob) - NONCE_BYTES,
-        ad, len(ad), blob[:NONCE_BYTES], key,
-    )  # fmt: skip
+        out,
+        out_len,
+        _ffi.NULL,
+        blob[NONCE_BYTES:],
+        len(blob) - NONCE_BYTES,
+        ad,
+        len(ad),
+        blob[:NONCE_BYTES],
+        key,
+    )
     if rc != 0:
         raise nacl.exceptions.CryptoError("decryption failed")
     return bytes(_ffi.buffer(out, out_len[0]))
@@ -414,9 +427,13 @@ def mask_card_number(number: str) -> str:
 
 
 def generate_password(
-    length: int = 20, *, lower: bool = True, upper: bool = True, digits: bool = True,
+    length: int = 20,
+    *,
+    lower: bool = True,
+    upper: bool = True,
+    digits: bool = True,
     symbols: bool = True,
-) -> str:  # fmt: skip
+) -> str:
     classes = [
         alphabet
         for alphabet, wanted in (

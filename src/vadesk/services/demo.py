@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from vadesk.db.models import Card, TimeEntry
@@ -87,7 +87,7 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
         ids.append(row.id)
         if lane == "Done":
             session.execute(
-                Card.__table__.update()
+                update(Card)
                 .where(Card.id == row.id)
                 .values(completed_at=now - timedelta(hours=abs(hours or 1) / 2))
             )
@@ -104,7 +104,13 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
             end = begin + timedelta(minutes=25 + (day * 7 + slot * 13) % 60)
             if end < now:
                 entries.append(
-                    {"user_id": user_id, "card_id": card_id, "started_at": begin,
-                     "ended_at": end, "note": "", "idle": False}
-                )  # fmt: skip
+                    {
+                        "user_id": user_id,
+                        "card_id": card_id,
+                        "started_at": begin,
+                        "ended_at": end,
+                        "note": "",
+                        "idle": False,
+                    }
+                )
     session.execute(insert(TimeEntry), entries)

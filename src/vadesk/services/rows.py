@@ -35,6 +35,12 @@ class CardLine(NamedTuple):
     def looks(self) -> tuple[object, ...]:
         """What drawing depends on: a new rank or version alone changes nothing on screen."""
         return (
-            self.id, self.title, self.client, self.client_colour, self.kind, self.due_at,
-            self.checklist_done, self.checklist_total,
-        )  # fmt: skip
+            self.id,
+            self.title,
+            self.client,
+            self.client_colour,
+            self.kind,
+            self.due_at,
+            self.checklist_done,
+            self.checklist_total,
+        )

@@ -15,32 +15,61 @@ from vadesk.domain.ranking import initial_ranks
 from vadesk.services.clients import PALETTE
 
 COMPANIES = (
-    "Acme Bakery", "Bright Dental", "Cedar Law", "Delta Yoga", "Evergreen Realty",
-    "Fox & Finch Design", "Granite Coaching", "Harbor Travel", "Indigo Florist",
-    "Juniper Consulting", "Kite Photography", "Lumen Therapy", "Maple Accounting",
-    "Nova Fitness", "Orchid Events",
-)  # fmt: skip
+    "Acme Bakery",
+    "Bright Dental",
+    "Cedar Law",
+    "Delta Yoga",
+    "Evergreen Realty",
+    "Fox & Finch Design",
+    "Granite Coaching",
+    "Harbor Travel",
+    "Indigo Florist",
+    "Juniper Consulting",
+    "Kite Photography",
+    "Lumen Therapy",
+    "Maple Accounting",
+    "Nova Fitness",
+    "Orchid Events",
+)
 TASKS = {
     "admin": (
-        "Reply to supplier about {thing}", "Book {thing} for next week",
+        "Reply to supplier about {thing}",
+        "Book {thing} for next week",
         "Update {thing} spreadsheet",
-        "Chase unpaid invoice for {thing}", "Reschedule {thing}", "Sort inbox and flag {thing}",
-        "Renew {thing} subscription", "Prepare agenda for {thing}",
+        "Chase unpaid invoice for {thing}",
+        "Reschedule {thing}",
+        "Sort inbox and flag {thing}",
+        "Renew {thing} subscription",
+        "Prepare agenda for {thing}",
     ),
     "creative": (
-        "Design Instagram post about {thing}", "Write newsletter on {thing}",
-        "Draft blog article: {thing}", "Edit product photos for {thing}",
+        "Design Instagram post about {thing}",
+        "Write newsletter on {thing}",
+        "Draft blog article: {thing}",
+        "Edit product photos for {thing}",
         "Make Canva flyer for {thing}",
     ),
     "call": ("Call {thing} to confirm details", "Phone {thing} about the quote"),
     "purchase": ("Order {thing}", "Compare prices for {thing}", "Buy gift for {thing}"),
     "other": ("Research {thing}", "Tidy shared drive folder for {thing}"),
-}  # fmt: skip
+}
 THINGS = (
-    "the spring campaign", "the team lunch", "Q3 taxes", "the new website", "the venue",
-    "printer toner", "client onboarding", "the podcast", "flights to Lisbon", "the trade fair",
-    "office plants", "the holiday party", "Google reviews", "the CRM", "payroll",
-)  # fmt: skip
+    "the spring campaign",
+    "the team lunch",
+    "Q3 taxes",
+    "the new website",
+    "the venue",
+    "printer toner",
+    "client onboarding",
+    "the podcast",
+    "flights to Lisbon",
+    "the trade fair",
+    "office plants",
+    "the holiday party",
+    "Google reviews",
+    "the CRM",
+    "payroll",
+)
 
 
 @dataclass(frozen=True)

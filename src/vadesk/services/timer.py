@@ -8,7 +8,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.tz import tzlocal
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from vadesk.db.models import Card, CardActivity, Client, TimeEntry, User
@@ -238,7 +238,7 @@ def delete_entry(session: Session, user_id: int, entry_id: int) -> EntryRow:
     rows = _entry_rows(session, TimeEntry.id == entry_id, TimeEntry.user_id == user_id)
     if not rows:
         raise NotFoundError(f"No time entry #{entry_id}.")
-    session.execute(TimeEntry.__table__.delete().where(TimeEntry.id == entry_id))
+    session.execute(delete(TimeEntry).where(TimeEntry.id == entry_id))
     return rows[0]
 
 
@@ -342,10 +342,17 @@ class Figures:
         grow = max(0, int((now - self.computed_at).total_seconds())) if self.running else 0
         client_grow = grow if self.running and self.running.client == self.client else 0
         return Figures(
-            self.running, self.today + grow, self.week + grow, self.month + grow, self.client,
-            self.client_today + client_grow, self.client_week + client_grow,
-            self.package_total, self.package_left - client_grow, now,
-        )  # fmt: skip
+            self.running,
+            self.today + grow,
+            self.week + grow,
+            self.month + grow,
+            self.client,
+            self.client_today + client_grow,
+            self.client_week + client_grow,
+            self.package_total,
+            self.package_left - client_grow,
+            now,
+        )
 
     @property
     def package_level(self) -> str:
@@ -439,9 +446,13 @@ def add_package(
     if price_minor < 0:
         raise InvalidInputError("A package price cannot be negative.")
     package = HourPackage(
-        client_id=client_id, seconds=round(hours * 3600), price_minor=price_minor,
-        purchased_at=purchased_at or utcnow(), expires_at=expires_at, note="",
-    )  # fmt: skip
+        client_id=client_id,
+        seconds=round(hours * 3600),
+        price_minor=price_minor,
+        purchased_at=purchased_at or utcnow(),
+        expires_at=expires_at,
+        note="",
+    )
     session.add(package)
     session.flush()
     return package.id

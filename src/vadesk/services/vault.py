@@ -183,9 +183,10 @@ def save_item(
         )
         session.add(row)
     else:
-        row = session.get(VaultItem, item_id)
-        if row is None or item_id not in vault.items:
+        found = session.get(VaultItem, item_id)
+        if found is None or item_id not in vault.items:
             raise NotFoundError("That vault item no longer exists; it was deleted elsewhere.")
+        row = found
         revision = row.revision + 1
         row.revision = revision
         row.updated_at = now

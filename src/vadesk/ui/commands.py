@@ -49,29 +49,50 @@ class BoardCommands(Provider):
         ]
         for client in screen.clients:
             commands.append(
-                (f"filter: client {client.name}", partial(screen.set_client_filter, client),
-                 "Show only this client's cards")
-            )  # fmt: skip
+                (
+                    f"filter: client {client.name}",
+                    partial(screen.set_client_filter, client),
+                    "Show only this client's cards",
+                )
+            )
         lane = screen.lanes[screen.current_lane] if screen.lanes else None
         if lane is not None:
             lane_id, name = lane.id, lane.name
             commands += [
-                ("lane: add lane to the right", partial(self._ask_lane_name, screen, None),
-                 "A new empty lane"),
-                (f"lane: rename {name}", partial(self._ask_lane_name, screen, lane_id),
-                 "Give the current lane a new name"),
-                (f"lane: move {name} left",
-                 partial(screen.lane_op, "lane left",
-                         lambda s: board.move_lane(s, lane_id, max(0, lane.position - 1))),
-                 "Reorder lanes"),
-                (f"lane: move {name} right",
-                 partial(screen.lane_op, "lane right",
-                         lambda s: board.move_lane(s, lane_id, lane.position + 1)),
-                 "Reorder lanes"),
-                (f"lane: remove {name}",
-                 partial(screen.lane_op, "remove lane", lambda s: board.remove_lane(s, lane_id)),
-                 "Only an empty lane can go"),
-            ]  # fmt: skip
+                (
+                    "lane: add lane to the right",
+                    partial(self._ask_lane_name, screen, None),
+                    "A new empty lane",
+                ),
+                (
+                    f"lane: rename {name}",
+                    partial(self._ask_lane_name, screen, lane_id),
+                    "Give the current lane a new name",
+                ),
+                (
+                    f"lane: move {name} left",
+                    partial(
+                        screen.lane_op,
+                        "lane left",
+                        lambda s: board.move_lane(s, lane_id, max(0, lane.position - 1)),
+                    ),
+                    "Reorder lanes",
+                ),
+                (
+                    f"lane: move {name} right",
+                    partial(
+                        screen.lane_op,
+                        "lane right",
+                        lambda s: board.move_lane(s, lane_id, lane.position + 1),
+                    ),
+                    "Reorder lanes",
+                ),
+                (
+                    f"lane: remove {name}",
+                    partial(screen.lane_op, "remove lane", lambda s: board.remove_lane(s, lane_id)),
+                    "Only an empty lane can go",
+                ),
+            ]
         return commands
 
     def _ask_lane_name(self, screen: BoardScreen, lane_id: int | None) -> None:
@@ -112,8 +133,12 @@ class BoardCommands(Provider):
         for card_id, title, lane in cards:
             label = f"go to card: {clean_title(title)}"
             score = matcher.match(label) or 0.1
-            yield Hit(score, matcher.highlight(label), partial(screen.go_to_card, card_id),
-                      help=f"#{card_id} in {lane}")  # fmt: skip
+            yield Hit(
+                score,
+                matcher.highlight(label),
+                partial(screen.go_to_card, card_id),
+                help=f"#{card_id} in {lane}",
+            )
 
     @staticmethod
     def _find_cards(screen: BoardScreen, query: str) -> list[tuple[int, str, str]]:

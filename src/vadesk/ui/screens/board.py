@@ -142,11 +142,19 @@ class BoardScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_card", "New", id="board.new-card", tooltip="New card in this lane"),
-        Binding("enter", "open_card", "Open", id="board.open-card", tooltip="Edit the selected card"),
+        Binding(
+            "enter", "open_card", "Open", id="board.open-card", tooltip="Edit the selected card"
+        ),
         Binding("d", "done", "Done", id="board.done", tooltip="Move the card to Done"),
         Binding("delete", "archive", "Archive", id="board.archive", tooltip="Archive the card"),
         Binding("slash", "filter", "Filter", id="board.filter", tooltip="Filter cards by text"),
-        Binding("c", "client_filter", "Client", id="board.client-filter", tooltip="Show one client's cards"),
+        Binding(
+            "c",
+            "client_filter",
+            "Client",
+            id="board.client-filter",
+            tooltip="Show one client's cards",
+        ),
         Binding("ctrl+z", "undo", "Undo", id="board.undo", tooltip="Undo the last change"),
         Binding("ctrl+y", "redo", "Redo", id="board.redo", show=False, tooltip="Redo"),
         Binding("question_mark", "help", "Help", id="board.help", tooltip="All keys"),
@@ -163,13 +171,36 @@ class BoardScreen(Screen[None]):
         Binding("shift+right,L", "move_lane(1)", "Move right", id="board.move-right", show=False),
         Binding("shift+up,K", "move_step(-1)", "Move up", id="board.move-up", show=False),
         Binding("shift+down,J", "move_step(1)", "Move down", id="board.move-down", show=False),
-        Binding("t", "move_top", "To top", id="board.move-top", show=False, tooltip="Move the card to the top of its lane"),
-        Binding("T", "timesheet", "Time sheet", id="board.timesheet", show=False, tooltip="Entries by day and week"),
+        Binding(
+            "t",
+            "move_top",
+            "To top",
+            id="board.move-top",
+            show=False,
+            tooltip="Move the card to the top of its lane",
+        ),
+        Binding(
+            "T",
+            "timesheet",
+            "Time sheet",
+            id="board.timesheet",
+            show=False,
+            tooltip="Entries by day and week",
+        ),
         Binding("v", "vault", "Vault", id="board.vault", tooltip="Logins, cards and notes"),
-        Binding("space", "timer", "Timer", id="board.timer", tooltip="Start/stop the timer on this card"),
-        Binding("p", "toggle_pane", "Pane", id="board.timer-pane", show=False, tooltip="Show or hide the timer pane"),
+        Binding(
+            "space", "timer", "Timer", id="board.timer", tooltip="Start/stop the timer on this card"
+        ),
+        Binding(
+            "p",
+            "toggle_pane",
+            "Pane",
+            id="board.timer-pane",
+            show=False,
+            tooltip="Show or hide the timer pane",
+        ),
         Binding("q", "app.quit", "Quit", id="app.quit"),
-    ]  # fmt: skip
+    ]
 
     overdue: reactive[int] = reactive(0)
     """Cards past their due time outside Done."""
@@ -409,7 +440,7 @@ class BoardScreen(Screen[None]):
                 return
 
             def run(s: Any) -> tuple[int | None, Change | None]:
-                timer.resolve_absence(s, user, choice, now=self.clock())  # type: ignore[arg-type]
+                timer.resolve_absence(s, user, choice, now=self.clock())
                 return None, None
 
             self.submit(Op(f"absence {choice}", run))
@@ -730,9 +761,14 @@ class BoardScreen(Screen[None]):
                 text, client_id = last.filter
                 try:
                     snapshot = read_snapshot(
-                        self.store, last.windows, follow, text, client_id, self.clock(),
+                        self.store,
+                        last.windows,
+                        follow,
+                        text,
+                        client_id,
+                        self.clock(),
                         last.pane_client,
-                    )  # fmt: skip
+                    )
                     self.post_message(self.Loaded(snapshot, done))
                 except VadeskError as error:
                     self.post_message(self.WriteFailed(str(error)))
@@ -784,8 +820,12 @@ class BoardScreen(Screen[None]):
             return
         dest = views[target]
         # Land at the same height in the next lane, before the card shown there, or at the end.
-        index = min(source.cursor - int(source.scroll_offset.y) // LaneView.CARD_HEIGHT
-                    + int(dest.scroll_offset.y) // LaneView.CARD_HEIGHT, dest.count)  # fmt: skip
+        index = min(
+            source.cursor
+            - int(source.scroll_offset.y) // LaneView.CARD_HEIGHT
+            + int(dest.scroll_offset.y) // LaneView.CARD_HEIGHT,
+            dest.count,
+        )
         anchor = dest._rows.get(index) if index < dest.count else None
         lane_id, user, card_id = self.lanes[target].id, self.store.user_id, card.id
         if anchor is not None:
@@ -817,8 +857,12 @@ class BoardScreen(Screen[None]):
             if moved is not None:
                 view.put(target, moved)
         card_id = card.id
-        self._card_op("reorder", card, lambda s: board.move_step(s, card_id, delta, user_id=user).id,
-                      self._restore)  # fmt: skip
+        self._card_op(
+            "reorder",
+            card,
+            lambda s: board.move_step(s, card_id, delta, user_id=user).id,
+            self._restore,
+        )
 
     def action_move_top(self) -> None:
         view, card, user = self.lane_view, self.selected, self.store.user_id
@@ -828,9 +872,12 @@ class BoardScreen(Screen[None]):
         if moved is not None:
             view.put(0, moved)
         card_id = card.id
-        self._card_op("to top", card,
-                      lambda s: board.move_card(s, card_id, position="top", user_id=user).id,
-                      self._restore)  # fmt: skip
+        self._card_op(
+            "to top",
+            card,
+            lambda s: board.move_card(s, card_id, position="top", user_id=user).id,
+            self._restore,
+        )
 
     def action_done(self) -> None:
         view, card, user = self.lane_view, self.selected, self.store.user_id
@@ -891,22 +938,28 @@ class BoardScreen(Screen[None]):
     # ------------------------------------------------------------ cards: new and edit
 
     def action_new_card(self) -> None:
-        from vadesk.ui.screens.card_editor import CardEditor, CardForm
+        from vadesk.ui.screens.card_editor import CardEditor, CardForm, Edited
 
         lane = self.lanes[self.current_lane] if self.lanes else None
         client_id = self.filter.client_id
 
-        def created(form: CardForm | None) -> None:
-            if form is None:
+        def created(form: CardForm | Edited | None) -> None:
+            if not isinstance(form, CardForm):
                 return
             user = self.store.user_id
             lane_id = lane.id if lane else None
 
             def run(s: Any) -> tuple[int | None, Change | None]:
                 row = board.create_card(
-                    s, form.title, lane_id=lane_id, client_id=form.client_id, kind=form.kind,
-                    due_at=form.due_at, description=form.description, user_id=user,
-                )  # fmt: skip
+                    s,
+                    form.title,
+                    lane_id=lane_id,
+                    client_id=form.client_id,
+                    kind=form.kind,
+                    due_at=form.due_at,
+                    description=form.description,
+                    user_id=user,
+                )
                 card_id = row.id
 
                 def undo(s2: Any) -> int | None:

@@ -77,9 +77,15 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="card.cancel"),
         Binding("ctrl+s", "save", "Save", id="card.save", tooltip="Save and close"),
-        Binding("ctrl+r", "reload", "Reload", id="card.reload", show=False,
-                tooltip="Reload the card as saved elsewhere"),
-    ]  # fmt: skip
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="card.reload",
+            show=False,
+            tooltip="Reload the card as saved elsewhere",
+        ),
+    ]
 
     class DetailLoaded(Message):
         def __init__(self, detail: CardDetail) -> None:
@@ -320,9 +326,12 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         try:
             with self.store.write() as s:
                 board.edit_card(
-                    s, detail.card.id, expected_version=detail.card.version,
-                    user_id=self.store.user_id, **changes,
-                )  # fmt: skip
+                    s,
+                    detail.card.id,
+                    expected_version=detail.card.version,
+                    user_id=self.store.user_id,
+                    **changes,
+                )
         except ConflictError as error:
             self.post_message(self.Failed(str(error), conflict=True))
             return

@@ -82,8 +82,14 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
         if start is None or end is None or not card:
             self.show_error("Give a start, an end and a card number.")
             return
-        self.dismiss({"start": start, "end": end, "card_id": int(card),
-                      "note": self.query_one("#entry-note", Input).value})  # fmt: skip
+        self.dismiss(
+            {
+                "start": start,
+                "end": end,
+                "card_id": int(card),
+                "note": self.query_one("#entry-note", Input).value,
+            }
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -168,23 +174,30 @@ class TimesheetScreen(Screen[None]):
             for day, seconds in split_by_local_day(begin, end, tzlocal()).items():
                 key = day.strftime("%a %d %b")
                 day_totals[key] = day_totals.get(key, 0) + seconds
-        last_day = None
+        last_day: str | None = None
         for row in event.rows:
             local = row.started_at.astimezone()
-            day = local.strftime("%a %d %b")
-            label = f"{day} ({hm(day_totals.get(day, 0))})" if day != last_day else ""
-            last_day = day
-            end = row.ended_at.astimezone().strftime("%H:%M") if row.ended_at else "running"
+            day_label = local.strftime("%a %d %b")
+            label = (
+                f"{day_label} ({hm(day_totals.get(day_label, 0))})" if day_label != last_day else ""
+            )
+            last_day = day_label
+            finish = row.ended_at.astimezone().strftime("%H:%M") if row.ended_at else "running"
             table.add_row(
-                label, local.strftime("%H:%M"), end, hm(row.seconds(now)),
+                label,
+                local.strftime("%H:%M"),
+                finish,
+                hm(row.seconds(now)),
                 Text(f"#{row.card_id} {clean_title(row.card_title)}"),
                 Text(clean_title(row.client or "-")),
-                Text(("idle · " if row.idle else "") + clean_title(row.note)), key=str(row.id),
-            )  # fmt: skip
+                Text(("idle · " if row.idle else "") + clean_title(row.note)),
+                key=str(row.id),
+            )
         start, _ = self._week_bounds()
         total = sum(day_totals.values())
         self.query_one("#sheet-title", Static).update(
-            f" Time sheet — week of {start.astimezone():%a %d %b %Y} — {hm(total)} — [ ] other weeks"
+            f" Time sheet — week of {start.astimezone():%a %d %b %Y} — {hm(total)}"
+            " — [ ] other weeks"
         )
         if event.rows:
             table.move_cursor(row=min(keep, len(event.rows) - 1))
@@ -204,9 +217,14 @@ class TimesheetScreen(Screen[None]):
 
     def action_add(self) -> None:
         now = self.clock()
-        form = EntryForm("Add a forgotten entry", format_local(now - timedelta(hours=1)),
-                         format_local(now), self.card_id, "")  # fmt: skip
-        self.app.push_screen(form, lambda data: self._write("add", None, data))
+        form = EntryForm(
+            "Add a forgotten entry",
+            format_local(now - timedelta(hours=1)),
+            format_local(now),
+            self.card_id,
+            "",
+        )
+        self.app.push_screen(form, lambda data: self._save(data, "add", None))
 
     @on(DataTable.RowSelected)
     def _row_chosen(self) -> None:
@@ -216,9 +234,14 @@ class TimesheetScreen(Screen[None]):
         row = self._selected()
         if row is None:
             return
-        form = EntryForm(f"Entry #{row.id}", format_local(row.started_at),
-                         format_local(row.ended_at), row.card_id, row.note)  # fmt: skip
-        self.app.push_screen(form, lambda data: self._write("edit", row.id, data))
+        form = EntryForm(
+            f"Entry #{row.id}",
+            format_local(row.started_at),
+            format_local(row.ended_at),
+            row.card_id,
+            row.note,
+        )
+        self.app.push_screen(form, lambda data: self._save(data, "edit", row.id))
 
     def action_delete(self) -> None:
         row = self._selected()
@@ -229,6 +252,9 @@ class TimesheetScreen(Screen[None]):
         if self.deleted:
             self._write("restore", None, {"row": self.deleted.pop()})
 
+    def _save(self, data: dict[str, Any] | None, what: str, entry_id: int | None) -> None:
+        self._write(what, entry_id, data)
+
     @work(thread=True, group="sheet-write", exit_on_error=False)
     def _write(self, what: str, entry_id: int | None, data: dict[str, Any] | None) -> None:
         if data is None:
@@ -238,12 +264,26 @@ class TimesheetScreen(Screen[None]):
         try:
             with self.store.write() as s:
                 if what == "add":
-                    _, clashes = timer.add_entry(s, user, data["card_id"], data["start"], data["end"],
-                                                 note=data["note"], now=now)  # fmt: skip
+                    _, clashes = timer.add_entry(
+                        s,
+                        user,
+                        data["card_id"],
+                        data["start"],
+                        data["end"],
+                        note=data["note"],
+                        now=now,
+                    )
                 elif what == "edit" and entry_id is not None:
-                    _, clashes = timer.edit_entry(s, user, entry_id, start_at=data["start"],
-                                                  end_at=data["end"], card_id=data["card_id"],
-                                                  note=data["note"], now=now)  # fmt: skip
+                    _, clashes = timer.edit_entry(
+                        s,
+                        user,
+                        entry_id,
+                        start_at=data["start"],
+                        end_at=data["end"],
+                        card_id=data["card_id"],
+                        note=data["note"],
+                        now=now,
+                    )
                 elif what == "delete" and entry_id is not None:
                     self.deleted.append(timer.delete_entry(s, user, entry_id))
                 elif what == "restore":
@@ -261,9 +301,14 @@ class TimesheetScreen(Screen[None]):
         self.load()
 
     def _reopen(self, what: str, entry_id: int | None, data: dict[str, Any], message: str) -> None:
-        form = EntryForm("Fix the entry", format_local(data["start"]), format_local(data["end"]),
-                         data["card_id"], data["note"])  # fmt: skip
-        self.app.push_screen(form, lambda again: self._write(what, entry_id, again))
+        form = EntryForm(
+            "Fix the entry",
+            format_local(data["start"]),
+            format_local(data["end"]),
+            data["card_id"],
+            data["note"],
+        )
+        self.app.push_screen(form, lambda again: self._save(again, what, entry_id))
         form.call_after_refresh(form.show_error, message)
 
     @on(Done)

@@ -163,8 +163,12 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
                 yield Label("Client")
                 names = [c.name for c in self.clients]
                 current = self.document.get("client")
-                yield Select([(n, n) for n in names], id="client", prompt="(no client)",
-                             value=current if current in names else Select.NULL)  # fmt: skip
+                yield Select(
+                    [(n, n) for n in names],
+                    id="client",
+                    prompt="(no client)",
+                    value=current if current in names else Select.NULL,
+                )
                 for name in FIELDS[self.kind]:
                     yield Label(name.capitalize())
                     secret = name in vaults.SECRET_FIELDS
@@ -293,8 +297,12 @@ class VaultScreen(Screen[None]):
         with Horizontal(id="vault-filters"):
             yield Input(placeholder="Filter by name, URL, user or client", id="vault-filter")
             names = [c.name for c in self.clients]
-            yield Select([(n, n) for n in names], id="vault-client", prompt="All clients",
-                         value=self.client if self.client in names else Select.NULL)  # fmt: skip
+            yield Select(
+                [(n, n) for n in names],
+                id="vault-client",
+                prompt="All clients",
+                value=self.client if self.client in names else Select.NULL,
+            )
         with Horizontal(id="vault-body"):
             yield OptionList(id="vault-items")
             yield Static(id="vault-detail")
@@ -426,8 +434,10 @@ class VaultScreen(Screen[None]):
             lock()
 
     def action_add(self, kind: str) -> None:
-        self.app.push_screen(ItemForm(kind, self.clients, {"client": self.client} if self.client else None),
-                             lambda doc: self._save(doc, None))  # fmt: skip
+        self.app.push_screen(
+            ItemForm(kind, self.clients, {"client": self.client} if self.client else None),
+            lambda doc: self._save(doc, None),
+        )
 
     def action_edit(self) -> None:
         doc, item_id = self._selected_doc(), self._selected_id()
@@ -488,10 +498,18 @@ class VaultScreen(Screen[None]):
                     TextPrompt(
                         f"Passphrase for {path} (give it to {client} separately)", password=True
                     ),
-                    lambda phrase: self._export(client, path, phrase) if phrase else None,
+                    lambda phrase: self._start_export(client, path, phrase),
                 )
 
         self.app.push_screen(TextPrompt(f"Export {client}'s items to file", default), with_path)
+
+    def _start_export(self, client: str, path: str, phrase: str | None) -> None:
+        if phrase:
+            self._export(client, path, phrase)
+
+    def _start_import(self, path: str, phrase: str | None) -> None:
+        if phrase:
+            self._import(path, phrase)
 
     @work(thread=True, exclusive=True, group="vault-file", exit_on_error=False)
     def _export(self, client: str, path: str, phrase: str) -> None:
@@ -522,7 +540,7 @@ class VaultScreen(Screen[None]):
             if path:
                 self.app.push_screen(
                     TextPrompt(f"Passphrase of {path}", password=True),
-                    lambda phrase: self._import(path, phrase) if phrase else None,
+                    lambda phrase: self._start_import(path, phrase),
                 )
 
         self.app.push_screen(TextPrompt("Import items from file"), with_path)

@@ -31,7 +31,9 @@ class TimerPane(Widget):
     """Two lines docked under the board; the elapsed time ticks every second."""
 
     DEFAULT_CSS = """
-    TimerPane { height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TimerPane {
+        height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     TimerPane.-running { background: $success 25%; }
     """
 
