@@ -298,3 +298,24 @@ def test_cli_export_import_and_rotate(db_url: str, tmp_path: Path) -> None:
         input=f"{pw}\nnot the handover phrase\n",
     )
     assert wrong.exit_code == 1 and "Wrong passphrase." in wrong.stderr
+
+
+def test_items_link_to_cards_inside_the_ciphertext(store: Store, opened: vault.OpenVault) -> None:
+    with store.write() as s:
+        linked = vault.save_item(
+            s,
+            opened,
+            {
+                "kind": "note",
+                "client": "Cedar",
+                "name": "Gate code",
+                "note": "1234",
+                "cards": "#7, 12",
+            },
+        )
+        vault.save_item(s, opened, {"kind": "note", "client": "Acme", "name": "Alarm", "note": "x"})
+        with pytest.raises(Exception, match="card numbers"):
+            vault.save_item(s, opened, {"kind": "note", "name": "bad", "cards": "seven"})
+    assert opened.items[linked]["cards"] == [7, 12]
+    assert [d["name"] for _, d in vault.for_card(opened, 12, "Acme")] == ["Gate code", "Alarm"]
+    assert [d["name"] for _, d in vault.for_card(opened, 99, None)] == []

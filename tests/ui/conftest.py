@@ -23,6 +23,18 @@ def clock() -> datetime:
 
 
 @pytest.fixture
+def utc_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run with TZ=UTC, so local times on screen do not depend on the machine."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
 def ui_store(sqlite_url: str) -> Iterator[Store]:
     """Two clients and a small board: Urgent a1 a2, High b1, Normal c1 c2 c3."""
     store = open_store(Settings(user="tester"), sqlite_url)

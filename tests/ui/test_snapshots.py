@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 import pytest
 from textual.pilot import Pilot
 
@@ -14,12 +11,8 @@ from .conftest import board_screen, make_app, settle, wait_until
 
 
 @pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _utc(utc_zone: None) -> None:
+    """Times on screen in UTC, whatever the machine's zone."""
 
 
 async def _settled(pilot: Pilot[None]) -> None:

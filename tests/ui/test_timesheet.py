@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,12 +16,8 @@ SIZE = (110, 30)
 
 
 @pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _utc(utc_zone: None) -> None:
+    """Times on screen in UTC, whatever the machine's zone."""
 
 
 def entries(store: Store) -> list[timer.EntryRow]:

@@ -162,6 +162,14 @@ def validate(document: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInputError(f"Item kind must be one of: {', '.join(KINDS)}.")
     if not str(document.get("name", "")).strip():
         raise InvalidInputError("A vault item needs a name.")
+    cards = document.get("cards")
+    if isinstance(cards, str):
+        parts = [p.strip().lstrip("#") for p in cards.replace(";", ",").split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise InvalidInputError(
+                "Linked cards are card numbers separated by commas, e.g. 12, 40."
+            )
+        document = {**document, "cards": [int(p) for p in parts]}
     if kind == "card" and document.get("number"):
         number = str(document["number"])
         if not vc.luhn_valid(number):
@@ -239,6 +247,16 @@ def rotate_key(
 def checkpoint(store: Any) -> None:
     """Fold the WAL into the database so an old wrapped key does not linger in -wal."""
     store.db.checkpoint()
+
+
+def for_card(
+    vault: OpenVault, card_id: int, client: str | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Items linked to the card, then the rest of its client's items."""
+    linked = [(i, d) for i, d in vault.items.items() if card_id in d.get("cards", [])]
+    ids = {i for i, _ in linked}
+    rest = [(i, d) for i, d in matching(vault, client=client) if i not in ids] if client else []
+    return sorted(linked, key=lambda p: str(p[1].get("name", "")).lower()) + rest
 
 
 def matching(

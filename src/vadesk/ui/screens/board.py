@@ -920,20 +920,19 @@ class BoardScreen(Screen[None]):
         self.notify(f"Archived: {clean_title(card.title)} — ctrl+z brings it back", timeout=4)
 
     def action_undo(self) -> None:
-        change = self.history.take_undo()
-        if change is not None:
-            self.submit(
-                Op(f"undo {change.label}", lambda s: (change.undo(s), None), "undo", change)
-            )
-            self.notify(f"Undone: {change.label}", timeout=2)
+        self._replay("undo")
 
     def action_redo(self) -> None:
-        change = self.history.take_redo()
-        if change is not None:
-            self.submit(
-                Op(f"redo {change.label}", lambda s: (change.redo(s), None), "redo", change)
-            )
-            self.notify(f"Redone: {change.label}", timeout=2)
+        self._replay("redo")
+
+    def _replay(self, kind: str) -> None:
+        undo = kind == "undo"
+        change = self.history.take_undo() if undo else self.history.take_redo()
+        if change is None:
+            return
+        step = change.undo if undo else change.redo
+        self.submit(Op(f"{kind} {change.label}", lambda s: (step(s), None), kind, change))
+        self.notify(f"{'Undone' if undo else 'Redone'}: {change.label}", timeout=2)
 
     # ------------------------------------------------------------ cards: new and edit
 
@@ -995,13 +994,9 @@ class BoardScreen(Screen[None]):
         opened = getattr(self.app, "vault", None)
         items: list[tuple[str, str]] | None = None
         if opened is not None:
-            from vadesk.services.vault import matching
+            from vadesk.services.vault import for_card
 
-            items = [
-                (i, str(d.get("name", ""))) for i, d in matching(opened, client=card.client or "")
-            ]
-            if card.client is None:
-                items = []
+            items = [(i, str(d.get("name", ""))) for i, d in for_card(opened, card.id, card.client)]
         self.app.push_screen(
             CardEditor(
                 self.store, card.id, clients=self.clients, clock=self.clock, vault_items=items

@@ -162,7 +162,10 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                     )
                     yield ListView(id="checklist")
                     yield Input(id="new-item", placeholder="Add a checklist item")
-                    yield Label("Vault items of this client — enter opens one", classes="section")
+                    yield Label(
+                        "Vault items (linked, then the client's) — enter opens one",
+                        classes="section",
+                    )
                     if self.vault_items is None:
                         yield Static(
                             "The vault is locked (v on the board unlocks it).", id="vault-note"

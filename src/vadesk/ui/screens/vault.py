@@ -175,6 +175,9 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
                     yield Input(
                         value=str(self.document.get(name, "")), password=secret, id=f"f-{name}"
                     )
+                yield Label("Linked cards (numbers, e.g. 12, 40)")
+                linked = ", ".join(str(c) for c in self.document.get("cards", []))
+                yield Input(value=linked, id="f-cards")
             yield Static("", id="item-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
@@ -213,6 +216,7 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
         document["client"] = client if isinstance(client, str) else None
         for name in FIELDS[self.kind]:
             document[name] = self.query_one(f"#f-{name}", Input).value.strip()
+        document["cards"] = self.query_one("#f-cards", Input).value
         try:
             vaults.validate(document)
         except VadeskError as error:
@@ -374,6 +378,9 @@ class VaultScreen(Screen[None]):
                     shown = str(error)
             text.append(f"{name.capitalize():<10}", "dim")
             text.append(clean_title(shown) + "\n")
+        if doc.get("cards"):
+            text.append(f"{'Cards':<10}", "dim")
+            text.append(", ".join(f"#{c}" for c in doc["cards"]) + "\n")
         if doc.get("kind") == "card" and doc.get("number"):
             ok = vc.luhn_valid(str(doc["number"]))
             text.append("Luhn      ", "dim")
