@@ -206,3 +206,21 @@ def test_luhn_mask_and_generators() -> None:
     with pytest.raises(ValueError):
         vc.generate_password(2)
     assert len(vc.generate_passphrase(6).split("-")) == 6
+
+
+@pytest.mark.parametrize("length", [0, 1, 23, 24, 39, 40, 295])
+def test_the_bulk_reader_refuses_what_decrypt_item_refuses(
+    vault: tuple[vc.VaultHeader, vc.DataKey], length: int
+) -> None:
+    header, key = vault
+    blob = vc.encrypt_item(key, header.vault_id, "i1", 1, {"name": "x"})
+    reader = vc.ItemReader(key, header.vault_id)
+    assert reader.read("i1", 1, blob) == {"name": "x"}
+    with pytest.raises(vc.ItemDamaged):
+        reader.read("i1", 1, blob[:length])
+    with pytest.raises(vc.ItemDamaged):
+        reader.read("i2", 1, blob)  # moved to another row
+    flipped = bytearray(blob)
+    flipped[-1] ^= 1
+    with pytest.raises(vc.ItemDamaged):
+        reader.read("i1", 1, bytes(flipped))

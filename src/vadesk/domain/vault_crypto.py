@@ -20,6 +20,7 @@ import nacl.exceptions
 import nacl.pwhash.argon2id as argon2id
 import nacl.secret
 import nacl.utils
+import orjson
 from nacl._sodium import ffi as _ffi
 from nacl._sodium import lib as _lib
 
@@ -298,6 +299,53 @@ def _open_xchacha(blob: bytes, ad: bytes, key: bytes) -> bytes:
     return bytes(_ffi.buffer(out, out_len[0]))
 
 
+class ItemReader:
+    """Decrypts many items of one vault with reused buffers: unlocking 10,000 items is hot.
+
+    Same checks and errors as ``decrypt_item``; orjson parses (several times faster than json).
+    """
+
+    def __init__(self, key: DataKey, vault_id: str) -> None:
+        self._raw = key.raw()
+        self._prefix = f"vadesk-item|v{FORMAT_VERSION}|{vault_id}|".encode()
+        self._size = 16384
+        self._out = _ffi.new("unsigned char[]", self._size)
+        self._out_len = _ffi.new("unsigned long long *")
+
+    def read(self, item_id: str, revision: int, blob: bytes) -> dict[str, Any]:
+        if len(blob) < MIN_ITEM_BYTES or (len(blob) - NONCE_BYTES - TAG_BYTES) % PAD_BLOCK:
+            raise ItemDamaged(item_id)
+        size = len(blob) - NONCE_BYTES - TAG_BYTES
+        if size > self._size:
+            self._size = size
+            self._out = _ffi.new("unsigned char[]", size)
+        ad = self._prefix + f"{item_id}|{revision}".encode()
+        rc = _lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            self._out,
+            self._out_len,
+            _ffi.NULL,
+            blob[NONCE_BYTES:],
+            len(blob) - NONCE_BYTES,
+            ad,
+            len(ad),
+            blob[:NONCE_BYTES],
+            self._raw,
+        )
+        if rc != 0:
+            raise ItemDamaged(item_id)
+        try:
+            document = orjson.loads(_unpad(_ffi.buffer(self._out, self._out_len[0])[:]))
+        except (ValueError, orjson.JSONDecodeError):
+            raise ItemDamaged(item_id) from None
+        if not isinstance(document, dict):
+            raise ItemDamaged(item_id)
+        return document
+
+    def close(self) -> None:
+        self._raw = b""
+        _ffi.memmove(self._out, bytes(self._size), self._size)
+
+
 def decrypt_item(
     key: DataKey | bytes, vault_id: str, item_id: str, revision: int, blob: bytes
 ) -> dict[str, Any]:
@@ -337,7 +385,7 @@ def decrypt_manifest(
         raise damaged
     try:
         plain = key.box().decrypt(blob, _manifest_ad(vault_id, manifest_revision))
-        entries = json.loads(_unpad(plain).decode())
+        entries = orjson.loads(_unpad(plain))
     except (nacl.exceptions.CryptoError, ValueError, UnicodeDecodeError):
         raise damaged from None
     if not isinstance(entries, dict) or not all(

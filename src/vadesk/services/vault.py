@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from vadesk.db.fastread import vault_rows
 from vadesk.db.models import VaultHeader as HeaderRow
 from vadesk.db.models import VaultItem, VaultManifest
 from vadesk.domain import vault_crypto as vc
@@ -115,25 +116,15 @@ def unlock(session: Session, passphrase: vc.Secret) -> OpenVault:
     manifest = vc.decrypt_manifest(
         key, header.vault_id, manifest_row.revision, bytes(manifest_row.ciphertext)
     )
-    # Plain text SQL: no per-row type processing (10,000 rows must take a few ms).
-    rows = (
-        session.connection()
-        .execute(
-            text("SELECT id, revision, ciphertext FROM vault_items WHERE vault_id = :vault"),
-            {"vault": header.vault_id},
-        )
-        .all()
-    )
+    rows = vault_rows(session, header.vault_id)
     vc.check_manifest(manifest, {item_id: revision for item_id, revision, _ in rows})
-    raw = key.raw()
+    reader = vc.ItemReader(key, header.vault_id)
     try:
         for item_id, revision, blob in rows:
-            vault.items[item_id] = vc.decrypt_item(
-                raw, header.vault_id, item_id, revision, bytes(blob)
-            )
+            vault.items[item_id] = reader.read(item_id, revision, bytes(blob))
             vault.revisions[item_id] = revision
     finally:
-        del raw
+        reader.close()
     vault.manifest_revision = manifest_row.revision
     return vault
 
