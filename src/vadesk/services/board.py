@@ -139,18 +139,6 @@ def default_lane_id(session: Session) -> int:
     return lane.id
 
 
-def inbox_lane_id(session: Session) -> int:
-    """The Inbox lane for unrouted mail, created (first in order) when first needed."""
-    lane = _lane_of_role(session, "inbox")
-    if lane is not None:
-        return lane.id
-    session.execute(update(Lane).values(position=Lane.position + 1))
-    lane = Lane(name="Inbox", position=0, role="inbox")
-    session.add(lane)
-    session.flush()
-    return lane.id
-
-
 def add_lane(session: Session, name: str, position: int | None = None) -> LaneRow:
     name = clean_title(name, 100)
     if not name:

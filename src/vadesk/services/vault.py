@@ -67,10 +67,6 @@ def exists(session: Session) -> bool:
     return session.scalar(select(HeaderRow.id).limit(1)) is not None
 
 
-def item_count(session: Session) -> int:
-    return len(session.scalars(select(VaultItem.id)).all())
-
-
 def _to_domain(row: HeaderRow) -> vc.VaultHeader:
     return vc.VaultHeader(
         vault_id=row.vault_id,

@@ -171,9 +171,6 @@ class LaneView(ScrollView, can_focus=False):
     def selected(self) -> CardLine | None:
         return self._rows.get(self.cursor) if self.count else None
 
-    def index_of(self, card_id: int) -> int | None:
-        return next((i for i, line in self._rows.items() if line.id == card_id), None)
-
     def visible_range(self) -> tuple[int, int]:
         first = int(self.scroll_offset.y) // self.CARD_HEIGHT
         rows = max(1, self.size.height // self.CARD_HEIGHT + 2)
