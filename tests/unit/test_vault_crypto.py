@@ -224,3 +224,51 @@ def test_the_bulk_reader_refuses_what_decrypt_item_refuses(
     flipped[-1] ^= 1
     with pytest.raises(vc.ItemDamaged):
         reader.read("i1", 1, bytes(flipped))
+
+
+def _seal(key: vc.DataKey, vault_id: str, item_id: str, plain: bytes) -> bytes:
+    """Encrypt arbitrary bytes as an item, as only someone holding the key could."""
+    return bytes(key.box().encrypt(vc._pad(plain), vc._item_ad(vault_id, item_id, 1)))
+
+
+def test_the_bulk_read_returns_every_item_and_names_a_damaged_one(
+    vault: tuple[vc.VaultHeader, vc.DataKey],
+) -> None:
+    header, key = vault
+    docs = {f"i{n}": {"name": f"Site {n}", "note": "x" * (n * 37)} for n in range(30)}
+    rows = [(i, 1, vc.encrypt_item(key, header.vault_id, i, 1, d)) for i, d in docs.items()]
+    reader = vc.ItemReader(key, header.vault_id)
+    assert reader.read_many(rows) == docs
+    flipped = bytearray(rows[17][2])
+    flipped[40] ^= 0x01
+    rows[17] = (rows[17][0], 1, bytes(flipped))
+    with pytest.raises(vc.ItemDamaged) as info:
+        reader.read_many(rows)
+    assert "i17" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "plain", [b'{"a":1},{"b":2}', b"[1,2]", b"7", b'{"a":1', b'{"a":1}\x00\x80', b""]
+)
+def test_the_bulk_read_refuses_an_authentic_item_that_is_not_one_object(
+    vault: tuple[vc.VaultHeader, vc.DataKey], plain: bytes
+) -> None:
+    """Parsing all items as one JSON array must not let one item pass as two, or as none."""
+    header, key = vault
+    rows = [
+        ("a1", 1, vc.encrypt_item(key, header.vault_id, "a1", 1, {"name": "fine"})),
+        ("odd", 1, _seal(key, header.vault_id, "odd", plain)),
+        ("a2", 1, vc.encrypt_item(key, header.vault_id, "a2", 1, {"name": "fine too"})),
+    ]
+    with pytest.raises(vc.ItemDamaged) as info:
+        vc.ItemReader(key, header.vault_id).read_many(rows)
+    assert "odd" in str(info.value)
+
+
+def test_the_collector_is_back_on_after_a_failed_bulk_read() -> None:
+    import gc
+
+    with pytest.raises(RuntimeError), vc.gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()

@@ -106,23 +106,33 @@ def unlock(session: Session, passphrase: vc.Secret) -> OpenVault:
     header = _to_domain(_header(session))
     key = vc.unlock(header, passphrase)
     vault = OpenVault(header.vault_id, key)
-    manifest_row = session.get(VaultManifest, header.vault_id)
-    if manifest_row is None:
-        raise vc.ManifestDamaged("The vault's manifest is missing; restore a backup.")
-    manifest = vc.decrypt_manifest(
-        key, header.vault_id, manifest_row.revision, bytes(manifest_row.ciphertext)
-    )
-    rows = vault_rows(session, header.vault_id)
-    vc.check_manifest(manifest, {item_id: revision for item_id, revision, _ in rows})
-    reader = vc.ItemReader(key, header.vault_id)
     try:
-        for item_id, revision, blob in rows:
-            vault.items[item_id] = reader.read(item_id, revision, bytes(blob))
-            vault.revisions[item_id] = revision
-    finally:
-        reader.close()
-    vault.manifest_revision = manifest_row.revision
+        _read_items(session, vault)
+    except BaseException:
+        vault.lock()  # a damaged vault leaves no key or half-read items behind
+        raise
     return vault
+
+
+def _read_items(session: Session, vault: OpenVault) -> None:
+    """Manifest, then every item; bulk reads through the DB-API with the collector paused."""
+    key = vault.key
+    with vc.gc_paused():
+        manifest_row = session.get(VaultManifest, vault.vault_id)
+        if manifest_row is None:
+            raise vc.ManifestDamaged("The vault's manifest is missing; restore a backup.")
+        manifest = vc.decrypt_manifest(
+            key, vault.vault_id, manifest_row.revision, bytes(manifest_row.ciphertext)
+        )
+        rows = vault_rows(session, vault.vault_id)
+        vault.revisions = {item_id: revision for item_id, revision, _ in rows}
+        vc.check_manifest(manifest, vault.revisions)
+        reader = vc.ItemReader(key, vault.vault_id)
+        try:
+            vault.items = reader.read_many(rows)
+        finally:
+            reader.close()
+    vault.manifest_revision = manifest_row.revision
 
 
 def _write_manifest(session: Session, vault: OpenVault) -> None:
