@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from typing import TYPE_CHECKING, ClassVar
@@ -33,10 +34,17 @@ class VadeskApp(App[None]):
     ]
 
     def __init__(
-        self, store: Store, *, clock: Clock = utcnow, quick: QuickBoard | None = None
+        self,
+        store: Store,
+        *,
+        clock: Clock = utcnow,
+        quick: QuickBoard | None = None,
+        freeze_heap: bool = False,
     ) -> None:
         super().__init__()
         self.store = store
+        self.freeze_heap = freeze_heap
+        """Exempt what start-up loaded from garbage collection once the board is live."""
         self.clock = clock
         self.quick = quick
         """The first screen read without SQLAlchemy, shown while the store opens."""
@@ -52,6 +60,17 @@ class VadeskApp(App[None]):
             self.set_keymap(self.store.settings.keymap)
         self.push_screen(BoardScreen(self.store, clock=self.clock, quick=self.quick))
         self.set_interval(5, self._check_idle)
+
+    def on_board_screen_ready(self) -> None:
+        """Start-up is over: move its ~half a million objects out of the collector's way.
+
+        Textual, Rich, SQLAlchemy and their modules live for the whole session, yet every
+        full collection walked them all: a 50-100 ms pause that landed on a random keystroke
+        (the tail of the lane-move latency). ``gc.freeze`` keeps them out of later
+        collections; what the session allocates afterwards is collected as usual.
+        """
+        if self.freeze_heap and not gc.get_freeze_count():
+            gc.freeze()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):

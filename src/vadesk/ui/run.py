@@ -27,12 +27,12 @@ def run_tui(settings: Settings, db_url: str | None, *, demo: bool = False) -> No
 
             handle = StoreHandle(open_it, settings)
             try:
-                VadeskApp(handle, quick=quick).run()  # type: ignore[arg-type]
+                VadeskApp(handle, quick=quick, freeze_heap=True).run()  # type: ignore[arg-type]
             finally:
                 handle.close()
             return
     store = prepare(settings, db_url, demo=demo)
     try:
-        VadeskApp(store).run()
+        VadeskApp(store, freeze_heap=True).run()
     finally:
         store.close()

@@ -90,6 +90,8 @@ class Op:
     windows: dict[int, tuple[int, int]] = field(default_factory=dict)
     filter: tuple[str, int | None] = ("", None)
     pane_client: int | None = None
+    seq: int = 0
+    """The board's write sequence number once this op was queued."""
 
 
 class Line(Widget):
@@ -209,12 +211,23 @@ class BoardScreen(Screen[None]):
 
     class Loaded(Message):
         def __init__(
-            self, snapshot: Snapshot, done: list[tuple[Op, Change | None]] | None = None
+            self,
+            snapshot: Snapshot,
+            done: list[tuple[Op, Change | None]] | None = None,
+            seq: int | None = None,
         ) -> None:
             super().__init__()
             self.snapshot = snapshot
             self.done = done or []
             """Writes that led to this snapshot, for the undo history."""
+            self.seq = seq
+            """The write sequence number the snapshot reflects (None: always current)."""
+
+    class WriterIdle(Message):
+        """The writer finished its queue."""
+
+    class Ready(Message):
+        """The board shows the store's data and follows it live (start-up is over)."""
 
     class WriteFailed(Message):
         def __init__(self, message: str) -> None:
@@ -250,9 +263,14 @@ class BoardScreen(Screen[None]):
         self._ops: deque[Op] = deque()
         self._ops_lock = threading.Lock()
         self._writer_busy = False
+        self._seq = 0
+        """Counts writes queued; a snapshot read before the latest one is stale on arrival."""
+        self._missed_change = False
+        """Another process committed while our writer was busy: reload when it is idle."""
         self._follow_card: int | None = None
         self._binding_state: tuple[bool, ...] = ()
         self._quick_pending = False
+        self._ready = False
         self._columns: list[LaneColumn] = []
         self._header = Line(id="board-header")
         self._pane = TimerPane(id="timer-pane")
@@ -309,8 +327,7 @@ class BoardScreen(Screen[None]):
         self.heartbeat()
         now = self.clock()
         for lane in self.lane_views():
-            lane.now = now
-            lane.refresh()
+            lane.set_context(lane.running, now)
         self._update_header()
 
     def _pane_client(self) -> int | None:
@@ -582,7 +599,7 @@ class BoardScreen(Screen[None]):
         elif (card := self.selected) is not None:
             self._follow_card = card.id
         windows = {view.lane_id: view.wanted_window() for view in self.lane_views()}
-        self._load(windows, self._follow_card, self.filter.text, self.filter.client_id)
+        self._load(windows, self._follow_card, self.filter.text, self.filter.client_id, self._seq)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(
@@ -591,6 +608,7 @@ class BoardScreen(Screen[None]):
         follow: int | None,
         text: str,
         client_id: int | None,
+        seq: int,
     ) -> None:
         worker = get_current_worker()
         try:
@@ -601,12 +619,16 @@ class BoardScreen(Screen[None]):
             self.post_message(self.WriteFailed(str(error)))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(snapshot))
+            self.post_message(self.Loaded(snapshot, seq=seq))
 
     @on(Loaded)
     async def _apply(self, event: Loaded) -> None:
         snap = event.snapshot
         self._record(event.done)
+        if event.seq is not None and event.seq != self._seq:
+            # Read before a write the screen already shows (optimistically): applying it
+            # would undo that on screen. The writer's own snapshot follows.
+            return
         self.clients = snap.clients
         if [(x.id, x.name) for x in snap.lanes] != [(x.id, x.name) for x in self.lanes]:
             await self._rebuild_lanes(snap.lanes)
@@ -615,8 +637,7 @@ class BoardScreen(Screen[None]):
         views = {view.lane_id: view for view in self.lane_views()}
         for lane_id, window in snap.windows.items():
             if view := views.get(lane_id):
-                view.running = snap.running
-                view.now = now
+                view.set_context(snap.running, now)
                 view.set_data(window.count, window.offset, window.lines)
         take_focus = self._board_has_focus()
         if snap.follow is not None:
@@ -640,6 +661,9 @@ class BoardScreen(Screen[None]):
             self._quick_pending = False
             self.call_after_refresh(self._start_live)
             return
+        if not self._ready:
+            self._ready = True
+            self.post_message(self.Ready())
         client = self._pane_client()
         if client != self._figures_for:
             self._figures_for = client
@@ -679,6 +703,7 @@ class BoardScreen(Screen[None]):
     def _load_window(
         self, lane: LaneView, offset: int, limit: int, text: str, client_id: int | None
     ) -> None:
+        seq = self._seq
         try:
             with self.store.read() as s:
                 lines = board.lane_window(
@@ -687,7 +712,13 @@ class BoardScreen(Screen[None]):
         except VadeskError as error:
             self.post_message(self.WriteFailed(str(error)))
             return
-        self.app.call_from_thread(lane.add_rows, offset, lines)
+        self.app.call_from_thread(self._add_rows, lane, offset, lines, seq)
+
+    def _add_rows(self, lane: LaneView, offset: int, lines: list[CardLine], seq: int) -> None:
+        if seq == self._seq:
+            lane.add_rows(offset, lines)
+        else:  # rows from before a write on screen: ask again
+            lane.forget_request()
 
     # ------------------------------------------------------------ live changes
 
@@ -714,7 +745,16 @@ class BoardScreen(Screen[None]):
 
         if isinstance(self.app.screen, CardEditor):
             self.app.screen.check_for_changes()
-        if not self._writer_busy:
+        if self._writer_busy:
+            # Its snapshot may have been read before this commit: reload once it is idle.
+            self._missed_change = True
+        else:
+            self.reload()
+
+    @on(WriterIdle)
+    def _writer_idle(self) -> None:
+        if self._missed_change and not self._writer_busy:
+            self._missed_change = False
             self.reload()
 
     # ------------------------------------------------------------ writing
@@ -723,6 +763,8 @@ class BoardScreen(Screen[None]):
         op.windows = {view.lane_id: view.wanted_window() for view in self.lane_views()}
         op.filter = (self.filter.text, self.filter.client_id)
         op.pane_client = self._pane_client()
+        self._seq += 1
+        op.seq = self._seq
         with self._ops_lock:
             self._ops.append(op)
             start = not self._writer_busy
@@ -769,12 +811,13 @@ class BoardScreen(Screen[None]):
                         self.clock(),
                         last.pane_client,
                     )
-                    self.post_message(self.Loaded(snapshot, done))
+                    self.post_message(self.Loaded(snapshot, done, last.seq))
                 except VadeskError as error:
                     self.post_message(self.WriteFailed(str(error)))
             with self._ops_lock:
                 if not self._ops:
                     self._writer_busy = False
+                    self.post_message(self.WriterIdle())
                     return
 
     def _record(self, done: list[tuple[Op, Change | None]]) -> None:
@@ -842,9 +885,9 @@ class BoardScreen(Screen[None]):
 
         # Show the move at once; the writer's snapshot confirms it (or a failure reloads).
         moved = source.take(source.cursor)
-        self.focus_lane(target)
         if moved is not None:
             dest.put(index, moved)
+        self.focus_lane(target)  # after put: both lane headers show the new counts at once
         self._card_op("move", card, step, self._restore)
 
     def action_move_step(self, delta: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -17,6 +17,9 @@ from textual.strip import Strip
 from vadesk.domain.text import clean_title
 from vadesk.domain.turnaround import due_state
 from vadesk.services.rows import CardLine
+
+_BEYOND = "beyond the last card"
+"""Stands for a row past the end of the lane (a blank line, unlike a row not loaded yet)."""
 
 KIND_ABBREV = {"admin": "adm", "creative": "cre", "call": "call", "purchase": "buy", "other": "oth"}
 
@@ -90,9 +93,9 @@ class LaneView(ScrollView, can_focus=False):
         self.active = False
         """The lane the cursor is in (drawn with the bright cursor)."""
         self.running: frozenset[int] = frozenset()
-        """Cards whose timer runs: marked on the board."""
+        """Cards whose timer runs: marked on the board (set with ``set_context``)."""
         self.now = datetime.now(UTC)
-        """The instant due times are measured against (set by the screen each minute)."""
+        """The instant due times are measured against (set with ``set_context``)."""
         self._loaded = False
         self._rows: dict[int, CardLine] = {}
         self._asked: tuple[int, int] | None = None
@@ -101,25 +104,66 @@ class LaneView(ScrollView, can_focus=False):
 
     # ------------------------------------------------------------ data in
 
+    def set_context(self, running: frozenset[int], now: datetime) -> None:
+        """Running timers and the time due texts count from; repaints only what they change."""
+        if running != self.running:
+            changed = running ^ self.running
+            self.running = running
+            first, last = self.visible_range()
+            for index in range(first, last):
+                card = self._rows.get(index)
+                if card is not None and card.id in changed:
+                    self.refresh_cards(index, index + 1)
+        # Due texts count minutes: a new minute repaints the lane, a new second nothing.
+        if now.replace(second=0, microsecond=0) != self.now.replace(second=0, microsecond=0):
+            self.now = now
+            self.refresh()
+
     def set_data(self, count: int, offset: int, lines: list[CardLine]) -> None:
-        """Replace everything known about the lane with a fresh window of rows."""
+        """Replace everything known about the lane with a fresh window of rows.
+
+        Repaints only the visible cards that look different (usually none: the snapshot that
+        follows our own write shows what the optimistic update already drew).
+        """
         rows = {offset + i: line for i, line in enumerate(lines)}
         self._asked = None
-        unchanged = count == self.count and all(
-            (old := self._rows.get(i)) is not None and old.looks == line.looks
-            for i, line in rows.items()
-        )
-        if self._loaded and unchanged:
-            # Nothing visible changed (often the echo of our own write): no repaint.
-            self._rows.update(rows)
+        if not self._loaded:
+            self._loaded = True
+            self.count, self._rows = count, rows
+            self.cursor = max(0, min(self.cursor, count - 1))
+            self._set_virtual_height(count * self.CARD_HEIGHT)
+            self.refresh()
+            self.call_after_refresh(self.ensure_rows)
             return
-        self._loaded = True
-        self.count = count
-        self._rows = rows
+        old_rows, old_count, old_cursor = self._rows, self.count, self.cursor
+        self.count, self._rows = count, rows
         self.cursor = max(0, min(self.cursor, count - 1))
         self._set_virtual_height(count * self.CARD_HEIGHT)
-        self.refresh()
+        first = int(self.scroll_offset.y) // self.CARD_HEIGHT
+        for index in range(first, first + max(1, self.size.height // self.CARD_HEIGHT + 2)):
+            old = old_rows.get(index) if index < old_count else _BEYOND
+            new = rows.get(index) if index < count else _BEYOND
+            if (old.looks if isinstance(old, CardLine) else old) != (
+                new.looks if isinstance(new, CardLine) else new
+            ):
+                self.refresh_cards(index, index + 1)
+        if old_cursor != self.cursor:
+            self.refresh_cards(old_cursor, old_cursor + 1)
+            self.refresh_cards(self.cursor, self.cursor + 1)
         self.call_after_refresh(self.ensure_rows)
+
+    def refresh_cards(self, first: int, last: int | None = None) -> None:
+        """Repaint cards ``first`` .. ``last`` (default: to the bottom), visible part only.
+
+        A whole-lane refresh re-renders every line through Textual's style pipeline; a lane
+        move or cursor step changes only a few.
+        """
+        top = int(self.scroll_offset.y)
+        height = self.size.height
+        start = max(first * self.CARD_HEIGHT, top)
+        end = top + height if last is None else min(last * self.CARD_HEIGHT, top + height)
+        if end > start:
+            self.refresh_lines(start, end - start)
 
     def _set_virtual_height(self, height: int) -> None:
         """Grow or shrink the scroll range, skipping the screen-wide layout when possible.
@@ -142,7 +186,12 @@ class LaneView(ScrollView, can_focus=False):
         for i, line in enumerate(lines):
             self._rows[offset + i] = line
         self._asked = None
-        self.refresh()
+        self.refresh_cards(offset, offset + len(lines))
+
+    def forget_request(self) -> None:
+        """The rows asked for were discarded: ask again if they are still needed."""
+        self._asked = None
+        self.call_after_refresh(self.ensure_rows)
 
     def take(self, index: int) -> CardLine | None:
         """Remove the card at ``index`` at once (the database follows in a worker)."""
@@ -155,7 +204,7 @@ class LaneView(ScrollView, can_focus=False):
         self.count -= 1
         self.cursor = max(0, min(self.cursor, self.count - 1))
         self._set_virtual_height(self.count * self.CARD_HEIGHT)
-        self.refresh()
+        self.refresh_cards(index)
         return line
 
     def put(self, index: int, line: CardLine) -> None:
@@ -165,6 +214,7 @@ class LaneView(ScrollView, can_focus=False):
         self._rows[index] = line
         self.count += 1
         self._set_virtual_height(self.count * self.CARD_HEIGHT)
+        self.refresh_cards(index)
         self.move_cursor(index)
 
     @property
@@ -201,13 +251,16 @@ class LaneView(ScrollView, can_focus=False):
             self.cursor = 0
             self.refresh()
             return
-        self.cursor = max(0, min(index, self.count - 1))
+        old, self.cursor = self.cursor, max(0, min(index, self.count - 1))
+        # Scrolling repaints the whole lane by itself; otherwise two cards change at most.
         self.scroll_to_region(
             Region(0, self.cursor * self.CARD_HEIGHT, 1, self.CARD_HEIGHT),
             animate=False,
             immediate=True,
         )
-        self.refresh()
+        if old != self.cursor:
+            self.refresh_cards(old, old + 1)
+            self.refresh_cards(self.cursor, self.cursor + 1)
         self.ensure_rows()
 
     def page_size(self) -> int:
@@ -226,7 +279,7 @@ class LaneView(ScrollView, can_focus=False):
     def set_active(self, active: bool) -> None:
         if active != self.active:
             self.active = active
-            self.refresh()
+            self.refresh_cards(self.cursor, self.cursor + 1)
 
     def on_click(self, event: Any) -> None:
         index = (int(self.scroll_offset.y) + event.y) // self.CARD_HEIGHT
@@ -248,17 +301,22 @@ class LaneView(ScrollView, can_focus=False):
             self._styles[name] = style
         return style
 
-    def refresh(self, *regions: Any, **kwargs: Any) -> Self:
-        self._line_cache.clear()
-        return super().refresh(*regions, **kwargs)
-
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        line_no = int(self.scroll_offset.y) + y
-        index, sub = divmod(line_no, self.CARD_HEIGHT)
+        index, sub = divmod(int(self.scroll_offset.y) + y, self.CARD_HEIGHT)
         card = self._rows.get(index)
         selected = index == self.cursor
-        key = (line_no, width, selected and self.active, selected, card.looks if card else None)
+        # Keyed by what the line shows, not where: cards that shift up or down hit the cache.
+        key = (
+            sub,
+            width,
+            index < self.count,
+            selected,
+            selected and self.active,
+            card.looks if card else None,
+            card is not None and card.id in self.running,
+            self.now,
+        )
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
