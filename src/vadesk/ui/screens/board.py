@@ -32,6 +32,7 @@ from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.timer_pane import TimerPane, hms
 
 if TYPE_CHECKING:
+    from vadesk.services.changes import ChangeFeed
     from vadesk.services.clients import ClientRow
     from vadesk.services.quick import QuickBoard
     from vadesk.services.store import Store
@@ -267,6 +268,8 @@ class BoardScreen(Screen[None]):
         """Counts writes queued; a snapshot read before the latest one is stale on arrival."""
         self._missed_change = False
         """Another process committed while our writer was busy: reload when it is idle."""
+        self._feed: ChangeFeed | None = None
+        """The change feed, while it runs (the writer tells it about our own commits)."""
         self._follow_card: int | None = None
         self._binding_state: tuple[bool, ...] = ()
         self._quick_pending = False
@@ -732,11 +735,13 @@ class BoardScreen(Screen[None]):
         except Exception:
             log.warning("change feed unavailable", exc_info=True)
             return
+        self._feed = feed
         try:
             while not worker.is_cancelled:
                 if feed.wait(0.5) and not worker.is_cancelled:
                     self.post_message(self.ExternalChange())
         finally:
+            self._feed = None
             feed.close()
 
     @on(ExternalChange)
@@ -790,9 +795,16 @@ class BoardScreen(Screen[None]):
                 if op is None:
                     break
                 last = op
+                feed = self._feed
                 try:
                     with self.store.write() as session:
                         follow, change = op.run(session)
+                        before = feed.version_now() if feed is not None else None
+                    # Our own commit need not come back as an "external" change (a second
+                    # read of every lane while the user presses the next key); the
+                    # snapshot below is read after this, so it sees anything else.
+                    if feed is not None:
+                        feed.absorb(before)
                 except VadeskError as error:
                     with self._ops_lock:
                         self._ops.clear()
