@@ -886,6 +886,7 @@ def vault_rotate(ctx: Context, passphrase_stdin: bool) -> None:
         opened = vaults.unlock(s, secret)
     with store.write() as s:
         fresh = vaults.rotate_key(s, opened, secret, vaults.kdf_for(store.settings.vault_kdf))
+    opened.lock()
     fresh.lock()
     vaults.checkpoint(store)
     click.echo("data key rotated")

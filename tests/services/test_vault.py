@@ -166,7 +166,9 @@ def test_passphrase_change_and_key_rotation(store: Store, opened: vault.OpenVaul
         rotated = vault.rotate_key(s, again, new, FAST)
     with store.read() as s:
         assert vault.unlock(s, new).items[item] == rotated.items[item]
-    assert not again.items  # the old open vault was locked
+    assert rotated.key.raw() != again.key.raw()
+    with pytest.raises(vc.WrongPassphrase), store.write() as s:
+        vault.rotate_key(s, rotated, PASS, FAST)  # the passphrase is checked first
 
 
 def test_cli_vault_flow_keeps_secrets_off_argv_and_out_of_output(

@@ -6,12 +6,20 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from textual.pilot import Pilot
 
+from vadesk.db.models import VaultItem
 from vadesk.domain import vault_crypto as vc
 from vadesk.services import vault
 from vadesk.services.store import Store
-from vadesk.ui.screens.vault import ChangePassphrase, ItemForm, PassphraseForm, VaultScreen
+from vadesk.ui.screens.vault import (
+    ChangePassphrase,
+    ItemForm,
+    PassphraseForm,
+    RotateKey,
+    VaultScreen,
+)
 
 from .conftest import make_app, settle, wait_until
 
@@ -208,6 +216,52 @@ async def test_change_passphrase_from_the_vault(with_vault: Store) -> None:
         with pytest.raises(vc.WrongPassphrase):
             vault.unlock(s, vc.Secret(PASS))
         assert len(vault.unlock(s, vc.Secret(new)).items) == 2
+
+
+async def test_rotate_the_data_key_from_the_vault(with_vault: Store) -> None:
+    with with_vault.read() as s:
+        before = {i.id: bytes(i.ciphertext) for i in s.scalars(select(VaultItem))}
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("K")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RotateKey)
+        await pilot.press(*"not my passphrase", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RotateKey)  # refused, nothing written
+        assert "Wrong passphrase." in str(pilot.app.screen.query_one("#vault-error").render())
+        await pilot.press(*PASS, "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultScreen)
+        opened = pilot.app.vault  # type: ignore[attr-defined]
+        assert opened is not None and len(opened.items) == 2
+        await pilot.press("y")  # the open vault still copies: it holds the new key
+        await settle(pilot)
+        assert pilot.app.clipboard == SECRET
+    with with_vault.read() as s:
+        after = {i.id: bytes(i.ciphertext) for i in s.scalars(select(VaultItem))}
+        assert after.keys() == before.keys()
+        assert all(after[i] != before[i] for i in before)
+        reopened = vault.unlock(s, vc.Secret(PASS))
+    assert sorted(d["name"] for d in reopened.items.values()) == ["Acme bank", "Cedar Visa"]
+
+
+async def test_the_palette_on_the_vault_offers_its_actions(with_vault: Store) -> None:
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"rotate data key")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RotateKey)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultScreen)
 
 
 async def test_a_crash_never_prints_a_decrypted_value(

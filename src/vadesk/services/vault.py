@@ -221,7 +221,11 @@ def change_passphrase(session: Session, old: vc.Secret, new: vc.Secret, kdf: vc.
 def rotate_key(
     session: Session, vault: OpenVault, passphrase: vc.Secret, kdf: vc.KdfParams
 ) -> OpenVault:
-    """A new data key: every item and the manifest are re-encrypted under it."""
+    """A new data key: every item and the manifest are re-encrypted under it.
+
+    ``vault`` stays open: lock it once the transaction has committed (until then it is
+    the one that matches the database).
+    """
     row = _header(session)
     vc.unlock(_to_domain(row), passphrase)  # the passphrase must still be right
     header, key = vc.create_vault(passphrase, kdf, vault_id=vault.vault_id)
@@ -237,7 +241,6 @@ def rotate_key(
         fresh.revisions[item_id] = stored.revision
     session.flush()
     _write_manifest(session, fresh)
-    vault.lock()
     return fresh
 
 

@@ -84,12 +84,19 @@ class VadeskApp(App[None]):
 
     def lock_vault(self, message: str = "Vault locked.") -> None:
         """Drop the key and decrypted items, close vault screens, clear a copied secret."""
-        from vadesk.ui.screens.vault import ChangePassphrase, ItemForm, PassphraseForm, VaultScreen
+        from vadesk.ui.screens.vault import (
+            ChangePassphrase,
+            ItemForm,
+            PassphraseForm,
+            RotateKey,
+            VaultScreen,
+        )
 
         if self.vault is not None:
             self.vault.lock()
             self.vault = None
-        while isinstance(self.screen, (VaultScreen, ItemForm, ChangePassphrase, PassphraseForm)):
+        vault_screens = (VaultScreen, ItemForm, ChangePassphrase, PassphraseForm, RotateKey)
+        while isinstance(self.screen, vault_screens):
             self.pop_screen()
         self._clear_clipboard(force=True)
         self.notify(message, timeout=3)

@@ -1,4 +1,4 @@
-"""Command palette: every board action, go to card, client filter, lane management."""
+"""Command palette: every board action, go to card, client filter, lane management; vault."""
 
 from __future__ import annotations
 
@@ -144,3 +144,39 @@ class BoardCommands(Provider):
     def _find_cards(screen: BoardScreen, query: str) -> list[tuple[int, str, str]]:
         with screen.store.read() as s:
             return board.find_cards(s, query, limit=20)
+
+
+VAULT_ACTIONS = (
+    ("vault: add login", "add('login')", "A website or app login"),
+    ("vault: add payment card", "add('card')", "Number checked with Luhn"),
+    ("vault: add secure note", "add('note')", "Free text, encrypted"),
+    ("vault: edit item", "edit", "The selected item"),
+    ("vault: delete item", "delete", "The selected item (asks first)"),
+    ("vault: reveal or hide secrets", "reveal", "Of the selected item"),
+    ("vault: lock", "lock", "Drop the key and every decrypted field"),
+    ("vault: change passphrase", "passwd", "Re-wrap the data key; items untouched"),
+    ("vault: rotate data key", "rotate", "Re-encrypt every item under a new key"),
+    ("vault: export client items", "export", "An encrypted file with its own passphrase"),
+    ("vault: import file", "import", "Items from an export file"),
+)
+
+
+class VaultCommands(Provider):
+    """Commands for the vault screen."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        return [
+            (name, partial(self.screen.run_action, action), help_text)
+            for name, action, help_text in VAULT_ACTIONS
+        ]
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

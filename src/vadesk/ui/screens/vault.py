@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -22,6 +24,7 @@ from vadesk.errors import VadeskError
 from vadesk.services import vault as vaults
 from vadesk.services.clients import ClientRow
 from vadesk.services.store import Store
+from vadesk.ui.commands import VaultCommands
 
 FIELDS = {
     "login": ("name", "url", "username", "password", "totp", "notes"),
@@ -241,6 +244,7 @@ class VaultScreen(Screen[None]):
     """Browse the unlocked vault: filter, reveal, copy, add, edit, delete, lock."""
 
     CSS_PATH = "vault.tcss"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {VaultCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Board", id="vault.back"),
         Binding("slash", "focus_filter", "Filter", id="vault.filter"),
@@ -257,6 +261,14 @@ class VaultScreen(Screen[None]):
         Binding("delete", "delete", "Delete", id="vault.delete", show=False),
         Binding("L", "lock", "Lock", id="vault.lock"),
         Binding("P", "passwd", "Passphrase", id="vault.passwd", show=False),
+        Binding(
+            "K",
+            "rotate",
+            "Rotate key",
+            id="vault.rotate",
+            show=False,
+            tooltip="Re-encrypt every item under a new data key",
+        ),
         Binding(
             "X",
             "export",
@@ -486,6 +498,9 @@ class VaultScreen(Screen[None]):
     def action_passwd(self) -> None:
         self.app.push_screen(ChangePassphrase(self.store))
 
+    def action_rotate(self) -> None:
+        self.app.push_screen(RotateKey(self.store))
+
     def _client_filter(self) -> str | None:
         value = self.query_one("#vault-client", Select).value
         return value if isinstance(value, str) else None
@@ -648,6 +663,78 @@ class ChangePassphrase(ModalScreen[None]):
     def action_cancel(self) -> None:
         for widget in self.query(Input):
             widget.value = ""
+        self.dismiss(None)
+
+
+class RotateKey(ModalScreen[None]):
+    """A new data key for every item (after a suspected leak of the old one)."""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="vault.rotate-cancel")
+    ]
+
+    class Done(Message):
+        def __init__(self, message: str, fresh: vaults.OpenVault | None) -> None:
+            super().__init__()
+            self.message = message
+            self.fresh = fresh
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="passphrase-dialog"):
+            yield Label("Rotate the vault's data key", classes="title")
+            yield Static(
+                "Every item is re-encrypted under a new random key; the passphrase stays "
+                "the same. Do this if an old backup or the key itself may have leaked.",
+                classes="hint",
+            )
+            yield Input(password=True, placeholder="Passphrase, to confirm", id="current")
+            yield Static("", id="vault-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#current", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        opened = self.app.vault  # type: ignore[attr-defined]
+        if opened is None or not event.value:
+            return
+        self.query_one("#vault-error", Static).update("Working…")
+        self._rotate(opened, vc.Secret(event.value))
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _rotate(self, opened: vaults.OpenVault, secret: vc.Secret) -> None:
+        try:
+            with self.store.write() as s:
+                kdf = vaults.kdf_for(self.store.settings.vault_kdf)
+                fresh = vaults.rotate_key(s, opened, secret, kdf)
+            vaults.checkpoint(self.store)  # the old wrapped key leaves the WAL too
+        except VadeskError as error:
+            self.post_message(self.Done(str(error), None))
+            return
+        count = len(fresh.items)
+        self.post_message(self.Done(f"New data key: {count} item(s) re-encrypted.", fresh))
+
+    @on(Done)
+    def _done(self, event: Done) -> None:
+        self.query_one("#current", Input).value = ""
+        if event.fresh is None:
+            self.query_one("#vault-error", Static).update(Text(event.message))
+            self.query_one("#current", Input).focus()
+            return
+        app: Any = self.app
+        old, app.vault = app.vault, event.fresh
+        if old is not None and old is not event.fresh:
+            old.lock()
+        self.notify(event.message)
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.query_one("#current", Input).value = ""
         self.dismiss(None)
 
 
