@@ -264,6 +264,43 @@ async def test_the_palette_on_the_vault_offers_its_actions(with_vault: Store) ->
         assert isinstance(pilot.app.screen, VaultScreen)
 
 
+async def test_delete_asks_first_and_an_idle_lock_closes_the_question(
+    with_vault: Store,
+) -> None:
+    from vadesk.ui.screens.pickers import Confirm
+
+    def names() -> list[str]:
+        with with_vault.read() as s:
+            return sorted(d["name"] for d in vault.unlock(s, vc.Secret(PASS)).items.values())
+
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)  # shows the selected card's client: Acme Bakery
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, Confirm)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultScreen)
+        assert names() == ["Acme bank", "Cedar Visa"]
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, Confirm)
+        pilot.app.lock_vault("Vault locked after inactivity.")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert not any(
+            isinstance(screen, (VaultScreen, Confirm)) for screen in pilot.app.screen_stack
+        )
+        assert pilot.app.vault is None  # type: ignore[attr-defined]
+        assert names() == ["Acme bank", "Cedar Visa"]  # locking is not a yes
+        await unlock(pilot)
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert names() == ["Cedar Visa"]
+
+
 async def test_a_crash_never_prints_a_decrypted_value(
     with_vault: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -96,7 +96,8 @@ class VadeskApp(App[None]):
             self.vault.lock()
             self.vault = None
         vault_screens = (VaultScreen, ItemForm, ChangePassphrase, PassphraseForm, RotateKey)
-        while isinstance(self.screen, vault_screens):
+        # Everything above the lowest vault screen goes too (a dialog opened from it).
+        while any(isinstance(screen, vault_screens) for screen in self.screen_stack):
             self.pop_screen()
         self._clear_clipboard(force=True)
         self.notify(message, timeout=3)

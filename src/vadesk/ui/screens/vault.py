@@ -31,6 +31,14 @@ FIELDS = {
     "card": ("name", "holder", "number", "expiry", "cvc", "notes"),
     "note": ("name", "note"),
 }
+LABELS = {
+    "url": "URL",
+    "totp": "TOTP secret (base32, from the site's 2FA setup)",
+    "number": "Card number",
+    "expiry": "Expiry (MM/YY)",
+    "cvc": "CVC",
+}
+"""Field names as people write them; the rest are capitalised."""
 COPYABLE = {"u": "username", "y": "password", "N": "number", "V": "cvc"}
 
 
@@ -161,7 +169,9 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="item-dialog"):
-            yield Label(f"{'Edit' if self.document else 'New'} {self.kind}", classes="title")
+            # A new item may come with its client filled in, never with a name.
+            verb = "Edit" if self.document.get("name") else "New"
+            yield Label(f"{verb} {self.kind}", classes="title")
             with VerticalScroll():
                 yield Label("Client")
                 names = [c.name for c in self.clients]
@@ -173,7 +183,7 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
                     value=current if current in names else Select.NULL,
                 )
                 for name in FIELDS[self.kind]:
-                    yield Label(name.capitalize())
+                    yield Label(LABELS.get(name, name.capitalize()))
                     secret = name in vaults.SECRET_FIELDS
                     yield Input(
                         value=str(self.document.get(name, "")), password=secret, id=f"f-{name}"
@@ -388,14 +398,14 @@ class VaultScreen(Screen[None]):
                     shown = f"{totp_now(value)}  ({totp_seconds_left()} s)"
                 except VadeskError as error:
                     shown = str(error)
-            text.append(f"{name.capitalize():<10}", "dim")
+            text.append(f"{LABELS.get(name, name.capitalize()).split(' (')[0]:<12}", "dim")
             text.append(clean_title(shown) + "\n")
         if doc.get("cards"):
-            text.append(f"{'Cards':<10}", "dim")
+            text.append(f"{'Cards':<12}", "dim")
             text.append(", ".join(f"#{c}" for c in doc["cards"]) + "\n")
         if doc.get("kind") == "card" and doc.get("number"):
             ok = vc.luhn_valid(str(doc["number"]))
-            text.append("Luhn      ", "dim")
+            text.append(f"{'Luhn':<12}", "dim")
             text.append("valid\n" if ok else "INVALID\n", "green" if ok else "red")
         text.append("\nr reveal · y password · u user · t code · N number · V CVC · e edit", "dim")
         detail.update(text)
@@ -466,9 +476,21 @@ class VaultScreen(Screen[None]):
             )
 
     def action_delete(self) -> None:
-        item_id = self._selected_id()
-        if item_id is not None:
-            self._write(lambda s, v: vaults.delete_item(s, v, item_id))
+        from vadesk.ui.screens.pickers import Confirm
+
+        item_id, opened = self._selected_id(), self.opened
+        if item_id is None or opened is None:
+            return
+        name = clean_title(str(opened.items.get(item_id, {}).get("name", "this item")))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(lambda s, v: vaults.delete_item(s, v, item_id))
+
+        # A client's login is gone for good once deleted: ask first.
+        self.app.push_screen(
+            Confirm(f"Delete {name!r} from the vault?", "This cannot be undone."), answered
+        )
 
     def _save(self, document: dict[str, Any] | None, item_id: str | None) -> None:
         if document is not None:

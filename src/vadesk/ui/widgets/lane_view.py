@@ -302,7 +302,8 @@ class LaneView(ScrollView, can_focus=False):
         return style
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        # Not size.width: a vertical scrollbar covers the last column (and the "…" there).
+        width = self.scrollable_content_region.width
         index, sub = divmod(int(self.scroll_offset.y) + y, self.CARD_HEIGHT)
         card = self._rows.get(index)
         selected = index == self.cursor
