@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -97,8 +98,9 @@ def key_latency(key: str, changed, count: int, colours: bool = False) -> list[fl
 
 
 def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile (it used to take one rank higher: the maximum at 20)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def fmt(values: list[float]) -> str:
