@@ -9,6 +9,8 @@ items; filtering 10,000 items under 50 ms.
 from __future__ import annotations
 
 import argparse
+import gc
+import math
 import statistics
 import tempfile
 import time
@@ -55,6 +57,10 @@ def main() -> None:
                 opened.items[item_id], opened.revisions[item_id] = doc, 1
             vault._write_manifest(s, opened)
 
+        # As in the app (VadeskApp.freeze_heap): what start-up loaded is frozen out of the
+        # garbage collector once the board is live, so full collections stay short.
+        gc.collect()
+        gc.freeze()
         header = vault._to_domain(_header(store))
         t0 = time.perf_counter()
         key = vc.unlock(header, secret)
@@ -89,10 +95,14 @@ def main() -> None:
             vault.vc.unlock = real_unlock  # type: ignore[assignment]
             cold_store.close()
         filters = []
-        for query in ("serv", "service 99", "client 3", "user12", "nothing-matches"):
-            t0 = time.perf_counter()
-            vault.matching(opened, query)
-            filters.append(time.perf_counter() - t0)
+        # As one types: each prefix of a few queries. The first keystroke also builds the
+        # text searched (once per unlock).
+        queries = ["serv", "service 99", "client 3", "user12", "nothing-matches"]
+        for query in queries:
+            for end in range(1, len(query) + 1):
+                t0 = time.perf_counter()
+                vault.matching(opened, query[:end])
+                filters.append(time.perf_counter() - t0)
         key.wipe()
         print(f"key derivation ({args.kdf}):        {kdf_time * 1000:8.1f} ms")
         print(
@@ -102,10 +112,16 @@ def main() -> None:
             f"{cold_time * 1000:.1f} ms; target < 100 ms)"
         )
         print(
-            f"filter {args.items:,} items: median {statistics.median(filters) * 1000:6.1f} ms, "
-            f"max {max(filters) * 1000:6.1f} ms (target < 50 ms)"
+            f"filter {args.items:,} items ({len(filters)} keystrokes): median "
+            f"{statistics.median(filters) * 1000:6.1f} ms, p95 {p95(filters) * 1000:6.1f} ms, "
+            f"first {filters[0] * 1000:6.1f} ms (target < 50 ms)"
         )
         store.close()
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def _header(store):  # type: ignore[no-untyped-def]

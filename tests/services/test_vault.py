@@ -321,3 +321,40 @@ def test_items_link_to_cards_inside_the_ciphertext(store: Store, opened: vault.O
     assert opened.items[linked]["cards"] == [7, 12]
     assert [d["name"] for _, d in vault.for_card(opened, 12, "Acme")] == ["Gate code", "Alarm"]
     assert [d["name"] for _, d in vault.for_card(opened, 99, None)] == []
+
+
+def test_filtering_finds_by_any_public_field_and_follows_edits(
+    store: Store, opened: vault.OpenVault
+) -> None:
+    def names(query: str = "", client: str | None = None) -> list[str]:
+        return [doc["name"] for _, doc in vault.matching(opened, query, client)]
+
+    with store.write() as s:
+        bank = vault.save_item(
+            s, opened, {"kind": "login", "client": "Acme", "name": "bank", "username": "maria"}
+        )
+        vault.save_item(
+            s, opened, {"kind": "login", "client": "Cedar", "name": "Court", "url": "c.example"}
+        )
+        vault.save_item(
+            s, opened, {"kind": "card", "client": "Acme", "name": "Amex", "holder": "M Rossi"}
+        )
+    assert names() == ["Amex", "bank", "Court"]  # by name, ignoring case
+    assert names("MARIA") == ["bank"]
+    assert names("c.exam") == ["Court"]
+    assert names("rossi") == ["Amex"]
+    assert names("", "Acme") == ["Amex", "bank"]
+    assert names("cedar") == ["Court"]
+    assert names("Tr0ub4dor") == []  # secrets are never searched
+    with store.write() as s:
+        vault.save_item(
+            s, opened, {"kind": "login", "client": "Acme", "name": "Zeta savings"}, bank
+        )
+    assert names("bank") == []  # the old name is gone at once
+    assert names("zeta") == ["Zeta savings"]
+    assert names()[-1] == "Zeta savings"
+    with store.write() as s:
+        vault.delete_item(s, opened, bank)
+    assert names("zeta") == []
+    opened.lock()
+    assert not opened.search

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -45,6 +46,8 @@ class OpenVault:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     revisions: dict[str, int] = field(default_factory=dict)
     manifest_revision: int = 0
+    search: dict[str, tuple[dict[str, Any], str, str]] = field(default_factory=dict, repr=False)
+    """Per item: (the document it was made from, lower-case text to search, sort key)."""
 
     def __repr__(self) -> str:
         return f"OpenVault({self.vault_id!r}, {len(self.items)} items)"
@@ -54,6 +57,7 @@ class OpenVault:
         self.key.wipe()
         self.items.clear()
         self.revisions.clear()
+        self.search.clear()
 
 
 def _header(session: Session) -> HeaderRow:
@@ -207,6 +211,7 @@ def delete_item(session: Session, vault: OpenVault, item_id: str) -> None:
     session.execute(delete(VaultItem).where(VaultItem.id == item_id))
     vault.items.pop(item_id, None)
     vault.revisions.pop(item_id, None)
+    vault.search.pop(item_id, None)
     _write_manifest(session, vault)
 
 
@@ -259,24 +264,33 @@ def for_card(
     return sorted(linked, key=lambda p: str(p[1].get("name", "")).lower()) + rest
 
 
+SEARCHED = ("name", "url", "username", "client", "holder")
+"""The fields the vault filter looks in (never a secret)."""
+
+
 def matching(
     vault: OpenVault, query: str = "", client: str | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Items whose name, URL, username or client match ``query``, sorted by name."""
+    """Items whose name, URL, username or client match ``query``, sorted by name.
+
+    The text searched is built once per item version (a keystroke in the filter then costs
+    one substring test per item, not a string join).
+    """
     needle = query.strip().lower()
-    result = []
+    search = vault.search
+    found: list[tuple[str, str, dict[str, Any]]] = []
     for item_id, doc in vault.items.items():
         if client is not None and doc.get("client") != client:
             continue
-        if needle:
-            hay = " ".join(
-                str(doc.get(k, "")) for k in ("name", "url", "username", "client", "holder")
-            ).lower()
-            if needle not in hay:
-                continue
-        result.append((item_id, doc))
-    result.sort(key=lambda pair: str(pair[1].get("name", "")).lower())
-    return result
+        entry = search.get(item_id)
+        if entry is None or entry[0] is not doc:  # new, or replaced by a save
+            hay = " ".join(str(doc.get(k, "")) for k in SEARCHED).lower()
+            entry = search[item_id] = (doc, hay, str(doc.get("name", "")).lower())
+        if needle and needle not in entry[1]:
+            continue
+        found.append((entry[2], item_id, doc))
+    found.sort(key=itemgetter(0))
+    return [(item_id, doc) for _, item_id, doc in found]
 
 
 def export_client(vault: OpenVault, client: str, passphrase: vc.Secret, kdf: vc.KdfParams) -> bytes:
