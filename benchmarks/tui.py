@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -178,10 +179,15 @@ def main() -> None:
     moves = []
     for i in range(args.keys):
         key = "L" if i % 2 == 0 else "H"
-        expect = f"Urgent ({urgent_count - 1})" if key == "L" else f"Urgent ({urgent_count})"
+        # Moved out, Urgent shows its count; back in, the cursor's position there ("3/1250").
+        expect = (
+            re.escape(f"Urgent ({urgent_count - 1})")
+            if key == "L"
+            else rf"Urgent \(\d+/{urgent_count}\)"
+        )
         t0 = time.perf_counter()
         tmux("send-keys", "-t", SESSION, key)
-        moves.append(wait_for(lambda s, e=expect: e in s) - t0)
+        moves.append(wait_for(lambda s, e=expect: re.search(e, s) is not None) - t0)
         time.sleep(0.1)
     print(f"lane move, {args.cards:,} cards:          {fmt(moves)}  (target p95 < 50 ms)")
     print(f"resident memory, {args.cards:,} cards:    {pane_rss_mb():.0f} MB (target < 150 MB)")

@@ -24,7 +24,8 @@ async def test_board_opens_with_lanes_counts_and_the_first_card_selected(ui_stor
         await settle(pilot)
         screen = board_screen(pilot)
         headers = [str(label.render()) for label in screen.query(".lane-header")]
-        assert headers == ["Urgent (2)", "High (1)", "Normal (3)", "Low (0)", "Done (0)"]
+        # The cursor's lane says where the cursor is; the others give their counts.
+        assert headers == ["Urgent (1/2)", "High (1)", "Normal (3)", "Low (0)", "Done (0)"]
         assert selected_title(pilot) == "a1 chase supplier"
         assert screen.overdue == 1
         assert screen.lane_views()[0].active
@@ -270,11 +271,11 @@ async def test_narrow_terminal_shows_one_lane_and_switches(ui_store: Store) -> N
         screen = board_screen(pilot)
         visible = [c for c in screen.query(".lane-column") if c.display]
         assert len(visible) == 1
-        assert "Urgent (2)" in str(visible[0].query_one(".lane-header").render())
+        assert "Urgent (1/2)" in str(visible[0].query_one(".lane-header").render())
         await pilot.press("l")
         await settle(pilot)
         visible = [c for c in screen.query(".lane-column") if c.display]
-        assert len(visible) == 1 and "High (1)" in str(
+        assert len(visible) == 1 and "High (1/1)" in str(
             visible[0].query_one(".lane-header").render()
         )
         assert selected_title(pilot) == "b1 design post"

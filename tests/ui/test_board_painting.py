@@ -83,13 +83,18 @@ async def test_both_lane_counts_change_the_moment_a_card_moves(tall_store: Store
         screen = board_screen(pilot)
         screen.submit = lambda op: None  # type: ignore[method-assign]  # no write happens
         headers = lambda: [str(h.render()) for h in screen.query(".lane-header")]  # noqa: E731
-        assert headers()[:2] == ["Urgent (14)", "High (12)"]
+        assert headers()[:2] == ["Urgent (1/14)", "High (12)"]
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert headers()[0] == "Urgent (3/14)"  # the header follows the cursor
+        await pilot.press("k", "k")
+        await pilot.pause()
         await pilot.press("L")
         await pilot.pause()
-        assert headers()[:2] == ["Urgent (13)", "High (13)"]
+        assert headers()[:2] == ["Urgent (13)", "High (1/13)"]
         await pilot.press("H")
         await pilot.pause()
-        assert headers()[:2] == ["Urgent (14)", "High (12)"]
+        assert headers()[:2] == ["Urgent (1/14)", "High (12)"]
 
 
 async def test_a_reload_read_before_a_move_does_not_undo_it_on_screen(tall_store: Store) -> None:

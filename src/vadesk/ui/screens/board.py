@@ -126,9 +126,13 @@ class LaneColumn(Vertical):
         yield self.header
         yield self.view
 
-    def set_header(self, lane: LaneRow, count: int, narrow: bool, filtered: bool) -> None:
+    def set_header(
+        self, lane: LaneRow, count: int, narrow: bool, filtered: bool, position: int | None = None
+    ) -> None:
+        """``Urgent (12)``; the cursor's lane says where it is: ``Urgent (3/12)``."""
         self.lane = lane
-        label = f"{lane.name} ({count})" if not filtered else f"{lane.name} ({count} shown)"
+        where = f"{position}/{count}" if position is not None and count else f"{count}"
+        label = f"{lane.name} ({where})" if not filtered else f"{lane.name} ({where} shown)"
         if narrow:
             label = f"◀ {label} ▶"
         key = (label, self.current)
@@ -557,7 +561,13 @@ class BoardScreen(Screen[None]):
 
     def _update_lane_headers(self) -> None:
         for column in self._columns:
-            column.set_header(column.lane, column.view.count, self.narrow, self.filter.active)
+            view = column.view
+            position = view.cursor + 1 if column.current else None
+            column.set_header(column.lane, view.count, self.narrow, self.filter.active, position)
+
+    @on(LaneView.CursorMoved)
+    def _cursor_moved(self, event: LaneView.CursorMoved) -> None:
+        self._update_lane_headers()
 
     def action_cursor(self, delta: int) -> None:
         if view := self.lane_view:

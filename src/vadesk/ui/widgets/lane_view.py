@@ -60,8 +60,10 @@ class LaneView(ScrollView, can_focus=False):
         "lane-view--running",
         "lane-view--placeholder",
     }
+    # No scrollbar: five of them re-rendered on every lane move doubled its cost; the lane
+    # header shows where the cursor is instead ("Urgent (31/1250)"). The wheel still scrolls.
     DEFAULT_CSS = """
-    LaneView { height: 1fr; scrollbar-size-vertical: 1; }
+    LaneView { height: 1fr; scrollbar-size-vertical: 0; }
     """
 
     class WindowNeeded(Message):
@@ -72,6 +74,13 @@ class LaneView(ScrollView, can_focus=False):
             self.lane = lane
             self.offset = offset
             self.limit = limit
+
+    class CursorMoved(Message):
+        """The cursor went to another card (the lane header shows its position)."""
+
+        def __init__(self, lane: LaneView) -> None:
+            super().__init__()
+            self.lane = lane
 
     class Clicked(Message):
         """The user clicked card ``index`` of this lane."""
@@ -261,6 +270,7 @@ class LaneView(ScrollView, can_focus=False):
         if old != self.cursor:
             self.refresh_cards(old, old + 1)
             self.refresh_cards(self.cursor, self.cursor + 1)
+            self.post_message(self.CursorMoved(self))
         self.ensure_rows()
 
     def page_size(self) -> int:
