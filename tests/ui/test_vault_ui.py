@@ -301,6 +301,31 @@ async def test_delete_asks_first_and_an_idle_lock_closes_the_question(
         assert names() == ["Cedar Visa"]
 
 
+async def test_keys_arriving_in_one_burst_across_tab_fill_the_right_fields(
+    with_vault: Store,
+) -> None:
+    """As a password manager's auto-type or a paste sends them: name, tab, URL."""
+    from textual import events
+
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ItemForm)
+        for char in "Bank\tbank.example\tmaria":
+            key = "tab" if char == "\t" else char
+            pilot.app.post_message(events.Key(key, None if key == "tab" else char))
+        await settle(pilot)
+        values = {i.id: i.value for i in form.query("Input")}
+        assert (values["f-name"], values["f-url"], values["f-username"]) == (
+            "Bank",
+            "bank.example",
+            "maria",
+        )
+
+
 async def test_a_crash_never_prints_a_decrypted_value(
     with_vault: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

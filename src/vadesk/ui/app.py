@@ -31,6 +31,19 @@ class VadeskApp(App[None]):
     COMMANDS = App.COMMANDS | {BoardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+        # Priority: the focus moves when the app reads the key, not when the field it was
+        # forwarded to gets round to it. Otherwise keys arriving in one burst (auto-type
+        # "user<Tab>password", a paste) all land in the first field: a password in the
+        # vault item's Name, shown in clear.
+        Binding("tab", "focus_next", "Next field", id="app.focus-next", show=False, priority=True),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            "Previous field",
+            id="app.focus-previous",
+            show=False,
+            priority=True,
+        ),
     ]
 
     def __init__(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -33,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table(title="vadesk — keys", expand=True, box=None, pad_edge=False)
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("Action")
-        table.add_column("Binding id (for [keymap])", style="dim")
+        table.add_column(Text("Binding id (for [keymap])"), style="dim")  # not markup
         rows: dict[str, list[str]] = {}
         order: list[str] = []
         for key, binding in self.bindings:
@@ -47,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
         self.rows = [tuple(rows[name]) for name in order]
         """(keys, description, binding id) as listed."""
         for row in self.rows:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))  # "[" is a key, not markup
         table.add_row("ctrl+p", "Command palette: every action, go to card, lanes", "")
         with VerticalScroll():
             yield Static(table)
