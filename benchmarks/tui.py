@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import statistics
@@ -23,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from percentile import p95
 
 HERE = Path(__file__).resolve().parent
 SESSION = "vadesk-bench"
@@ -96,12 +97,6 @@ def key_latency(key: str, changed, count: int, colours: bool = False) -> list[fl
         times.append(wait_for(lambda s, b=before: changed(b, s), colours=colours) - t0)
         time.sleep(0.05)
     return times
-
-
-def p95(values: list[float]) -> float:
-    """Nearest-rank 95th percentile (it used to take one rank higher: the maximum at 20)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def fmt(values: list[float]) -> str:

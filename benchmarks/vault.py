@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import math
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from percentile import p95
 
 from vadesk.config import Settings
 from vadesk.domain import vault_crypto as vc
@@ -117,11 +118,6 @@ def main() -> None:
             f"first {filters[0] * 1000:6.1f} ms (target < 50 ms)"
         )
         store.close()
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def _header(store):  # type: ignore[no-untyped-def]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from vadesk.config import Settings
 from vadesk.services import board
@@ -76,6 +78,15 @@ async def settle(pilot: Pilot[None]) -> None:
         if busy:
             await app.workers.wait_for_complete(busy)
     await pilot.pause()
+
+
+async def press(pilot: Pilot[None], *keys: str, shows: type[Screen[Any]]) -> Any:
+    """Press ``keys``, let the workers finish, and check which screen is on top (returned)."""
+    await pilot.press(*keys)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, shows), f"{type(screen).__name__} on top, not {shows.__name__}"
+    return screen
 
 
 def board_screen(pilot: Pilot[None]) -> BoardScreen:

@@ -21,7 +21,7 @@ from vadesk.ui.screens.vault import (
     VaultScreen,
 )
 
-from .conftest import make_app, settle, wait_until
+from .conftest import make_app, press, settle, wait_until
 
 PASS = "plum orchard kettle violin"
 SECRET = "Zq9-secret-bank-password"
@@ -68,9 +68,7 @@ def with_vault(fast_kdf: Store) -> Iterator[Store]:
 
 
 async def unlock(pilot: Pilot[None], passphrase: str = PASS) -> None:
-    await pilot.press("v")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, PassphraseForm)
+    await press(pilot, "v", shows=PassphraseForm)
     await pilot.press(*passphrase, "enter")
     await settle(pilot)
 
@@ -91,9 +89,7 @@ async def test_first_use_creates_the_vault_with_a_strength_check(fast_kdf: Store
         form.query_one("#first").value = ""  # type: ignore[attr-defined]
         form.query_one("#second").value = ""  # type: ignore[attr-defined]
         form.query_one("#first").focus()
-        await pilot.press(*PASS, "enter", *PASS, "enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, VaultScreen)
+        await press(pilot, *PASS, "enter", *PASS, "enter", shows=VaultScreen)
         with fast_kdf.read() as s:
             assert vault.exists(s)
 
@@ -106,9 +102,7 @@ async def test_wrong_passphrase_then_right_one(with_vault: Store) -> None:
         assert isinstance(form, PassphraseForm)
         assert str(form.query_one("#vault-error").render()) == "Wrong passphrase."
         assert form.query_one("#first").value == ""  # type: ignore[attr-defined]
-        await pilot.press(*PASS, "enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, VaultScreen)
+        await press(pilot, *PASS, "enter", shows=VaultScreen)
 
 
 async def test_escape_from_unlock_returns_to_a_usable_board(with_vault: Store) -> None:
@@ -185,10 +179,7 @@ async def test_add_an_item_with_a_generated_password(with_vault: Store) -> None:
     async with make_app(with_vault).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await unlock(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        form = pilot.app.screen
-        assert isinstance(form, ItemForm)
+        form = await press(pilot, "a", shows=ItemForm)
         await pilot.press(*"Acme social")
         await pilot.press("ctrl+g")
         generated = form.query_one("#f-password").value  # type: ignore[attr-defined]
@@ -206,12 +197,8 @@ async def test_change_passphrase_from_the_vault(with_vault: Store) -> None:
     async with make_app(with_vault).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await unlock(pilot)
-        await pilot.press("P")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, ChangePassphrase)
-        await pilot.press(*PASS, "enter", *new, "enter", *new, "enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, VaultScreen)
+        await press(pilot, "P", shows=ChangePassphrase)
+        await press(pilot, *PASS, "enter", *new, "enter", *new, "enter", shows=VaultScreen)
     with with_vault.read() as s:
         with pytest.raises(vc.WrongPassphrase):
             vault.unlock(s, vc.Secret(PASS))
@@ -224,16 +211,11 @@ async def test_rotate_the_data_key_from_the_vault(with_vault: Store) -> None:
     async with make_app(with_vault).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await unlock(pilot)
-        await pilot.press("K")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, RotateKey)
-        await pilot.press(*"not my passphrase", "enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, RotateKey)  # refused, nothing written
+        await press(pilot, "K", shows=RotateKey)
+        # Refused, nothing written:
+        await press(pilot, *"not my passphrase", "enter", shows=RotateKey)
         assert "Wrong passphrase." in str(pilot.app.screen.query_one("#vault-error").render())
-        await pilot.press(*PASS, "enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, VaultScreen)
+        await press(pilot, *PASS, "enter", shows=VaultScreen)
         opened = pilot.app.vault  # type: ignore[attr-defined]
         assert opened is not None and len(opened.items) == 2
         await pilot.press("y")  # the open vault still copies: it holds the new key
@@ -256,12 +238,8 @@ async def test_the_palette_on_the_vault_offers_its_actions(with_vault: Store) ->
         await pilot.press(*"rotate data key")
         await pilot.pause(0.5)
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, RotateKey)
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, VaultScreen)
+        await press(pilot, "enter", shows=RotateKey)
+        await press(pilot, "escape", shows=VaultScreen)
 
 
 async def test_delete_asks_first_and_an_idle_lock_closes_the_question(
@@ -276,16 +254,10 @@ async def test_delete_asks_first_and_an_idle_lock_closes_the_question(
     async with make_app(with_vault).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await unlock(pilot)  # shows the selected card's client: Acme Bakery
-        await pilot.press("delete")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, Confirm)
-        await pilot.press("n")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, VaultScreen)
+        await press(pilot, "delete", shows=Confirm)
+        await press(pilot, "n", shows=VaultScreen)
         assert names() == ["Acme bank", "Cedar Visa"]
-        await pilot.press("delete")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, Confirm)
+        await press(pilot, "delete", shows=Confirm)
         pilot.app.lock_vault("Vault locked after inactivity.")  # type: ignore[attr-defined]
         await settle(pilot)
         assert not any(
@@ -310,10 +282,7 @@ async def test_keys_arriving_in_one_burst_across_tab_fill_the_right_fields(
     async with make_app(with_vault).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await unlock(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        form = pilot.app.screen
-        assert isinstance(form, ItemForm)
+        form = await press(pilot, "a", shows=ItemForm)
         for char in "Bank\tbank.example\tmaria":
             key = "tab" if char == "\t" else char
             pilot.app.post_message(events.Key(key, None if key == "tab" else char))
@@ -379,9 +348,7 @@ async def test_card_editor_lists_the_clients_vault_items_and_opens_one(with_vaul
         items = pilot.app.screen.query_one("#vault-items")
         assert [str(o.prompt) for o in items.options] == ["Acme bank"]  # type: ignore[attr-defined]
         items.focus()
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, VaultScreen)
+        await press(pilot, "enter", shows=VaultScreen)
         assert "Acme bank" in str(pilot.app.screen.query_one("#vault-detail").render())
 
 
@@ -391,10 +358,7 @@ async def test_edit_an_item_and_use_the_generator(with_vault: Store) -> None:
     async with make_app(with_vault).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await unlock(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        form = pilot.app.screen
-        assert isinstance(form, ItemForm)
+        form = await press(pilot, "e", shows=ItemForm)
         assert form.query_one("#f-password").value == SECRET  # type: ignore[attr-defined]
         await pilot.press("ctrl+o")
         await settle(pilot)

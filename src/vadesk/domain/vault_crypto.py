@@ -301,13 +301,6 @@ def _open_xchacha(blob: bytes, ad: bytes, key: bytes) -> bytes:
     return bytes(_ffi.buffer(out, out_len[0]))
 
 
-def orjson_loads_item(item_id: str, text: bytes | memoryview) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        raise ItemDamaged(item_id) from None
-
-
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: for bulk reads that allocate many acyclic objects.
@@ -376,11 +369,10 @@ class ItemReader:
                 raw,
             ):
                 raise ItemDamaged(item_id)
-            # Padding is 0x80 then zeros; JSON text never ends in a zero byte.
-            plain = buffer(self._out, out_len[0])[:].rstrip(b"\x00")
-            if plain[-1:] != b"\x80":
-                raise ItemDamaged(item_id)
-            append(plain[:-1])
+            try:
+                append(_unpad(buffer(self._out, out_len[0])[:]))
+            except ValueError:
+                raise ItemDamaged(item_id) from None
         try:
             documents = orjson.loads(b"[" + b",".join(texts) + b"]")
         except orjson.JSONDecodeError:
@@ -393,7 +385,10 @@ class ItemReader:
             return {row[0]: document for row, document in zip(rows, documents, strict=True)}
         result = {}
         for (item_id, _, _), text in zip(rows, texts, strict=True):
-            document = orjson_loads_item(item_id, text)
+            try:
+                document = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                raise ItemDamaged(item_id) from None
             if type(document) is not dict:
                 raise ItemDamaged(item_id)
             result[item_id] = document

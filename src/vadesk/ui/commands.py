@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 
 from vadesk.domain.text import clean_title
 from vadesk.ui.lazy import LazyModule
@@ -16,6 +16,22 @@ if TYPE_CHECKING:
     from vadesk.ui.screens.board import BoardScreen
 
 board: Any = LazyModule("vadesk.services.board")
+
+Command = tuple[str, Callable[[], Any], str]
+"""(name shown in the palette, what it runs, help text)."""
+
+
+def discovery_hits(commands: list[Command]) -> Iterator[DiscoveryHit]:
+    for name, callback, help_text in commands:
+        yield DiscoveryHit(name, callback, help=help_text)
+
+
+def matching_hits(matcher: Matcher, commands: list[Command]) -> Iterator[Hit]:
+    for name, callback, help_text in commands:
+        score = matcher.match(name)
+        if score > 0:
+            yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
 
 ACTIONS = (
     ("board: new card", "new_card", "Add a card to the current lane"),
@@ -42,8 +58,8 @@ class BoardCommands(Provider):
 
         return self.screen if isinstance(self.screen, BoardScreen) else None
 
-    def _commands(self, screen: BoardScreen) -> list[tuple[str, Callable[[], Any], str]]:
-        commands: list[tuple[str, Callable[[], Any], str]] = [
+    def _commands(self, screen: BoardScreen) -> list[Command]:
+        commands: list[Command] = [
             (name, partial(screen.run_action, action), help_text)
             for name, action, help_text in ACTIONS
         ]
@@ -115,18 +131,16 @@ class BoardCommands(Provider):
         screen = self._board()
         if screen is None:
             return
-        for name, callback, help_text in self._commands(screen):
-            yield DiscoveryHit(name, callback, help=help_text)
+        for hit in discovery_hits(self._commands(screen)):
+            yield hit
 
     async def search(self, query: str) -> Hits:
         screen = self._board()
         if screen is None:
             return
         matcher = self.matcher(query)
-        for name, callback, help_text in self._commands(screen):
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+        for hit in matching_hits(matcher, self._commands(screen)):
+            yield hit
         if len(query.strip()) < 2:
             return
         cards = await asyncio.to_thread(self._find_cards, screen, query.strip())
@@ -164,19 +178,16 @@ VAULT_ACTIONS = (
 class VaultCommands(Provider):
     """Commands for the vault screen."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+    def _commands(self) -> list[Command]:
         return [
             (name, partial(self.screen.run_action, action), help_text)
             for name, action, help_text in VAULT_ACTIONS
         ]
 
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+        for hit in discovery_hits(self._commands()):
+            yield hit
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+        for hit in matching_hits(self.matcher(query), self._commands()):
+            yield hit

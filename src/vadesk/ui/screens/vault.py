@@ -47,6 +47,30 @@ def fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
+def clear_inputs(screen: ModalScreen[Any]) -> None:
+    """Empty every input of a dialog (passphrases must not outlive it)."""
+    for widget in screen.query(Input):
+        widget.value = ""
+
+
+class SecretDialog(ModalScreen[None]):
+    """A vault dialog that asks for passphrases; they are emptied however it closes."""
+
+    CSS_PATH = "vault.tcss"
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def show_error(self, message: str, focus: str) -> None:
+        self.query_one("#vault-error", Static).update(Text(message))
+        self.query_one(f"#{focus}", Input).focus()
+
+    def action_cancel(self) -> None:
+        clear_inputs(self)
+        self.dismiss(None)
+
+
 class PassphraseForm(ModalScreen[vc.Secret | None]):
     """Create (twice, with a strength meter and a warning) or unlock (once) the vault."""
 
@@ -129,8 +153,7 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
         self.app.call_from_thread(self._done, opened)
 
     def _done(self, opened: vaults.OpenVault) -> None:
-        for widget in self.query(Input):
-            widget.value = ""
+        clear_inputs(self)
         self.app.vault = opened  # type: ignore[attr-defined]
         self.dismiss(vc.Secret("unlocked"))
 
@@ -142,8 +165,7 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
         self.query_one("#vault-error", Static).update(Text(event.message))
 
     def action_cancel(self) -> None:
-        for widget in self.query(Input):
-            widget.value = ""
+        clear_inputs(self)
         self.dismiss(None)
 
 
@@ -614,10 +636,9 @@ class VaultScreen(Screen[None]):
         self.app.call_from_thread(self.notify, f"Imported {count} items.")
 
 
-class ChangePassphrase(ModalScreen[None]):
+class ChangePassphrase(SecretDialog):
     """Old passphrase, new one twice; the old wrapped key is wiped from disk."""
 
-    CSS_PATH = "vault.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="vault.passwd-cancel")
     ]
@@ -627,10 +648,6 @@ class ChangePassphrase(ModalScreen[None]):
             super().__init__()
             self.message = message
             self.ok = ok
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-dialog"):
@@ -673,25 +690,17 @@ class ChangePassphrase(ModalScreen[None]):
 
     @on(Done)
     def _done(self, event: Done) -> None:
-        for widget in self.query(Input):
-            widget.value = ""
+        clear_inputs(self)
         if event.ok:
             self.notify(event.message)
             self.dismiss(None)
         else:
-            self.query_one("#vault-error", Static).update(Text(event.message))
-            self.query_one("#old", Input).focus()
-
-    def action_cancel(self) -> None:
-        for widget in self.query(Input):
-            widget.value = ""
-        self.dismiss(None)
+            self.show_error(event.message, "old")
 
 
-class RotateKey(ModalScreen[None]):
+class RotateKey(SecretDialog):
     """A new data key for every item (after a suspected leak of the old one)."""
 
-    CSS_PATH = "vault.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="vault.rotate-cancel")
     ]
@@ -701,10 +710,6 @@ class RotateKey(ModalScreen[None]):
             super().__init__()
             self.message = message
             self.fresh = fresh
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-dialog"):
@@ -743,20 +748,15 @@ class RotateKey(ModalScreen[None]):
 
     @on(Done)
     def _done(self, event: Done) -> None:
-        self.query_one("#current", Input).value = ""
+        clear_inputs(self)
         if event.fresh is None:
-            self.query_one("#vault-error", Static).update(Text(event.message))
-            self.query_one("#current", Input).focus()
+            self.show_error(event.message, "current")
             return
         app: Any = self.app
         old, app.vault = app.vault, event.fresh
         if old is not None and old is not event.fresh:
             old.lock()
         self.notify(event.message)
-        self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.query_one("#current", Input).value = ""
         self.dismiss(None)
 
 

@@ -18,8 +18,14 @@ from vadesk.domain.text import clean_title
 from vadesk.domain.turnaround import due_state
 from vadesk.services.rows import CardLine
 
-_BEYOND = "beyond the last card"
-"""Stands for a row past the end of the lane (a blank line, unlike a row not loaded yet)."""
+
+def _looks(rows: dict[int, CardLine], count: int, index: int) -> object:
+    """What row ``index`` draws: a card, a placeholder (not loaded) or a blank (past the end)."""
+    if index >= count:
+        return "blank"
+    row = rows.get(index)
+    return row.looks if row is not None else None
+
 
 KIND_ABBREV = {"admin": "adm", "creative": "cre", "call": "call", "purchase": "buy", "other": "oth"}
 
@@ -150,11 +156,7 @@ class LaneView(ScrollView, can_focus=False):
         self._set_virtual_height(count * self.CARD_HEIGHT)
         first = int(self.scroll_offset.y) // self.CARD_HEIGHT
         for index in range(first, first + max(1, self.size.height // self.CARD_HEIGHT + 2)):
-            old = old_rows.get(index) if index < old_count else _BEYOND
-            new = rows.get(index) if index < count else _BEYOND
-            if (old.looks if isinstance(old, CardLine) else old) != (
-                new.looks if isinstance(new, CardLine) else new
-            ):
+            if _looks(old_rows, old_count, index) != _looks(rows, count, index):
                 self.refresh_cards(index, index + 1)
         if old_cursor != self.cursor:
             self.refresh_cards(old_cursor, old_cursor + 1)
