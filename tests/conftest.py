@@ -76,6 +76,7 @@ def pg_url(pg_template: str) -> Iterator[str]:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
+    (tmp_path / "data").mkdir()
     return f"sqlite:///{tmp_path / 'data' / 'vadesk.db'}"
 
 

@@ -69,6 +69,20 @@ def check_sqlite_file(path: Path) -> None:
         raise NotADatabaseError(f"{path} is not a SQLite database; give the right file with --db.")
 
 
+def check_can_create(path: Path, *, make_folder: bool) -> None:
+    """Refuse to create a database in a folder that does not exist, unless told to make it.
+
+    A mistyped ``--db`` path should be reported, not turned into a new empty board
+    somewhere unexpected; only vadesk's own data folder is created on demand.
+    """
+    if path.exists() or path.parent.is_dir() or make_folder:
+        return
+    raise DatabaseError(
+        f"Folder {path.parent} does not exist, so there is no database at {path}; check --db "
+        "(or VADESK_DATABASE_URL) or create the folder first (nothing was created)."
+    )
+
+
 def create_private_file(path: Path) -> None:
     """Create the SQLite file 0600 (its -wal and -shm inherit the mode) in a 0700 folder."""
     if path.exists():
@@ -87,15 +101,28 @@ def create_private_file(path: Path) -> None:
 class Database:
     """One database: engines, session factories, and helpers that map driver errors."""
 
-    def __init__(self, url: str, *, synchronous: str = "FULL", create: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        synchronous: str = "FULL",
+        create: bool = True,
+        make_folder: bool = False,
+    ) -> None:
+        """``create``: make a new SQLite file if there is none (else refuse);
+        ``make_folder``: also make its missing folder (only for vadesk's data folder)."""
         self.url = parse_url(url)
         self.display_url = self.url.render_as_string(hide_password=True)
         self.path = sqlite_path(self.url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.path is not None:
             check_sqlite_file(self.path)
-            if create:
-                create_private_file(self.path)
+            if not self.path.exists() and not create:
+                raise DatabaseError(
+                    f"No vadesk database at {self.path}; check --db (nothing was created)."
+                )
+            check_can_create(self.path, make_folder=make_folder)
+            create_private_file(self.path)
         self.engine = self._create_engine(synchronous)
         self.write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._read = sessionmaker(self.engine, expire_on_commit=False)

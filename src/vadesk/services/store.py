@@ -6,15 +6,26 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import platformdirs
 from sqlalchemy.orm import Session
 
-from vadesk.config import Settings
-from vadesk.db.engine import Database
+from vadesk.config import APP_NAME, Settings
+from vadesk.db.engine import Database, parse_url, sqlite_path
 from vadesk.db.migrate import ensure_schema
 from vadesk.services.users import ensure_user
 
 log = logging.getLogger(__name__)
+
+
+def _in_data_folder(url: str) -> bool:
+    """Whether ``url`` is a SQLite file directly in vadesk's data folder."""
+    path = sqlite_path(parse_url(url))
+    if path is None:
+        return False
+    data_folder = Path(platformdirs.user_data_dir(APP_NAME))
+    return path.parent.resolve() == data_folder.resolve()
 
 
 @dataclass
@@ -47,9 +58,20 @@ class Store:
         self.db.dispose()
 
 
-def open_store(settings: Settings, url: str | None = None) -> Store:
-    """Open (creating or upgrading as needed) the database named by ``url`` or the settings."""
-    db = Database(settings.resolve_database_url(url), synchronous=settings.sqlite_synchronous)
+def open_store(settings: Settings, url: str | None = None, *, create: bool = True) -> Store:
+    """Open (upgrading as needed) the database named by ``url`` or the settings.
+
+    ``create=False`` (read-only commands) refuses a SQLite file that does not exist instead
+    of creating it. A new file is only created in a folder that exists, or in vadesk's own
+    data folder, which is made on demand: a mistyped path is reported, not silently created.
+    """
+    resolved = settings.resolve_database_url(url)
+    db = Database(
+        resolved,
+        synchronous=settings.sqlite_synchronous,
+        create=create,
+        make_folder=_in_data_folder(resolved),
+    )
     try:
         outcome = ensure_schema(db)
         log.info("database %s: schema %s", db.display_url, outcome)
