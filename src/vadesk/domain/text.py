@@ -1,22 +1,28 @@
-"""Making untrusted text (email subjects, client-typed titles) safe to show and store."""
+"""Making untrusted text (email subjects, client-typed titles, anything stored) safe to show."""
 
 from __future__ import annotations
 
 import re
 
-# CSI, OSC (ended by BEL or ST), DCS/SOS/PM/APC strings, and lone two-byte escapes.
+# CSI, OSC (ended by BEL or ST), DCS/SOS/PM/APC strings, and lone two-byte escapes, in their
+# 7-bit (ESC ...) and 8-bit (C1) spellings. A string sequence ends at its terminator, at the
+# next ESC (which aborts it in a terminal) or at the end of the value: a sequence cut off
+# goes whole, so nothing left of it can swallow the next bytes written to the terminal.
 _ESCAPES = re.compile(
     r"""
-    \x1b\[[0-?]*[ -/]*[@-~]            # CSI ... final byte
-    | \x9b[0-?]*[ -/]*[@-~]            # 8-bit CSI
-    | \x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC ... BEL or ST
-    | \x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?        # DCS / SOS / PM / APC ... ST
-    | \x1b[@-Z\\-_]                    # other two-byte escapes
-    | \x1b.?                           # a stray ESC
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*(?:[@-~]|\Z)                     # CSI ... final byte
+    | (?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|(?=\x1b)|\Z)  # OSC ... BEL or ST
+    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c|(?=\x1b)|\Z)  # DCS ... ST
+    | \x1b[ -/]*[0-~]                  # other escapes (charset selection, RIS, keypad modes)
+    | \x1b                             # a stray ESC
     """,
     re.VERBOSE | re.DOTALL,
 )
+# C0 and C1 controls (bar newline and tab, handled apart), line/paragraph separators, and the
+# bidi embeddings, overrides and isolates that reorder what follows them ("Trojan Source").
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (from bytes decoded with surrogateescape) cannot be encoded for the terminal.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -26,8 +32,23 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     if not multiline:
         value = " ".join(value.split("\n"))
     value = _CONTROLS.sub("", value)
+    value = _SURROGATES.sub("\ufffd", value)
     return value.strip() if not multiline else value.rstrip()
 
 
 def clean_title(value: str, limit: int = 500) -> str:
     return clean_text(value)[:limit]
+
+
+def display(value: object, *, multiline: bool = False) -> str:
+    """Text that is safe to put on a terminal, from any stored value (None shows as "").
+
+    Every widget, notification and CLI text output shows stored text through this: the
+    database may hold whatever another tool, an import or a teammate wrote into it.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii() and text.isprintable():  # the common case: nothing to drop
+        return text.rstrip() if multiline else text.strip()
+    return clean_text(text, multiline=multiline)
