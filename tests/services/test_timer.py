@@ -153,23 +153,25 @@ def test_absence_keep_discard_or_split(store: Store, choice: str, expected: list
 
 
 def test_two_processes_racing_to_start_end_with_one_running(store: Store, db_url: str) -> None:
-    ids = cards(store, 2)
+    ids = cards(store, 4)
+    # Each process alternates between its own two cards, so every start is a switch (starting
+    # the card that already runs is a no-op) and must leave exactly one entry.
     code = (
         "import sys; from vadesk.config import Settings; from vadesk.services.store import "
         "open_store; from vadesk.services import timer\n"
         "st = open_store(Settings(user='tester'), sys.argv[1])\n"
         "for i in range(40):\n"
-        "    with st.write() as s: timer.start(s, st.user_id, int(sys.argv[2]))\n"
+        "    with st.write() as s: timer.start(s, st.user_id, int(sys.argv[2 + i % 2]))\n"
         "print('ok')\n"
     )
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", code, db_url, str(card)],
+            [sys.executable, "-c", code, db_url, str(first), str(second)],
             text=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        for card in ids
+        for first, second in (ids[:2], ids[2:])
     ]
     for proc in procs:
         out, err = proc.communicate(timeout=300)

@@ -713,10 +713,12 @@ def complete_card(
     user_id: int | None = None,
     now: datetime | None = None,
 ) -> Moved:
+    from vadesk.services.timer import stop_on_card
+
     done = _lane_of_role(session, "done")
     if done is None:
         raise NotFoundError("The board has no Done lane.")
-    return move_card(
+    moved = move_card(
         session,
         card_id,
         lane_id=done.id,
@@ -725,6 +727,8 @@ def complete_card(
         user_id=user_id,
         now=now,
     )
+    stop_on_card(session, card_id, now=now)  # nobody works on a finished card
+    return moved
 
 
 def set_archived(
@@ -742,6 +746,10 @@ def set_archived(
         return get_card(session, card_id)
     card.archived = archived
     card.updated_at = now
+    if archived:
+        from vadesk.services.timer import stop_on_card
+
+        stop_on_card(session, card_id, now=now)  # an archived card cannot be timed
     if not archived:
         # Back where it was if possible: the lane still exists (FK), at the bottom.
         card.rank = _edge_rank(session, card.lane_id, "bottom", card_id)

@@ -104,11 +104,19 @@ def stop(session: Session, user_id: int, *, now: datetime | None = None) -> Entr
 
 
 def start(session: Session, user_id: int, card_id: int, *, now: datetime | None = None) -> EntryRow:
-    """Start timing ``card_id``; a timer running on another card stops in the same transaction."""
+    """Start timing ``card_id``; a timer running on another card stops in the same transaction.
+
+    Starting the card that already runs changes nothing and returns its running entry (a
+    stop-and-restart would leave a 0:00 entry behind, which a minimum charge could bill).
+    """
     now = now or utcnow()
     card = session.get(Card, card_id)
     if card is None or card.archived:
         raise NotFoundError(f"No card #{card_id} on the board to time.")
+    _lock_user(session, user_id)
+    current = running(session, user_id)
+    if current is not None and current.card_id == card_id:
+        return current
     stop(session, user_id, now=now)
     entry = TimeEntry(user_id=user_id, card_id=card_id, started_at=now, seen_at=now, note="")
     session.add(entry)
@@ -127,6 +135,16 @@ def toggle(
         assert stopped is not None
         return "stopped", stopped
     return "started", start(session, user_id, card_id, now=now)
+
+
+def stop_on_card(session: Session, card_id: int, *, now: datetime | None = None) -> list[EntryRow]:
+    """Stop every timer running on ``card_id`` (it was marked done or archived); returns them."""
+    now = now or utcnow()
+    users = session.scalars(
+        select(TimeEntry.user_id).where(TimeEntry.card_id == card_id, TimeEntry.ended_at.is_(None))
+    ).all()
+    stopped = [stop(session, user, now=now) for user in users]
+    return [entry for entry in stopped if entry is not None]
 
 
 def heartbeat(session: Session, user_id: int, now: datetime | None = None) -> None:
