@@ -1,0 +1,32 @@
+"""`vadesk seed`: generated data for trying and benchmarking."""
+
+from __future__ import annotations
+
+import click
+
+from vadesk.cli.common import Context, pass_ctx
+
+
+@click.command()
+@click.option("--clients", default=5, show_default=True, type=click.IntRange(0, 1000))
+@click.option("--cards", default=40, show_default=True, type=click.IntRange(0, 1_000_000))
+@click.option("--entries", default=0, show_default=True, type=click.IntRange(0, 10_000_000))
+@click.option("--seed", "seed_value", default=42, show_default=True, help="Random seed.")
+@pass_ctx
+def seed(ctx: Context, clients: int, cards: int, entries: int, seed_value: int) -> None:
+    """Fill the database with generated data for trying and benchmarking."""
+    import random
+
+    from vadesk.services.seed import seed as run_seed
+
+    store = ctx.store()
+    with store.write() as s:
+        result = run_seed(
+            s,
+            clients=clients,
+            cards=cards,
+            entries=entries,
+            user_id=store.user_id,
+            rng=random.Random(seed_value),
+        )
+    click.echo(f"added {result.clients} clients, {result.cards} cards, {result.entries} entries")
