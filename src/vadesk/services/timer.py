@@ -325,7 +325,7 @@ def absence_seconds(entry: EntryRow | None, now: datetime, threshold_seconds: in
     """How long the VA was away from a running timer, if longer than the threshold."""
     if entry is None or entry.ended_at is not None:
         return 0
-    gap = int((now - (entry.seen_at or entry.started_at)).total_seconds())
+    gap = int((now - max(entry.seen_at or entry.started_at, entry.started_at)).total_seconds())
     return gap if gap > threshold_seconds else 0
 
 

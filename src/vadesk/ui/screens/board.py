@@ -27,6 +27,7 @@ from vadesk.domain.text import clean_title
 from vadesk.errors import VadeskError
 from vadesk.services.rows import CardLine, LaneRow
 from vadesk.ui.history import Change, History, Step
+from vadesk.ui.idle import IdleWatcher
 from vadesk.ui.lazy import LazyModule
 from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.timer_pane import TimerPane, hms
@@ -281,6 +282,9 @@ class BoardScreen(Screen[None]):
         self._columns: list[LaneColumn] = []
         self._header = Line(id="board-header")
         self._pane = TimerPane(id="timer-pane")
+        self._idle = IdleWatcher(
+            clock, lambda: store.settings.timer_idle_minutes * 60, self.check_absence
+        )
         self._figures_for: int | None = -1
         self._lanes_box = Lanes(id="lanes")
         self._filter_box = Input(
@@ -298,7 +302,6 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._update_header()
-        self._last_tick = self.clock()
         if self.quick is not None:
             # First frame from the quick read; the store opens once that frame is painted
             # (opening it imports SQLAlchemy, which would otherwise compete for the GIL).
@@ -319,6 +322,7 @@ class BoardScreen(Screen[None]):
         self.watch_changes()
         self.set_interval(60, self._tick_minute)
         self.set_interval(1, self._tick_second)
+        self._idle.attach(self)
         self.check_absence()
 
     def on_resize(self) -> None:
@@ -343,13 +347,10 @@ class BoardScreen(Screen[None]):
 
     def _tick_second(self) -> None:
         now = self.clock()
-        gap = (now - self._last_tick).total_seconds()
-        self._last_tick = now
         self._pane.now = now
+        self._idle.poll()  # also after the machine slept: no key came meanwhile
         if self._pane.figures is not None and self._pane.figures.running is not None:
             self._update_header()
-        if gap > self.store.settings.timer_idle_minutes * 60:
-            self.check_absence()  # the machine slept with the timer running
         client = self._pane_client()
         if client != self._figures_for:
             self._figures_for = client
@@ -439,9 +440,16 @@ class BoardScreen(Screen[None]):
         self._pane.display = not self._pane.display
 
     @work(thread=True, exclusive=True, group="absence", exit_on_error=False)
-    def check_absence(self) -> None:
-        """Offer keep / discard / split when the running timer went unattended too long."""
+    def check_absence(self, seen: datetime | None = None) -> None:
+        """Offer keep / discard / split when the running timer went unattended too long.
+
+        ``seen``: the last key before the user went idle, recorded first (the minute's
+        heartbeat may be older than that).
+        """
         try:
+            if seen is not None:
+                with self.store.write() as s:
+                    timer.heartbeat(s, self.store.user_id, seen)
             with self.store.read() as s:
                 entry = timer.running(s, self.store.user_id)
         except VadeskError:
@@ -473,14 +481,15 @@ class BoardScreen(Screen[None]):
 
     def heartbeat(self) -> None:
         figures = self._pane.figures
-        if figures is not None and figures.running is not None:
-            self._heartbeat()
+        seen = self._idle.last_seen()  # the last key, not the clock: idle time shows
+        if figures is not None and figures.running is not None and seen is not None:
+            self._heartbeat(seen)
 
     @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
-    def _heartbeat(self) -> None:
+    def _heartbeat(self, seen: datetime) -> None:
         try:
             with self.store.write() as s:
-                timer.heartbeat(s, self.store.user_id, self.clock())
+                timer.heartbeat(s, self.store.user_id, seen)
         except VadeskError:
             log.debug("heartbeat failed", exc_info=True)
 
@@ -960,7 +969,7 @@ class BoardScreen(Screen[None]):
                 done_view.put(0, moved)
                 view.move_cursor(view.cursor)  # the cursor stays in this lane
         self._card_op("done", card, step, self._restore)
-        self.notify(f"Done: {clean_title(card.title)}", timeout=3)
+        self.notify(f"Done: {clean_title(card.title)}{self._timer_note(card_id)}", timeout=3)
 
     def action_archive(self) -> None:
         view, card, user = self.lane_view, self.selected, self.store.user_id
@@ -982,7 +991,17 @@ class BoardScreen(Screen[None]):
 
         view.take(view.cursor)
         self._card_op("archive", card, step, undo_for)
-        self.notify(f"Archived: {clean_title(card.title)} — ctrl+z brings it back", timeout=4)
+        self.notify(
+            f"Archived: {clean_title(card.title)}{self._timer_note(card_id)}"
+            " — ctrl+z brings it back",
+            timeout=4,
+        )
+
+    def _timer_note(self, card_id: int) -> str:
+        """Done and archive stop the card's timer (in the service): say so."""
+        figures = self._pane.figures
+        running = figures.running if figures is not None else None
+        return "; its timer stopped" if running is not None and running.card_id == card_id else ""
 
     def action_undo(self) -> None:
         self._replay("undo")

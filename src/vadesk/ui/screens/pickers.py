@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from vadesk.services.clients import ClientRow
@@ -97,12 +98,17 @@ class TextPrompt(ModalScreen[str | None]):
 
 
 class AbsencePrompt(ModalScreen[str | None]):
-    """The timer ran while nobody was there: keep, discard or split off the gap."""
+    """The timer ran while nobody was there: keep, discard or split off the gap.
+
+    It may open while the VA is still away (the board notices idle time as it happens), so
+    the time shown keeps growing until they answer.
+    """
 
     DEFAULT_CSS = """
     AbsencePrompt { align: center middle; background: $background 60%; }
     AbsencePrompt > Vertical { width: 64; max-width: 95%; height: auto;
         border: thick $warning; background: $surface; padding: 0 1; }
+    AbsencePrompt #absence-question { width: 100%; }
     AbsencePrompt OptionList { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -118,18 +124,27 @@ class AbsencePrompt(ModalScreen[str | None]):
         super().__init__()
         self.card_title = card_title
         self.gap_seconds = gap_seconds
+        self._opened = time.monotonic()
+
+    def question(self) -> str:
+        gap = self.gap_seconds + int(time.monotonic() - self._opened)
+        hours, rest = divmod(gap, 3600)
+        return (
+            f"The timer on “{self.card_title}” kept running while you were away "
+            f"for {hours}h {rest // 60:02d}m. What should happen to that time?"
+        )
 
     def compose(self) -> ComposeResult:
-        hours, rest = divmod(self.gap_seconds, 3600)
         with Vertical():
-            yield Label(
-                f"The timer on “{self.card_title}” kept running while you were away "
-                f"for {hours}h {rest // 60:02d}m. What should happen to that time?"
-            )
+            yield Static(Text(self.question()), id="absence-question")
             yield OptionList(*(Option(text, id=key) for key, text in self.CHOICES))
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        self.set_interval(15, self._grow)
+
+    def _grow(self) -> None:
+        self.query_one("#absence-question", Static).update(Text(self.question()))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
