@@ -6,9 +6,14 @@ from typing import Any
 
 import click
 
-from vadesk.cli.common import Context, echo_json, pass_ctx
+from vadesk.cli.common import ID, Context, emit, json_option, pass_ctx, refuse_together
 from vadesk.domain.dates import parse_when
+from vadesk.domain.text import display
 from vadesk.errors import InvalidInputError
+
+KINDS = click.Choice(["admin", "creative", "call", "purchase", "other"])
+ESTIMATE = click.IntRange(0, 100_000)
+"""Minutes (100,000 is about 70 days of work: anything more is a typo)."""
 
 
 @click.group()
@@ -28,15 +33,11 @@ def _client_id(session: Any, name: str | None) -> int | None:
 @click.argument("title")
 @click.option("--client", help="Client name.")
 @click.option("--lane", help="Lane name (default: Normal).")
-@click.option(
-    "--kind",
-    default="other",
-    show_default=True,
-    type=click.Choice(["admin", "creative", "call", "purchase", "other"]),
-)
+@click.option("--kind", default="other", show_default=True, type=KINDS)
 @click.option("--due", help="Due date or date-time, ISO (default: the client's turnaround).")
 @click.option("--description", default="", help="Longer text.")
 @click.option("--top", is_flag=True, help="Put it at the top of the lane.")
+@json_option("Print the new card as a JSON object (the fields of `card list --json`).")
 @pass_ctx
 def card_add(
     ctx: Context,
@@ -47,12 +48,13 @@ def card_add(
     due: str | None,
     description: str,
     top: bool,
+    as_json: bool,
 ) -> None:
     """Add a card; prints its id."""
     from vadesk.services import board
 
-    store = ctx.store()
     due_at = parse_when(due, "due date")
+    store = ctx.store()
     with store.write() as s:
         lane_id = board.lane_by_name(s, lane).id if lane else None
         row = board.create_card(
@@ -66,56 +68,79 @@ def card_add(
             position="top" if top else "bottom",
             user_id=store.user_id,
         )
-    click.echo(row.id)
+    emit(as_json, row.as_json(), str(row.id))
 
 
 @card.command("list")
 @click.option("--lane", help="Only this lane.")
 @click.option("--client", help="Only this client's cards.")
 @click.option("--archived", is_flag=True, help="List archived cards instead.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--limit", type=click.IntRange(0, None), metavar="N", help="At most N cards (default: all)."
+)
+@click.option(
+    "--offset", type=click.IntRange(0, None), default=0, metavar="N", help="Skip the first N cards."
+)
+@json_option("Print JSON.")
 @pass_ctx
 def card_list(
-    ctx: Context, lane: str | None, client: str | None, archived: bool, as_json: bool
+    ctx: Context,
+    lane: str | None,
+    client: str | None,
+    archived: bool,
+    limit: int | None,
+    offset: int,
+    as_json: bool,
 ) -> None:
     """List cards in board order."""
+    from vadesk.cli.common import stream_json_list
     from vadesk.services import board
 
-    with ctx.store().read() as s:
+    with ctx.store(create=False).read() as s:
         lane_id = board.lane_by_name(s, lane).id if lane else None
-        rows = board.list_cards(
-            s, lane_id=lane_id, client_id=_client_id(s, client), archived=archived
+        rows = board.iter_cards(
+            s,
+            lane_id=lane_id,
+            client_id=_client_id(s, client),
+            archived=archived,
+            limit=limit,
+            offset=offset,
         )
-    if as_json:
-        echo_json([row.as_json() for row in rows])
-        return
-    for row in rows:
-        due = row.due_at.astimezone().strftime("%a %d %b %H:%M") if row.due_at else ""
-        click.echo(
-            f"{row.id:>6}  {row.lane:<10} {row.position:>4}  {row.kind:<8} "
-            f"{(row.client or '-')[:18]:<18} {due:<16} {row.title}"
-        )
+        if as_json:
+            stream_json_list(row.as_json() for row in rows)
+            return
+        for row in rows:
+            due = row.due_at.astimezone().strftime("%a %d %b %H:%M") if row.due_at else ""
+            click.echo(
+                f"{row.id:>6}  {display(row.lane):<10} {row.position:>4}  {row.kind:<8} "
+                f"{display(row.client or '-')[:18]:<18} {due:<16} {display(row.title)}"
+            )
 
 
 @card.command("move")
-@click.argument("card_id", type=int)
+@click.argument("card_id", type=ID)
 @click.option("--lane", help="Target lane (default: the card's own).")
-@click.option("--top", "where", flag_value="top", help="To the top of the lane.")
-@click.option("--bottom", "where", flag_value="bottom", help="To the bottom (the default).")
-@click.option("--before", "before_id", type=int, metavar="ID", help="Just above card ID.")
-@click.option("--after", "after_id", type=int, metavar="ID", help="Just below card ID.")
+@click.option("--top", is_flag=True, help="To the top of the lane.")
+@click.option("--bottom", is_flag=True, help="To the bottom (the default).")
+@click.option("--before", "before_id", type=ID, metavar="ID", help="Just above card ID.")
+@click.option("--after", "after_id", type=ID, metavar="ID", help="Just below card ID.")
+@json_option("Print the moved card as a JSON object.")
 @pass_ctx
 def card_move(
     ctx: Context,
     card_id: int,
     lane: str | None,
-    where: str | None,
+    top: bool,
+    bottom: bool,
     before_id: int | None,
     after_id: int | None,
+    as_json: bool,
 ) -> None:
     """Move a card to a lane and a place in it."""
     from vadesk.services import board
 
+    refuse_together(top=top, bottom=bottom, before=before_id, after=after_id)
+    where = "top" if top else "bottom" if bottom else None
     if lane is None and where is None and before_id is None and after_id is None:
         raise InvalidInputError(
             "Say where to: --lane NAME and/or --top, --bottom, --before ID, --after ID."
@@ -125,7 +150,7 @@ def card_move(
         lane_id = board.lane_by_name(s, lane).id if lane else None
         if before_id is None and after_id is None and where is None:
             where = "bottom"
-        row = board.move_card(
+        moved = board.move_card(
             s,
             card_id,
             lane_id=lane_id,
@@ -134,18 +159,19 @@ def card_move(
             after_id=after_id,
             user_id=store.user_id,
         )
-        position = board.get_card(s, row.id).position
-    click.echo(f"{row.id} {row.lane} {position}")
+        row = board.get_card(s, moved.id)
+    emit(as_json, row.as_json(), f"{row.id} {display(row.lane)} {row.position}")
 
 
 @card.command("edit")
-@click.argument("card_id", type=int)
+@click.argument("card_id", type=ID)
 @click.option("--title")
 @click.option("--description")
 @click.option("--client", help="Client name ('' for none).")
-@click.option("--kind", type=click.Choice(["admin", "creative", "call", "purchase", "other"]))
+@click.option("--kind", type=KINDS)
 @click.option("--due", help="ISO date or date-time ('' for none).")
-@click.option("--estimate", type=int, help="Estimate in minutes.")
+@click.option("--estimate", type=ESTIMATE, help="Estimate in minutes.")
+@json_option("Print the edited card as a JSON object.")
 @pass_ctx
 def card_edit(
     ctx: Context,
@@ -156,11 +182,11 @@ def card_edit(
     kind: str | None,
     due: str | None,
     estimate: int | None,
+    as_json: bool,
 ) -> None:
     """Change a card's fields."""
     from vadesk.services import board
 
-    store = ctx.store()
     changes: dict[str, Any] = {}
     if title is not None:
         changes["title"] = title
@@ -172,24 +198,26 @@ def card_edit(
         changes["due_at"] = parse_when(due, "due date") if due else None
     if estimate is not None:
         changes["estimate_minutes"] = estimate
+    if not changes and client is None:
+        raise InvalidInputError("Nothing to change; give --title, --due, --client, ...")
+    store = ctx.store()
     with store.write() as s:
         if client is not None:
             changes["client_id"] = _client_id(s, client) if client else None
-        if not changes:
-            raise InvalidInputError("Nothing to change; give --title, --due, --client, ...")
         row = board.edit_card(s, card_id, user_id=store.user_id, **changes)
-    click.echo(f"{row.id} v{row.version}")
+    emit(as_json, row.as_json(), f"{row.id} v{row.version}")
 
 
 @card.command("archive")
-@click.argument("card_id", type=int)
+@click.argument("card_id", type=ID)
 @click.option("--undo", is_flag=True, help="Bring an archived card back.")
+@json_option("Print the card as a JSON object.")
 @pass_ctx
-def card_archive(ctx: Context, card_id: int, undo: bool) -> None:
+def card_archive(ctx: Context, card_id: int, undo: bool, as_json: bool) -> None:
     """Archive a card (it leaves the board, its history stays)."""
     from vadesk.services import board
 
     store = ctx.store()
     with store.write() as s:
         row = board.set_archived(s, card_id, not undo, user_id=store.user_id)
-    click.echo(f"{row.id} {'archived' if row.archived else 'restored'}")
+    emit(as_json, row.as_json(), f"{row.id} {'archived' if row.archived else 'restored'}")

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from vadesk.cli.common import Context, echo_json, pass_ctx
+from vadesk.cli.common import Context, echo_json, emit, json_option, pass_ctx
 from vadesk.domain.dates import parse_when
+from vadesk.domain.text import display
 from vadesk.errors import InvalidInputError
+
+
+def _hours(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """From a quarter of an hour to 10,000 hours (no nan, no infinity)."""
+    from vadesk.domain.amounts import parse_hours
+
+    if value is None:
+        return None
+    try:
+        return parse_hours(value)
+    except InvalidInputError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+def client_json(row: Any) -> dict[str, Any]:
+    """A client as `client list --json` shows it."""
+    return {"id": row.id, "name": row.name, "currency": row.currency, "emails": list(row.emails)}
 
 
 @click.group()
@@ -24,35 +44,33 @@ def client() -> None:
     help="Intake address routed to this client (repeatable).",
 )
 @click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code.")
+@json_option("Print the new client as a JSON object (the fields of `client list --json`).")
 @pass_ctx
-def client_add(ctx: Context, name: str, emails: tuple[str, ...], currency: str) -> None:
+def client_add(
+    ctx: Context, name: str, emails: tuple[str, ...], currency: str, as_json: bool
+) -> None:
     """Add a client; prints its id."""
     from vadesk.services.clients import add_client
 
     with ctx.store().write() as s:
         row = add_client(s, name, emails=emails, currency=currency)
-    click.echo(row.id)
+    emit(as_json, client_json(row), str(row.id))
 
 
 @client.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option("Print JSON.")
 @pass_ctx
 def client_list(ctx: Context, as_json: bool) -> None:
     """List clients."""
     from vadesk.services.clients import list_clients
 
-    with ctx.store().read() as s:
+    with ctx.store(create=False).read() as s:
         rows = list_clients(s)
     if as_json:
-        echo_json(
-            [
-                {"id": r.id, "name": r.name, "currency": r.currency, "emails": list(r.emails)}
-                for r in rows
-            ]
-        )
+        echo_json([client_json(r) for r in rows])
         return
     for r in rows:
-        click.echo(f"{r.id:>4}  {r.name:<28} {r.currency}  {', '.join(r.emails)}")
+        click.echo(f"{r.id:>4}  {display(r.name):<28} {r.currency}  {display(', '.join(r.emails))}")
 
 
 @client.command("rules")
@@ -73,7 +91,7 @@ def client_list(ctx: Context, as_json: bool) -> None:
 )
 @click.option("--minimum", type=click.IntRange(0, 600), help="Minimum billed minutes per entry.")
 @click.option("--discount", type=click.IntRange(0, 100), help="Long-term discount in percent.")
-@click.option("--json", "as_json", is_flag=True, help="Print the rules as JSON.")
+@json_option("Print the rules as JSON.")
 @pass_ctx
 def client_rules(
     ctx: Context,
@@ -87,29 +105,36 @@ def client_rules(
     as_json: bool,
 ) -> None:
     """Show or set a client's billing rules."""
-    from vadesk.services.billing import parse_money, set_rules
+    from vadesk.domain.amounts import parse_money
+    from vadesk.domain.billing import format_money
+    from vadesk.services.billing import rules_for, set_rules
     from vadesk.services.clients import client_by_name
 
-    with ctx.store().write() as s:
+    changing = any(x is not None for x in (rate, rounding, scope, minimum, discount)) or bool(
+        kind_rates
+    )
+    store = ctx.store(create=changing)
+    with store.write() if changing else store.read() as s:
         row = client_by_name(s, name)
-        rates: dict[str, int] = {}
-        for item in kind_rates:
-            kind, _, amount = item.partition("=")
-            if not amount:
-                raise InvalidInputError(f"{item!r} is not KIND=RATE, e.g. creative=60.")
-            rates[kind.strip()] = parse_money(amount, row.currency)
-        rules = set_rules(
-            s,
-            row.id,
-            default_rate_minor=parse_money(rate, row.currency) if rate else None,
-            rates=rates,
-            rounding_minutes=int(rounding) if rounding else None,
-            rounding_scope=scope,
-            minimum_minutes=minimum,
-            discount_percent=discount,
-        )
-    from vadesk.domain.billing import format_money
-
+        if changing:
+            rates: dict[str, int] = {}
+            for item in kind_rates:
+                kind, _, amount = item.partition("=")
+                if not amount:
+                    raise InvalidInputError(f"{item!r} is not KIND=RATE, e.g. creative=60.")
+                rates[kind.strip()] = parse_money(amount, row.currency)
+            rules = set_rules(
+                s,
+                row.id,
+                default_rate_minor=parse_money(rate, row.currency) if rate is not None else None,
+                rates=rates,
+                rounding_minutes=int(rounding) if rounding else None,
+                rounding_scope=scope,
+                minimum_minutes=minimum,
+                discount_percent=discount,
+            )
+        else:
+            rules = rules_for(s, row.id)
     data = {
         "currency": rules.currency,
         "rate": format_money(rules.default_rate_minor, rules.currency),
@@ -128,19 +153,30 @@ def client_rules(
 
 @client.command("package")
 @click.argument("name")
-@click.option("--hours", type=click.FloatRange(min=0.25), required=True, help="Hours bought.")
+@click.option("--hours", callback=_hours, required=True, help="Hours bought (0.25 to 10,000).")
 @click.option("--price", required=True, help="What the client paid, e.g. 350.")
 @click.option("--purchased", help="ISO date (default: now).")
 @click.option("--expires", help="ISO date the package expires (default: never).")
+@json_option("Print the new package as a JSON object.")
 @pass_ctx
 def client_package(
-    ctx: Context, name: str, hours: float, price: str, purchased: str | None, expires: str | None
+    ctx: Context,
+    name: str,
+    hours: float,
+    price: str,
+    purchased: str | None,
+    expires: str | None,
+    as_json: bool,
 ) -> None:
     """Record a prepaid hour package; billable time draws it down, oldest first."""
-    from vadesk.services.billing import parse_money
+    from vadesk.domain.amounts import parse_money
+    from vadesk.domain.billing import format_money
+    from vadesk.services.billing import packages_for
     from vadesk.services.clients import client_by_name
     from vadesk.services.timer import add_package
 
+    purchased_at = parse_when(purchased, "purchase date")
+    expires_at = parse_when(expires, "expiry date")
     with ctx.store().write() as s:
         row = client_by_name(s, name)
         package_id = add_package(
@@ -148,7 +184,16 @@ def client_package(
             row.id,
             hours,
             parse_money(price, row.currency),
-            purchased_at=parse_when(purchased, "purchase date"),
-            expires_at=parse_when(expires, "expiry date"),
+            purchased_at=purchased_at,
+            expires_at=expires_at,
         )
-    click.echo(package_id)
+        package = next(p for p in packages_for(s, row.id) if p.id == package_id)
+    data = {
+        "id": package.id,
+        "client": row.name,
+        "hours": package.seconds / 3600,
+        "price": format_money(package.price_minor, row.currency),
+        "purchased": package.purchased_at.isoformat(),
+        "expires": package.expires_at.isoformat() if package.expires_at else None,
+    }
+    emit(as_json, data, str(package_id))

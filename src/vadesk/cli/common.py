@@ -1,44 +1,96 @@
-"""What every subcommand shares: the error-translating group, the Context, output helpers."""
+"""What every subcommand shares: the error-translating group, the Context, options, output."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import logging.handlers
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import click
 
 from vadesk.config import Settings, log_dir
+from vadesk.domain.text import display
 from vadesk.errors import VadeskError
 
+F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vadesk")
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit integers on PostgreSQL; a larger one names nothing."""
+ID = click.IntRange(1, MAX_ID)
+# Errors whose cause is the place being written to, not what is written.
+_WRITE_ERRORS = {errno.ENOENT, errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EISDIR}
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line naming the path (when known) and the problem."""
+    problem = error.strerror or type(error).__name__
+    if error.filename is None:
+        return f"Cannot write: {problem}; nothing more was written."
+    verb = "write" if error.errno in _WRITE_ERRORS else "open"
+    return f"Cannot {verb} {display(str(error.filename))}: {problem}."
 
 
 class VadeskGroup(click.Group):
-    """Turns VadeskError anywhere below into one line on stderr and exit status 1."""
+    """The root group: refuses undecodable arguments, turns user errors into one stderr line.
+
+    A VadeskError or an OSError anywhere below ends in one line on stderr and exit status 1.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            check_arguments(args, ctx)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except VadeskError as error:
             log.info("user error: %s", type(error).__name__)
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(display(str(error))) from None
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`); main() exits quietly
+        except OSError as error:
+            log.info("OS error: %s", type(error).__name__)
+            raise click.ClickException(describe_os_error(error)) from None
+
+
+def check_arguments(args: Sequence[str], ctx: click.Context) -> None:
+    """Refuse arguments no database can store: bytes that are not UTF-8, and NUL."""
+    for number, arg in enumerate(args, 1):
+        if any("\ud800" <= char <= "\udfff" for char in arg):
+            raise click.UsageError(
+                f"Argument {number} is not valid UTF-8 text; check the terminal's encoding "
+                "(e.g. LANG=C.UTF-8).",
+                ctx,
+            )
+        if "\x00" in arg:
+            raise click.UsageError(f"Argument {number} contains a NUL character.", ctx)
 
 
 class Context:
     """What subcommands share: settings and a lazily opened store."""
 
-    def __init__(self, db_url: str | None, settings: Settings) -> None:
+    def __init__(self, db_url: str | None, settings: Settings, *, demo: bool = False) -> None:
         self.db_url = db_url
         self.settings = settings
+        self.demo = demo
         self._store: Any = None
 
-    def store(self) -> Any:
+    def store(self, *, create: bool = True) -> Any:
+        """The store; ``create=False`` (read-only commands) never creates a database."""
         if self._store is None:
-            from vadesk.services.store import open_store
+            if self.demo:
+                from vadesk.services.demo import open_demo
 
-            self._store = open_store(self.settings, self.db_url)
+                self._store = open_demo(self.settings, reset=False)
+            else:
+                from vadesk.services.store import open_store
+
+                self._store = open_store(self.settings, self.db_url, create=create)
         return self._store
 
     def close(self) -> None:
@@ -65,8 +117,52 @@ def setup_logging(debug: bool) -> None:
     root.propagate = False
 
 
+# ---------------------------------------------------------------- options
+
+
+def json_option(help: str = "Print what changed as a JSON object.") -> Callable[[F], F]:
+    """``--json``: the one spelling of machine-readable output, stored as ``as_json``."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def refuse_together(**flags: object) -> None:
+    """Exit 2 with a usage error when more than one of the named options was given."""
+    given = [name for name, value in flags.items() if value not in (None, False)]
+    if len(given) > 1:
+        names = " and ".join(f"--{name.replace('_', '-')}" for name in given)
+        raise click.UsageError(f"{names} cannot be used together; give one.")
+
+
+# ---------------------------------------------------------------- output
+
+
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def stream_json_list(items: Iterable[dict[str, Any]]) -> None:
+    """A JSON array written as it is produced, one object per line (no list in memory)."""
+    import orjson
+
+    out = click.get_binary_stream("stdout")
+    out.write(b"[")
+    first = True
+    for item in items:
+        out.write(b"\n" if first else b",\n")
+        out.write(orjson.dumps(item))
+        first = False
+    out.write(b"\n]\n" if not first else b"]\n")
+    out.flush()
+
+
+def emit(as_json: bool, data: Any, text: str | Callable[[], None]) -> None:
+    """Print what a command changed: ``data`` as JSON with --json, else the text."""
+    if as_json:
+        echo_json(data)
+    elif callable(text):
+        text()
+    else:
+        click.echo(text)
 
 
 _stdin_lines: list[str] | None = None

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from vadesk.cli.common import Context, echo_json, pass_ctx
+from vadesk.cli.common import Context, echo_json, emit, json_option, pass_ctx
+from vadesk.domain.text import display
+
+POSITION = click.IntRange(0, None)
+"""0 = leftmost; a position past the last lane means the rightmost."""
+
+
+def lane_json(lane: Any) -> dict[str, Any]:
+    """A lane as `lane list --json` shows it."""
+    return {
+        "id": lane.id,
+        "name": lane.name,
+        "position": lane.position,
+        "role": lane.role,
+        "count": lane.count,
+    }
+
+
+def _lane_now(session: Any, lane_id: int) -> dict[str, Any]:
+    from vadesk.services.board import list_lanes
+
+    return lane_json(next(x for x in list_lanes(session) if x.id == lane_id))
 
 
 @click.group()
@@ -13,74 +36,81 @@ def lane() -> None:
 
 
 @lane.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option("Print JSON.")
 @pass_ctx
 def lane_list(ctx: Context, as_json: bool) -> None:
     """List lanes in order with their card counts."""
     from vadesk.services.board import list_lanes
 
-    with ctx.store().read() as s:
+    with ctx.store(create=False).read() as s:
         lanes = list_lanes(s)
     if as_json:
-        echo_json(
-            [
-                {
-                    "id": x.id,
-                    "name": x.name,
-                    "position": x.position,
-                    "role": x.role,
-                    "count": x.count,
-                }
-                for x in lanes
-            ]
-        )
+        echo_json([lane_json(x) for x in lanes])
         return
     for x in lanes:
-        click.echo(f"{x.id:>4}  {x.name:<16} {x.count:>6}")
+        click.echo(f"{x.id:>4}  {display(x.name):<16} {x.count:>6}")
 
 
 @lane.command("add")
 @click.argument("name")
-@click.option("--position", type=int, help="0 = leftmost (default: rightmost).")
+@click.option("--position", type=POSITION, help="0 = leftmost (default: rightmost).")
+@json_option("Print the new lane as a JSON object (the fields of `lane list --json`).")
 @pass_ctx
-def lane_add(ctx: Context, name: str, position: int | None) -> None:
+def lane_add(ctx: Context, name: str, position: int | None, as_json: bool) -> None:
     """Add a lane."""
     from vadesk.services.board import add_lane
 
     with ctx.store().write() as s:
-        click.echo(add_lane(s, name, position).id)
+        row = add_lane(s, name, position)
+    emit(as_json, lane_json(row), str(row.id))
 
 
 @lane.command("rename")
 @click.argument("name")
 @click.argument("new_name")
+@json_option("Print the renamed lane as a JSON object.")
 @pass_ctx
-def lane_rename(ctx: Context, name: str, new_name: str) -> None:
+def lane_rename(ctx: Context, name: str, new_name: str, as_json: bool) -> None:
     """Rename a lane."""
     from vadesk.services.board import lane_by_name, rename_lane
 
     with ctx.store().write() as s:
-        rename_lane(s, lane_by_name(s, name).id, new_name)
+        lane_id = lane_by_name(s, name).id
+        rename_lane(s, lane_id, new_name)
+        data = _lane_now(s, lane_id) if as_json else None
+    if as_json:
+        echo_json(data)
 
 
 @lane.command("move")
 @click.argument("name")
-@click.argument("position", type=int)
+@click.argument("position", type=POSITION)
+@json_option("Print the moved lane as a JSON object.")
 @pass_ctx
-def lane_move(ctx: Context, name: str, position: int) -> None:
+def lane_move(ctx: Context, name: str, position: int, as_json: bool) -> None:
     """Put a lane at POSITION (0 = leftmost)."""
     from vadesk.services.board import lane_by_name, move_lane
 
     with ctx.store().write() as s:
-        move_lane(s, lane_by_name(s, name).id, position)
+        lane_id = lane_by_name(s, name).id
+        move_lane(s, lane_id, position)
+        s.flush()
+        data = _lane_now(s, lane_id) if as_json else None
+    if as_json:
+        echo_json(data)
 
 
 @lane.command("remove")
 @click.argument("name")
+@json_option("Print the removed lane as a JSON object (as it was).")
 @pass_ctx
-def lane_remove(ctx: Context, name: str) -> None:
+def lane_remove(ctx: Context, name: str, as_json: bool) -> None:
     """Remove an empty lane."""
     from vadesk.services.board import lane_by_name, remove_lane
 
     with ctx.store().write() as s:
-        remove_lane(s, lane_by_name(s, name).id)
+        lane_id = lane_by_name(s, name).id
+        data = _lane_now(s, lane_id)
+        remove_lane(s, lane_id)
+    if as_json:
+        echo_json(data)

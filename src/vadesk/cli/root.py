@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -17,15 +18,19 @@ from vadesk.config import Settings
 @click.option(
     "--db", "db_url", metavar="URL", help="Database URL (default: SQLite in the data folder)."
 )
-@click.option("--demo", is_flag=True, help="Open a fresh demo database to look around.")
+@click.option(
+    "--demo", is_flag=True, help="Use the demo database (the board starts it afresh each time)."
+)
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, demo: bool, debug: bool) -> None:
     """vadesk: board, timer and vault for a freelance virtual assistant."""
     setup_logging(debug)
+    if demo and db_url is not None:
+        raise click.UsageError("--demo and --db cannot be used together; give one.")
     settings = Settings.load()
     reset_stdin()
-    ctx.obj = Context(db_url, settings)
+    ctx.obj = Context(db_url, settings, demo=demo)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from vadesk.ui.run import run_tui
@@ -46,3 +51,9 @@ def main() -> None:
         cli(prog_name="vadesk")
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader stopped early (`vadesk card list | head`): not an error worth a line.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

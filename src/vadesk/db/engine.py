@@ -136,7 +136,15 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["connect_args"] = {"connect_timeout": 5}
-        engine = create_engine(self.url, **kwargs)
+        try:
+            engine = create_engine(self.url, **kwargs)
+        except ModuleNotFoundError as error:
+            if self.is_sqlite or error.name != "psycopg":
+                raise
+            raise DatabaseError(
+                "PostgreSQL support is not installed; install it with "
+                "pip install 'vadesk[postgres]'."
+            ) from None
         if self.is_sqlite:
             _install_sqlite_pragmas(engine, synchronous.upper())
         return engine

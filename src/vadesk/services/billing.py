@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vadesk.db.models import Card, Client, ClientRate, HourPackage, TimeEntry
+from vadesk.domain.amounts import parse_money as parse_money
 from vadesk.domain.billing import KINDS, BillingRules, Entry, Invoice, Package, Rounding, invoice
 from vadesk.errors import InvalidInputError, NotFoundError
-
-
-def parse_money(text: str, currency: str = "EUR") -> int:
-    """ "40", "40.5", "1,234.50" -> minor units, exactly (no floats)."""
-    from vadesk.domain.billing import CURRENCY_EXPONENTS
-
-    exponent = CURRENCY_EXPONENTS.get(currency.upper(), 2)
-    try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise InvalidInputError(f"{text!r} is not an amount like 40 or 40.50.") from None
-    if value < 0:
-        raise InvalidInputError("An amount cannot be negative.")
-    minor = value * (10**exponent)
-    if minor != minor.to_integral_value():
-        raise InvalidInputError(f"{text!r} has more decimals than {currency} allows.")
-    return int(minor)
 
 
 def _client(session: Session, client_id: int) -> Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -314,6 +315,66 @@ def list_cards(
         if client_id is None or card.client_id == client_id:
             result.append(_card_row(card, lane_name, client_name, positions[card.lane_id]))
     return result
+
+
+def iter_cards(
+    session: Session,
+    *,
+    lane_id: int | None = None,
+    client_id: int | None = None,
+    archived: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Iterator[CardRow]:
+    """``list_cards`` one row at a time, paged in SQL: no ORM objects, no list of them all."""
+    position = (
+        func.row_number()
+        .over(partition_by=Card.lane_id, order_by=(Card.rank, Card.id))
+        .label("position")
+    )
+    inner = select(
+        *(getattr(Card, name) for name in _STREAMED),
+        position,
+    ).where(Card.archived.is_(archived))
+    if lane_id is not None:
+        inner = inner.where(Card.lane_id == lane_id)
+    cards = inner.subquery()
+    # Positions count every card of the lane, so the client filter goes outside the window.
+    stmt = (
+        select(cards, Lane.name, Client.name)
+        .join(Lane, Lane.id == cards.c.lane_id)
+        .outerjoin(Client, Client.id == cards.c.client_id)
+        .order_by(Lane.position, Lane.id, cards.c.rank, cards.c.id)
+        .offset(offset)
+        .limit(limit)
+        .execution_options(yield_per=2000)
+    )
+    if client_id is not None:
+        stmt = stmt.where(cards.c.client_id == client_id)
+    for row in session.execute(stmt):
+        values: dict[str, Any] = dict(zip(_STREAMED, row, strict=False))
+        values["labels"] = tuple(values["labels"] or ())
+        yield CardRow(**values, position=row[len(_STREAMED)], lane=row[-2], client=row[-1])
+
+
+_STREAMED = (
+    "id",
+    "lane_id",
+    "rank",
+    "title",
+    "description",
+    "client_id",
+    "kind",
+    "due_at",
+    "estimate_minutes",
+    "planned_week",
+    "labels",
+    "archived",
+    "version",
+    "created_at",
+    "updated_at",
+    "completed_at",
+)
 
 
 def checklist_counts_subquery() -> Any:

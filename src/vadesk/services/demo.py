@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from vadesk.config import Settings, data_dir
 from vadesk.db.models import Card, TimeEntry
 from vadesk.domain.clock import utcnow
 from vadesk.services import board
 from vadesk.services.clients import add_client
+
+if TYPE_CHECKING:
+    from vadesk.services.store import Store
 
 CLIENTS = (
     ("Acme Bakery", "EUR", ("orders@acme-bakery.example", "acme@in.vadesk.example")),
@@ -114,3 +121,29 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
                     }
                 )
     session.execute(insert(TimeEntry), entries)
+
+
+def demo_database_path() -> Path:
+    """Where the demo board lives: demo.db in vadesk's data folder, beside vadesk.db."""
+    return data_dir() / "demo.db"
+
+
+def open_demo(settings: Settings, *, reset: bool) -> Store:
+    """The demo database; ``reset`` (a --demo start of the board) begins it afresh.
+
+    Without ``reset`` (a subcommand under --demo) it is used as it is, and only made, with
+    the demo day in it, when it does not exist yet.
+    """
+    from vadesk.services.store import open_store
+
+    path = demo_database_path()
+    if reset:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                path.with_name(path.name + suffix).unlink()
+    fresh = not path.exists()
+    store = open_store(settings, f"sqlite:///{path}")
+    if fresh:
+        with store.write() as session:
+            load_demo(session, user_id=store.user_id)
+    return store

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import time
@@ -12,7 +11,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from vadesk.config import Settings, data_dir
+from vadesk.config import Settings
 from vadesk.domain.clock import Clock, utcnow
 
 if TYPE_CHECKING:
@@ -175,13 +174,6 @@ def prepare(settings: Settings, db_url: str | None, *, demo: bool = False) -> St
 
     if not demo:
         return open_store(settings, db_url)
-    from vadesk.services.demo import load_demo
+    from vadesk.services.demo import open_demo
 
-    path = data_dir() / "demo.db"
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            path.with_name(path.name + suffix).unlink()
-    store = open_store(settings, f"sqlite:///{path}")
-    with store.write() as session:
-        load_demo(session, user_id=store.user_id)
-    return store
+    return open_demo(settings, reset=True)
