@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -69,6 +70,32 @@ def check_sqlite_file(path: Path) -> None:
         raise NotADatabaseError(f"{path} is not a SQLite database; give the right file with --db.")
 
 
+def sqlite_access_problem(path: Path) -> str | None:
+    """Why SQLite cannot open ``path`` for writing, if its permissions say so; else None.
+
+    Called after SQLite failed to open or write, to tell a read-only place from a damaged
+    file: a good database in a read-only folder must never be called damaged.
+    """
+    if path.exists() and not os.access(path, os.R_OK):
+        return f"Cannot read {path} (permission denied); check its owner and permissions."
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and not os.access(file, os.W_OK):
+            return (
+                f"{file} is read-only, and vadesk must be able to write to its database; make "
+                f"it writable (chmod u+w '{file}') or give another --db. Nothing was changed."
+            )
+    folder = path.parent
+    side_files = (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+    if not all(f.exists() for f in side_files) and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"The folder {folder} is not writable, and SQLite must create {path.name}-wal and "
+            f"{path.name}-shm beside the database; make the folder writable (chmod u+w "
+            f"'{folder}') or move the database to a writable folder. The database is not "
+            "damaged and was not changed."
+        )
+    return None
+
+
 def check_can_create(path: Path, *, make_folder: bool) -> None:
     """Refuse to create a database in a folder that does not exist, unless told to make it.
 
@@ -98,6 +125,48 @@ def create_private_file(path: Path) -> None:
         conn.close()
 
 
+def prepare_sqlite_file(path: Path, *, create: bool, make_folder: bool) -> None:
+    """Check the file is a SQLite database, creating it first if allowed and missing.
+
+    A missing or empty file may be one another vadesk is creating this instant: creation
+    and the check of such a file run under the lock beside it, so a process that waited
+    sees the finished header instead of reporting "an empty file".
+    """
+    if path.exists() and (path.is_dir() or path.stat().st_size > 0):
+        check_sqlite_file(path)
+        problem = sqlite_access_problem(path)
+        if problem is not None:
+            raise DatabaseError(problem)
+        return
+    if not path.exists():
+        if not create:
+            raise DatabaseError(f"No vadesk database at {path}; check --db (nothing was created).")
+        check_can_create(path, make_folder=make_folder)
+        if make_folder:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as error:
+                raise DatabaseError(
+                    f"Cannot create the folder {path.parent}: {error.strerror or error}; "
+                    "check the permissions of the folders above it or give another --db."
+                ) from None
+    from vadesk.db.locks import sqlite_file_lock
+
+    with sqlite_file_lock(path):
+        check_sqlite_file(path)
+        if not path.exists():
+            try:
+                create_private_file(path)
+            except (OSError, sqlite3.Error) as error:
+                with contextlib.suppress(OSError):  # leave no empty file behind
+                    if path.stat().st_size == 0:
+                        path.unlink()
+                raise DatabaseError(
+                    f"Cannot create the database {path}: {error}; check the folder's "
+                    "permissions and free space, or give another --db."
+                ) from None
+
+
 class Database:
     """One database: engines, session factories, and helpers that map driver errors."""
 
@@ -116,13 +185,7 @@ class Database:
         self.path = sqlite_path(self.url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.path is not None:
-            check_sqlite_file(self.path)
-            if not self.path.exists() and not create:
-                raise DatabaseError(
-                    f"No vadesk database at {self.path}; check --db (nothing was created)."
-                )
-            check_can_create(self.path, make_folder=make_folder)
-            create_private_file(self.path)
+            prepare_sqlite_file(self.path, create=create, make_folder=make_folder)
         self.engine = self._create_engine(synchronous)
         self.write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -161,16 +224,23 @@ class Database:
         with translate_errors(self), self._write.begin() as session:
             yield session
 
-    def checkpoint(self) -> None:
-        """Fold the WAL into the file and truncate it (SQLite; a no-op elsewhere)."""
+    def checkpoint(self) -> bool:
+        """Fold the WAL into the file and truncate it (SQLite; a no-op elsewhere).
+
+        False when it could not finish: another connection's read snapshot still needs
+        part of the WAL (the pragma then reports busy), so old pages may linger there.
+        """
         if not self.is_sqlite:
-            return
+            return True
         with translate_errors(self):
             raw = self.engine.raw_connection()
             try:
-                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, *_ = cursor.fetchone() or (0,)
             finally:
                 raw.close()
+        return not busy
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -214,8 +284,8 @@ def translate_errors(db: Database) -> Iterator[None]:
         message = str(error.orig).lower() if error.orig else str(error).lower()
         if "file is not a database" in message or "malformed" in message:
             raise NotADatabaseError(
-                f"{db.display_url} is damaged or not a database; restore a backup "
-                "(vadesk restore FILE)."
+                f"{db.display_url} is damaged or not a database; put back a copy of the "
+                "file from a backup (with vadesk closed)."
             ) from None
         raise
 
@@ -223,6 +293,12 @@ def translate_errors(db: Database) -> Iterator[None]:
 def describe_operational_error(db: Database, error: exc.OperationalError) -> str:
     text = str(error.orig) if error.orig is not None else str(error)
     lowered = text.lower()
+    if "could not decode" in lowered:
+        # The driver's message quotes the row's bytes: never show them.
+        return (
+            f"A row in {db.display_url} holds text that is not valid UTF-8 (damaged, or "
+            "written by another tool); put back a copy of the file from a backup."
+        )
     if "database is locked" in lowered or "database is busy" in lowered:
         return "The database is locked by another program; wait a moment and try again."
     if "disk is full" in lowered or "no space" in lowered:
@@ -230,7 +306,10 @@ def describe_operational_error(db: Database, error: exc.OperationalError) -> str
     if "file is not a database" in lowered or "malformed" in lowered:
         return f"{db.display_url} is damaged or not a database; restore a backup."
     if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
-        return f"Cannot write {db.display_url}: {text.strip()}; check the path and permissions."
+        problem = sqlite_access_problem(db.path) if db.path is not None else None
+        return problem or (
+            f"Cannot write {db.display_url}: {text.strip()}; check the path and permissions."
+        )
     if not db.is_sqlite:
         first = text.strip().splitlines()[0] if text.strip() else "no answer"
         return (

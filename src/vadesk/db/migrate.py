@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, inspect, text
 
-from vadesk.db.engine import Database, translate_errors
+from vadesk.db.engine import Database, sqlite_access_problem, translate_errors
+from vadesk.db.locks import postgres_advisory_lock, sqlite_file_lock
 from vadesk.db.revisions import HEAD, KNOWN_REVISIONS
-from vadesk.errors import DatabaseNewerError, NotADatabaseError
+from vadesk.errors import DatabaseError, DatabaseNewerError, NotADatabaseError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -80,31 +82,75 @@ def sqlite_revision(path: Path) -> str | None:
             )
         finally:
             conn.close()
+    except sqlite3.OperationalError as error:
+        # Cannot open or lock: a permission or a busy file, not a damaged database.
+        raise DatabaseError(describe_sqlite_open_error(path, error)) from None
     except sqlite3.DatabaseError:
         raise NotADatabaseError(
             f"{path} is damaged or not a SQLite database; restore a backup or give another --db."
         ) from None
 
 
+def describe_sqlite_open_error(path: Path, error: sqlite3.OperationalError) -> str:
+    lowered = str(error).lower()
+    if "locked" in lowered or "busy" in lowered:
+        return "The database is locked by another program; wait a moment and try again."
+    problem = sqlite_access_problem(path)
+    if problem is not None:
+        return problem
+    return f"Cannot open {path} ({error}); check the path and its permissions."
+
+
 def ensure_schema(db: Database) -> str:
-    """Upgrade to head (after a backup copy on SQLite); return what was done, for the log."""
-    if db.path is not None:
-        revision = sqlite_revision(db.path)
-    else:
-        with translate_errors(db), db.engine.connect() as connection:
-            revision = current_revision(connection)
-            connection.rollback()
+    """Upgrade to head (after a backup copy on SQLite); return what was done, for the log.
+
+    A current schema is found without any lock. Otherwise the work runs under a lock shared
+    with every other vadesk process on this database, and the revision is read again inside
+    it: a process that waited finds the database already created or upgraded.
+    """
+    revision = _revision(db)
     if revision == HEAD:
         return "current"
+    _refuse_unknown(revision)
+    with schema_lock(db):
+        revision = _revision(db)
+        if revision == HEAD:
+            return "current (upgraded by another process)"
+        _refuse_unknown(revision)
+        if revision is not None and db.path is not None:
+            backup_before_migration(db.path, revision)
+        upgrade(db)
+    return f"upgraded from {revision or 'empty'} to {HEAD}"
+
+
+@contextmanager
+def schema_lock(db: Database) -> Iterator[None]:
+    """Only one process at a time creates or upgrades a database."""
+    if db.path is not None:
+        with sqlite_file_lock(db.path):
+            yield
+    elif db.is_sqlite:  # an in-memory database belongs to this process alone
+        yield
+    else:
+        with translate_errors(db), postgres_advisory_lock(db.engine, db.display_url):
+            yield
+
+
+def _revision(db: Database) -> str | None:
+    if db.path is not None:
+        return sqlite_revision(db.path)
+    with translate_errors(db), db.engine.connect() as connection:
+        revision = current_revision(connection)
+        connection.rollback()
+    return revision
+
+
+def _refuse_unknown(revision: str | None) -> None:
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise DatabaseNewerError(
             f"Database schema {revision} is newer than this vadesk knows; upgrade vadesk "
             "(pip install -U vadesk)."
         )
-    if revision is not None and db.path is not None:
-        backup_before_migration(db.path, revision)
-    upgrade(db)
-    return f"upgraded from {revision or 'empty'} to {HEAD}"
 
 
 def upgrade(db: Database, target: str = "head") -> None:

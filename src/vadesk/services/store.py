@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vadesk.config import APP_NAME, Settings
@@ -75,9 +76,19 @@ def open_store(settings: Settings, url: str | None = None, *, create: bool = Tru
     try:
         outcome = ensure_schema(db)
         log.info("database %s: schema %s", db.display_url, outcome)
-        with db.write() as session:
-            user_id = ensure_user(session, settings.user)
+        user_id = _ensure_user(db, settings.user)
     except BaseException:
         db.dispose()
         raise
     return Store(db=db, user_id=user_id, settings=settings)
+
+
+def _ensure_user(db: Database, name: str) -> int:
+    try:
+        with db.write() as session:
+            return ensure_user(session, name)
+    except IntegrityError:
+        # Another process starting at the same moment added the same user first (on
+        # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises this): it is there now.
+        with db.write() as session:
+            return ensure_user(session, name)
