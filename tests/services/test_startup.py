@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import os
+import sqlite3
 import stat
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,10 @@ from vadesk.db.models import User
 from vadesk.errors import DatabaseError
 from vadesk.services import board
 from vadesk.services.store import open_store
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_read_only_open_of_a_missing_file_is_refused_and_creates_nothing(tmp_path: Path) -> None:
@@ -147,3 +155,158 @@ def test_processes_starting_together_on_a_new_database_all_succeed(new_db_url: s
         assert names == {"vadesk.db", "vadesk.db.lock"}
         lock = path.with_name("vadesk.db.lock")
         assert stat.S_IMODE(lock.stat().st_mode) == 0o600 and lock.stat().st_size == 0
+
+
+# Root ignores permission bits through two capabilities, and CI runs the tests as root. The
+# child below drops them from its capability bounding set before it executes Python, so the
+# interpreter starts without them (as root or not) and a read-only folder or file is really
+# read-only to it, with no mount, chattr or second user needed.
+_PR_CAPBSET_DROP = 24
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
+OPEN_AND_WRITE = """
+import sys
+from vadesk.config import Settings
+from vadesk.errors import VadeskError
+from vadesk.services import board
+from vadesk.services.store import open_store
+try:
+    store = open_store(Settings(user="me"), sys.argv[1])
+    with store.write() as s:
+        board.create_card(s, "written")
+    store.close()
+except VadeskError as error:  # what the CLI and the app show: the message, one line
+    print(error, file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def _drop_permission_override() -> None:
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def open_as_a_user(url: str) -> subprocess.CompletedProcess[str]:
+    """Open ``url`` and write a card in a process that obeys file permissions."""
+    return subprocess.run(
+        [sys.executable, "-c", OPEN_AND_WRITE, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_drop_permission_override,
+    )
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Callable[[Path], None]]:
+    """chmod a-w on the paths given; restored after the test. Checks it really holds."""
+    changed: list[tuple[Path, int]] = []
+
+    def make(path: Path) -> None:
+        changed.append((path, stat.S_IMODE(path.stat().st_mode)))
+        path.chmod(0o555 if path.is_dir() else 0o444)
+
+    yield make
+    for path, mode in reversed(changed):
+        path.chmod(mode)
+
+
+def _assert_really_read_only(folder: Path) -> None:
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"],
+        capture_output=True,
+        text=True,
+        preexec_fn=_drop_permission_override,
+    )
+    assert "PermissionError" in probe.stderr, "the child can still write the read-only folder"
+
+
+def _good_database(folder: Path) -> Path:
+    folder.mkdir()
+    path = folder / "vadesk.db"
+    store = open_store(Settings(user="me"), f"sqlite:///{path}")
+    with store.write() as s:
+        board.create_card(s, "precious")
+    store.close()  # the last connection folds the WAL in and removes -wal and -shm
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("vadesk.db-")) == []
+    return path
+
+
+def _titles(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [row[0] for row in conn.execute("SELECT title FROM cards ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_good_database_in_a_read_only_folder_is_not_called_damaged(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    path = _good_database(tmp_path / "ro")
+    before = digest(path)
+    read_only(path.parent)
+    _assert_really_read_only(path.parent)
+
+    result = open_as_a_user(f"sqlite:///{path}")
+
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert "\n" not in message and "Traceback" not in result.stderr
+    assert f"The folder {path.parent} is not writable" in message
+    assert "chmod u+w" in message and "not damaged" in message
+    assert "restore" not in message
+    assert digest(path) == before
+    assert _titles(path) == ["precious"]
+
+
+def test_read_only_database_file_is_named_as_read_only(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    path = _good_database(tmp_path / "data")
+    before = digest(path)
+    read_only(path)
+
+    result = open_as_a_user(f"sqlite:///{path}")
+
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert "\n" not in message and "Traceback" not in result.stderr
+    assert f"{path} is read-only" in message and f"chmod u+w '{path}'" in message
+    assert "damaged" not in message
+    assert digest(path) == before
+
+
+def test_new_database_in_a_read_only_folder_is_one_line_and_creates_nothing(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    read_only(folder)
+    _assert_really_read_only(folder)
+
+    result = open_as_a_user(f"sqlite:///{folder / 'vadesk.db'}")
+
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert "\n" not in message and "Traceback" not in result.stderr
+    assert f"Cannot create files in {folder} (permission denied)" in message
+    assert list(folder.iterdir()) == []
+
+
+def test_read_only_folder_then_made_writable_opens_with_the_data_intact(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    """The message's advice works: after chmod u+w the same database opens and writes."""
+    path = _good_database(tmp_path / "ro")
+    read_only(path.parent)
+    assert open_as_a_user(f"sqlite:///{path}").returncode == 1
+    path.parent.chmod(0o700)
+
+    result = open_as_a_user(f"sqlite:///{path}")
+
+    assert result.returncode == 0, result.stderr
+    assert _titles(path) == ["precious", "written"]
