@@ -310,3 +310,27 @@ def test_read_only_folder_then_made_writable_opens_with_the_data_intact(
 
     assert result.returncode == 0, result.stderr
     assert _titles(path) == ["precious", "written"]
+
+
+def test_postgres_url_without_the_driver_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # "import psycopg" now fails
+    with pytest.raises(DatabaseError) as info:
+        open_store(Settings(user="me"), "postgresql+psycopg://va@127.0.0.1:5432/board")
+    assert str(info.value) == (
+        "PostgreSQL support is not installed: pip install 'vadesk[postgres]'."
+    )
+
+
+def test_postgres_url_without_the_driver_is_one_line_from_the_command() -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None; from vadesk.cli import main; "
+        "sys.argv = ['vadesk', '--db', 'postgresql+psycopg://va@127.0.0.1:5432/board', "
+        "'lane', 'list']; main()"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: PostgreSQL support is not installed: pip install 'vadesk[postgres]'."
+    ]

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "vadesk_begin"
+POSTGRES_MISSING = "PostgreSQL support is not installed: pip install 'vadesk[postgres]'."
 
 
 def parse_url(url: str) -> URL:
@@ -201,13 +202,12 @@ class Database:
             kwargs["connect_args"] = {"connect_timeout": 5}
         try:
             engine = create_engine(self.url, **kwargs)
-        except ModuleNotFoundError as error:
-            if self.is_sqlite or error.name != "psycopg":
+        except ImportError as error:
+            # psycopg missing, or installed without a libpq to use (psycopg[binary]).
+            missing = getattr(error, "name", None) or "psycopg"
+            if self.is_sqlite or not missing.startswith("psycopg"):
                 raise
-            raise DatabaseError(
-                "PostgreSQL support is not installed; install it with "
-                "pip install 'vadesk[postgres]'."
-            ) from None
+            raise DatabaseError(POSTGRES_MISSING) from None
         if self.is_sqlite:
             _install_sqlite_pragmas(engine, synchronous.upper())
         return engine
