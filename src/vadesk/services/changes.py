@@ -1,16 +1,19 @@
-"""Hearing that another process committed: SQLite's data_version, PostgreSQL's NOTIFY."""
+"""Hearing that another process committed, so an open board reloads what changed.
+
+The database side (SQLite's data_version, PostgreSQL's LISTEN) lives in ``db.changefeed``;
+this module decides what counts as news: not our own commits, and a burst only once.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Any
 
+from vadesk.db.changefeed import DataVersion, Notifications
 from vadesk.services.store import Store
 
 log = logging.getLogger(__name__)
-CHANNEL = "vadesk_changes"
 
 
 class ChangeFeed:
@@ -22,27 +25,23 @@ class ChangeFeed:
 
     def __init__(self, store: Store, poll_interval: float = 0.25) -> None:
         self.poll_interval = poll_interval
-        self._is_sqlite = store.is_sqlite
         self._lock = threading.Lock()
         self._closed = False
-        self._conn: Any
-        if self._is_sqlite:
-            self._conn = store.db.engine.raw_connection()
-            self._version = self._data_version()
+        self._versions: DataVersion | None = None
+        self._notifications: Notifications | None = None
+        if store.is_sqlite:
+            self._versions = DataVersion(store.db)
+            self._version = self._versions.read()
         else:
-            import psycopg
-
-            url = store.db.url.set(drivername="postgresql")
-            self._conn = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
-            self._conn.execute(f"LISTEN {CHANNEL}")
+            self._notifications = Notifications(store.db)
 
     def version_now(self) -> int | None:
         """SQLite: the data version as of now; call it inside a write transaction, before
         the commit, and hand it to ``absorb`` after. None where there is no such thing."""
-        if not self._is_sqlite:
+        if self._versions is None:
             return None
         with self._lock:
-            return None if self._closed else self._data_version()
+            return None if self._closed else self._versions.read()
 
     def absorb(self, before: int | None) -> None:
         """Our own commit moved the data version on from ``before``: do not report it.
@@ -55,46 +54,35 @@ class ChangeFeed:
         if before is None:
             return
         with self._lock:
-            if not self._closed and self._version == before:
-                self._version = self._data_version()
-
-    def _data_version(self) -> int:
-        cursor = self._conn.cursor()
-        try:
-            cursor.execute("PRAGMA data_version")
-            return int(cursor.fetchone()[0])
-        finally:
-            cursor.close()
+            if not self._closed and self._versions is not None and self._version == before:
+                self._version = self._versions.read()
 
     def wait(self, timeout: float) -> bool:
         if self._closed:
             return False
-        if self._is_sqlite:
-            deadline = time.monotonic() + timeout
-            while True:
-                with self._lock:
-                    if self._closed:
-                        return False
-                    version = self._data_version()
-                    changed, self._version = version != self._version, version
-                if changed:
-                    return True
-                left = deadline - time.monotonic()
-                if left <= 0:
+        if self._notifications is not None:
+            return self._notifications.wait(timeout)
+        assert self._versions is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._closed:
                     return False
-                time.sleep(min(self.poll_interval, left))
-        changed = False
-        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-            changed = True
-        if changed:  # drain what else arrived, so one burst is one reload
-            for _ in self._conn.notifies(timeout=0.05):
-                pass
-        return changed
+                version = self._versions.read()
+                changed, self._version = version != self._version, version
+            if changed:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(self.poll_interval, left))
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
+        source = self._versions or self._notifications
         try:
-            self._conn.close()
+            if source is not None:
+                source.close()
         except Exception:
             log.debug("change feed close failed", exc_info=True)
