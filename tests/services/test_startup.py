@@ -15,14 +15,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from filelock import FileLock
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import IN_CI, PG_URL
 from vadesk.config import Settings
-from vadesk.db import migrate
+from vadesk.db import engine as engine_module
+from vadesk.db import locks, migrate
 from vadesk.db.models import User
-from vadesk.errors import DatabaseError
+from vadesk.db.revisions import HEAD
+from vadesk.errors import DatabaseError, DatabaseNewerError, NotADatabaseError
 from vadesk.services import board
 from vadesk.services.store import open_store
 
@@ -143,7 +146,7 @@ def test_processes_starting_together_on_a_new_database_all_succeed(new_db_url: s
     try:
         assert store.user_id == int(user_id)
         with store.read() as s:
-            assert migrate.current_revision(s.connection()) == migrate.HEAD
+            assert migrate.current_revision(s.connection()) == HEAD
             assert s.scalar(select(func.count(User.id))) == 1
     finally:
         store.close()
@@ -334,3 +337,94 @@ def test_postgres_url_without_the_driver_is_one_line_from_the_command() -> None:
     assert result.stderr.strip().splitlines() == [
         "Error: PostgreSQL support is not installed: pip install 'vadesk[postgres]'."
     ]
+
+
+# The messages for a newer schema, a busy and a damaged database still hold with the locks.
+
+
+def test_database_from_a_newer_vadesk_is_refused_on_both_databases(db_url: str) -> None:
+    open_store(Settings(user="me"), db_url).close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        with pytest.raises(DatabaseNewerError, match="newer than this vadesk knows; upgrade"):
+            open_store(Settings(user="me"), db_url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
+    finally:
+        engine.dispose()
+
+
+def test_a_process_stuck_creating_the_database_is_reported_not_waited_for_forever(
+    new_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(locks, "LOCK_TIMEOUT_S", 0.5)
+    if new_db_url.startswith("sqlite"):
+        holder = FileLock(locks.lock_path(Path(new_db_url.removeprefix("sqlite:///"))))
+        holder.acquire()
+
+        def release() -> None:
+            holder.release()
+
+    else:
+        engine = create_engine(new_db_url, isolation_level="AUTOCOMMIT")
+        conn = engine.connect()
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": locks.SCHEMA_LOCK_KEY})
+
+        def release() -> None:
+            conn.close()
+            engine.dispose()
+
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseError, match="Another vadesk has been creating or upgrading"):
+            open_store(Settings(user="me"), new_db_url)
+        assert time.monotonic() - started < 10
+    finally:
+        release()
+    # Once the other process is gone, the same start succeeds.
+    open_store(Settings(user="me"), new_db_url).close()
+
+
+def test_locked_database_still_says_locked(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_store(Settings(user="me"), sqlite_url).close()
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 200)
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseError) as info:
+            open_store(Settings(user="a new user, so a write is needed"), sqlite_url)
+        assert str(info.value) == (
+            "The database is locked by another program; wait a moment and try again."
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_damaged_database_still_says_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "vadesk.db"
+    store = open_store(Settings(user="me"), f"sqlite:///{path}")
+    store.close()
+    data = bytearray(path.read_bytes())
+    data[16:100] = b"\xff" * 84  # the header's page size and counters: not SQLite any more
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotADatabaseError, match="is damaged or not a SQLite database; restore"):
+        open_store(Settings(user="me"), f"sqlite:///{path}")
+
+
+def test_a_database_with_other_tables_is_refused_on_both_databases(new_db_url: str) -> None:
+    engine = create_engine(new_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE recipes (id INTEGER PRIMARY KEY)"))
+    try:
+        with pytest.raises(NotADatabaseError, match="has tables but is not a vadesk database"):
+            open_store(Settings(user="me"), new_db_url)
+        # Untouched, and nothing was added beside it.
+        assert inspect(engine).get_table_names() == ["recipes"]
+    finally:
+        engine.dispose()

@@ -38,9 +38,11 @@ def lock_path(path: Path) -> Path:
 
 
 @contextmanager
-def sqlite_file_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+def sqlite_file_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the lock file beside ``path`` (whose folder must exist)."""
     from filelock import FileLock, Timeout
+
+    timeout = LOCK_TIMEOUT_S if timeout is None else timeout
 
     lock = FileLock(lock_path(path), timeout=timeout, mode=0o600)
     try:
@@ -66,9 +68,10 @@ def sqlite_file_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[No
 
 @contextmanager
 def postgres_advisory_lock(
-    engine: Engine, where: str, timeout: float = LOCK_TIMEOUT_S
+    engine: Engine, where: str, timeout: float | None = None
 ) -> Iterator[None]:
     """Hold vadesk's schema advisory lock on a dedicated connection of ``engine``."""
+    timeout = LOCK_TIMEOUT_S if timeout is None else timeout
     connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         # lock_timeout bounds the wait for any lock, advisory locks included.

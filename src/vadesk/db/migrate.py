@@ -47,20 +47,20 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def current_revision(connection: Connection) -> str | None:
     names = set(inspect(connection).get_table_names())
-    return _revision_from(names, connection.execute(_VERSION_SQL).scalars().all if names else None)
+    # Read alembic_version only once _revision_from knows it exists.
+    return _revision_from(names, lambda: connection.execute(_VERSION_SQL).scalars().all())
 
 
 _VERSION_SQL = text("SELECT version_num FROM alembic_version")
 
 
-def _revision_from(names: set[str], fetch: Callable[[], Sequence[str]] | None) -> str | None:
+def _revision_from(names: set[str], fetch: Callable[[], Sequence[str]]) -> str | None:
     if "alembic_version" not in names:
         if names:
             raise NotADatabaseError(
                 "This database has tables but is not a vadesk database; give another --db."
             )
         return None
-    assert fetch is not None
     rows = fetch()
     return rows[0] if rows else None
 
