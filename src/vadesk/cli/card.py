@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import click
@@ -98,7 +99,7 @@ def card_list(
 
     with ctx.store(create=False).read() as s:
         lane_id = board.lane_by_name(s, lane).id if lane else None
-        rows = board.iter_cards(
+        rows = board.iter_card_json(
             s,
             lane_id=lane_id,
             client_id=_client_id(s, client),
@@ -107,13 +108,18 @@ def card_list(
             offset=offset,
         )
         if as_json:
-            stream_json_list(row.as_json() for row in rows)
+            stream_json_list(rows)
             return
         for row in rows:
-            due = row.due_at.astimezone().strftime("%a %d %b %H:%M") if row.due_at else ""
+            due = (
+                datetime.fromisoformat(row["due"]).astimezone().strftime("%a %d %b %H:%M")
+                if row["due"]
+                else ""
+            )
             click.echo(
-                f"{row.id:>6}  {display(row.lane):<10} {row.position:>4}  {row.kind:<8} "
-                f"{display(row.client or '-')[:18]:<18} {due:<16} {display(row.title)}"
+                f"{row['id']:>6}  {display(row['lane']):<10} {row['position']:>4}  "
+                f"{row['kind']:<8} {display(row['client'] or '-')[:18]:<18} {due:<16} "
+                f"{display(row['title'])}"
             )
 
 

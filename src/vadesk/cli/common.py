@@ -6,6 +6,8 @@ import errno
 import json
 import logging
 import logging.handlers
+import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -40,6 +42,36 @@ class VadeskGroup(click.Group):
     A VadeskError or an OSError anywhere below ends in one line on stderr and exit status 1.
     """
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's standalone mode, but a usage error is one line too, like every error."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            click.echo(f"Error: {error.format_message()}{hint}", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            # The reader went away (`vadesk card list | head`): quietly, and without the
+            # interpreter's last flush failing again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:
             check_arguments(args, ctx)
@@ -52,7 +84,7 @@ class VadeskGroup(click.Group):
             log.info("user error: %s", type(error).__name__)
             raise click.ClickException(display(str(error))) from None
         except BrokenPipeError:
-            raise  # the reader went away (`| head`); main() exits quietly
+            raise  # the reader went away (`| head`): main() exits quietly
         except OSError as error:
             log.info("OS error: %s", type(error).__name__)
             raise click.ClickException(describe_os_error(error)) from None

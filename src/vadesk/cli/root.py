@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -51,9 +50,3 @@ def main() -> None:
         cli(prog_name="vadesk")
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        # The reader stopped early (`vadesk card list | head`): not an error worth a line.
-        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from vadesk.db.models import (
     CARD_KINDS,
@@ -317,7 +318,7 @@ def list_cards(
     return result
 
 
-def iter_cards(
+def iter_card_json(
     session: Session,
     *,
     lane_id: int | None = None,
@@ -325,56 +326,97 @@ def iter_cards(
     archived: bool = False,
     limit: int | None = None,
     offset: int = 0,
-) -> Iterator[CardRow]:
-    """``list_cards`` one row at a time, paged in SQL: no ORM objects, no list of them all."""
-    position = (
-        func.row_number()
-        .over(partition_by=Card.lane_id, order_by=(Card.rank, Card.id))
-        .label("position")
+) -> Iterator[dict[str, Any]]:
+    """``list_cards`` as ``CardRow.as_json()`` dicts, one at a time.
+
+    For `card list --json` on a big board: lane by lane along the lane-order index (no
+    sort, no ORM objects, no list of them all), stopping once ``limit`` cards are out. The
+    driver's raw values are normalised here: type processing cost more than the query.
+    """
+    lanes = session.execute(select(Lane.id, Lane.name).order_by(Lane.position, Lane.id)).all()
+    clients = {cid: name for cid, name in session.execute(select(Client.id, Client.name))}
+    raw = NullType()
+    columns = (
+        Card.id,
+        Card.title,
+        Card.description,
+        Card.client_id,
+        Card.kind,
+        type_coerce(Card.due_at, raw),
+        Card.estimate_minutes,
+        type_coerce(Card.labels, raw),
+        Card.version,
+        type_coerce(Card.created_at, raw),
+        type_coerce(Card.updated_at, raw),
     )
-    inner = select(
-        *(getattr(Card, name) for name in _STREAMED),
-        position,
-    ).where(Card.archived.is_(archived))
-    if lane_id is not None:
-        inner = inner.where(Card.lane_id == lane_id)
-    cards = inner.subquery()
-    # Positions count every card of the lane, so the client filter goes outside the window.
-    stmt = (
-        select(cards, Lane.name, Client.name)
-        .join(Lane, Lane.id == cards.c.lane_id)
-        .outerjoin(Client, Client.id == cards.c.client_id)
-        .order_by(Lane.position, Lane.id, cards.c.rank, cards.c.id)
-        .offset(offset)
-        .limit(limit)
-        .execution_options(yield_per=2000)
-    )
-    if client_id is not None:
-        stmt = stmt.where(cards.c.client_id == client_id)
-    for row in session.execute(stmt):
-        values: dict[str, Any] = dict(zip(_STREAMED, row, strict=False))
-        values["labels"] = tuple(values["labels"] or ())
-        yield CardRow(**values, position=row[len(_STREAMED)], lane=row[-2], client=row[-1])
+    connection = session.connection().execution_options(yield_per=2000)
+    to_skip, to_give = offset, limit
+    for lane_row_id, lane_name in lanes:
+        if lane_id is not None and lane_row_id != lane_id:
+            continue
+        if to_give is not None and to_give <= 0:
+            return
+        stmt = (
+            select(*columns)
+            .where(Card.lane_id == lane_row_id, Card.archived.is_(archived))
+            .order_by(Card.rank, Card.id)
+        )
+        # Positions count every card of the lane, whatever the client filter hides.
+        for position, row in enumerate(connection.execute(stmt), 1):
+            (card_id, title, description, card_client, kind, due_at, estimate, labels,
+             version, created_at, updated_at) = row  # fmt: skip
+            if client_id is not None and card_client != client_id:
+                continue
+            if to_skip:
+                to_skip -= 1
+                continue
+            yield {
+                "id": card_id,
+                "title": title,
+                "description": description,
+                "lane": lane_name,
+                "lane_id": lane_row_id,
+                "position": position,
+                "client": clients.get(card_client) if card_client is not None else None,
+                "kind": kind,
+                "due": _iso_instant(due_at),
+                "estimate_minutes": estimate,
+                "labels": _json_list(labels),
+                "archived": archived,
+                "version": version,
+                "created_at": _iso_instant(created_at),
+                "updated_at": _iso_instant(updated_at),
+            }
+            if to_give is not None:
+                to_give -= 1
+                if to_give <= 0:
+                    return
 
 
-_STREAMED = (
-    "id",
-    "lane_id",
-    "rank",
-    "title",
-    "description",
-    "client_id",
-    "kind",
-    "due_at",
-    "estimate_minutes",
-    "planned_week",
-    "labels",
-    "archived",
-    "version",
-    "created_at",
-    "updated_at",
-    "completed_at",
-)
+def _iso_instant(value: Any) -> str | None:
+    """A stored instant as the ISO text ``UTCDateTime`` + ``isoformat()`` would give."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite keeps naive UTC text: "2026-11-24 09:30:00.000000"
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            whole = value[:19] if value.endswith(".000000") else value
+            return f"{whole[:10]}T{whole[11:]}+00:00"
+        return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
+    instant: datetime = value
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=UTC).isoformat()
+    return instant.astimezone(UTC).isoformat()
+
+
+def _json_list(value: Any) -> list[Any]:
+    """A JSON list column's raw value: text on SQLite, already decoded on PostgreSQL."""
+    if value is None or value == "[]":
+        return []
+    if isinstance(value, str | bytes):
+        import json
+
+        return list(json.loads(value))
+    return list(value)
 
 
 def checklist_counts_subquery() -> Any:

@@ -1,0 +1,35 @@
+"""Running the `vadesk` command in-process, as a shell script would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner, Result
+
+from vadesk.cli import cli
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(db_url: str) -> Run:
+    """``run(*args, ok=True, input=None)``: vadesk against the test database."""
+    runner = CliRunner()
+
+    def invoke(*args: str, ok: bool = True, input: str | None = None) -> Result:
+        result = runner.invoke(cli, ["--db", db_url, *args], input=input)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return invoke
+
+
+def one_line(result: Result) -> str:
+    """The single stderr line of a refused command (and no traceback anywhere)."""
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
