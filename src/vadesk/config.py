@@ -39,6 +39,13 @@ def log_dir() -> Path:
     return path
 
 
+def state_dir() -> Path:
+    """Per-user state that is not data (what the vault last looked like), created 0700."""
+    path = Path(platformdirs.user_state_dir(APP_NAME))
+    make_private_dir(path)
+    return path
+
+
 def make_private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.suppress(OSError):  # a folder we do not own stays as it is

@@ -403,3 +403,79 @@ async def test_export_and_import_from_the_vault_screen(with_vault: Store, tmp_pa
         await pilot.press(*"handover tulip glacier piano", "enter")
         await settle(pilot)
         await wait_until(pilot, lambda: len(pilot.app.vault.items) == 3)  # type: ignore[attr-defined]
+
+
+async def test_a_failed_import_adds_no_phantom_items_and_the_vault_still_opens(
+    with_vault: Store,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Third item fails the Luhn check: nothing imported, the list and the next unlock agree."""
+    phrase = vc.Secret("handover tulip glacier piano")
+    documents = [
+        {"kind": "note", "client": "Acme Bakery", "name": "First", "note": "a"},
+        {"kind": "note", "client": "Acme Bakery", "name": "Second", "note": "b"},
+        {
+            "kind": "card",
+            "client": "Acme Bakery",
+            "name": "Acme Visa",
+            "number": "4242424242424241",
+        },
+    ]
+    target = tmp_path / "bad.vadesk"
+    target.write_bytes(vc.export_bundle(phrase, documents, vc.KdfParams.interactive()))
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, VaultScreen)
+        await pilot.press("I")
+        await settle(pilot)
+        pilot.app.screen.query_one("Input").value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*phrase.reveal(), "enter")  # type: ignore[misc]
+        await settle(pilot)
+        shown = [n.message for n in pilot.app._notifications]
+        assert any("item 3 (card 'Acme Visa')" in m and "Luhn" in m for m in shown), shown
+        assert len(pilot.app.vault.items) == 2  # type: ignore[attr-defined]
+        options = screen.query_one("#vault-items")
+        shown_items = " ".join(
+            str(options.get_option_at_index(i).prompt)  # type: ignore[attr-defined]
+            for i in range(options.option_count)  # type: ignore[attr-defined]
+        )
+        assert "First" not in shown_items and "Second" not in shown_items
+        # The next save signs only what the database holds; the vault opens afterwards.
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"New login", "enter")
+        await settle(pilot)
+    reopened = vault.open_vault(with_vault, vc.Secret(PASS))
+    assert sorted(d["name"] for d in reopened.items.values()) == [
+        "Acme bank",
+        "Cedar Visa",
+        "New login",
+    ]
+
+
+async def test_unlock_reporting_tampering_offers_check_and_reseal(with_vault: Store) -> None:
+    from vadesk.ui.screens.vault import ResealScreen
+
+    with with_vault.db.engine.begin() as conn:
+        conn.execute(
+            VaultItem.__table__.delete().where(
+                VaultItem.id.in_(select(VaultItem.id).limit(1).scalar_subquery())
+            )
+        )
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, PassphraseForm)
+        error = str(form.query_one("#vault-error").render())
+        assert "deleted behind vadesk's back" in error and "ctrl+r" in error
+        await press(pilot, "ctrl+r", shows=ResealScreen)
+        await wait_until(pilot, lambda: pilot.app.screen.report is not None)  # type: ignore[attr-defined]
+        listing = str(pilot.app.screen.query_one("#reseal-list").render())
+        assert "missing" in listing and "1 item(s) decrypt" in listing
+        await press(pilot, "ctrl+s", shows=VaultScreen)
+        assert len(pilot.app.vault.items) == 1  # type: ignore[attr-defined]

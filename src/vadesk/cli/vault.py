@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
-from vadesk.cli.common import Context, echo_json, pass_ctx, stdin_line
+from vadesk.cli.common import Context, echo_json, json_option, pass_ctx, stdin_line
+from vadesk.domain.text import clean_text
 from vadesk.errors import InvalidInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,12 +68,11 @@ def vault_init(ctx: Context, passphrase_stdin: bool) -> None:
     click.echo("vault created")
 
 
-def _open_vault(store: Any, passphrase_stdin: bool) -> Any:
+def _open_vault(store: Any, passphrase_stdin: bool, *, accept_older: bool = False) -> Any:
     from vadesk.services import vault as vaults
 
     secret = read_passphrase(passphrase_stdin)
-    with store.read() as s:
-        return vaults.unlock(s, secret)
+    return vaults.open_vault(store, secret, accept_older=accept_older)
 
 
 @vault.command("add")
@@ -89,9 +89,11 @@ def _open_vault(store: Any, passphrase_stdin: bool) -> Any:
     help="Read the secret fields from standard input (one per line, after the passphrase).",
 )
 @passphrase_option
+@json_option()
 @pass_ctx
 def vault_add(
     ctx: Context,
+    as_json: bool,
     kind: str,
     client_name: str,
     name: str,
@@ -135,10 +137,15 @@ def vault_add(
                 err=True,
             )
         document[field_name] = value
-    with store.write() as s:
-        item_id = vaults.save_item(s, opened, document)
-    opened.lock()
-    click.echo(item_id)
+    try:
+        with store.write() as s:
+            item_id = vaults.save_item(s, opened, document)
+    finally:
+        opened.lock()
+    if as_json:
+        echo_json({"id": item_id, "kind": kind, "client": client_row.name, "name": name})
+    else:
+        click.echo(item_id)
 
 
 @vault.command("list")
@@ -170,8 +177,11 @@ def vault_list(
         echo_json(rows)
         return
     for row in rows:
+        # Names and clients come from whoever wrote the item (an import): never raw escapes.
+        shown = {k: clean_text(str(v)) if v else "-" for k, v in row.items()}
         click.echo(
-            f"{row['id']}  {row['kind']:<5} {str(row['client'] or '-')[:18]:<18} {row['name']}"
+            f"{row['id']}  {shown['kind']:<5} {shown['client'][:18]:<18} {shown['name']}"
+            f"  {shown['url']}  {shown['username']}"
         )
 
 
@@ -181,16 +191,16 @@ def vault_list(
 @passphrase_option
 @pass_ctx
 def vault_get(ctx: Context, item_id: str, field_name: str, passphrase_stdin: bool) -> None:
-    """Print one field of one item (for scripts; mind your terminal's scrollback)."""
+    """Print one field of ITEM: its id, an unambiguous id prefix, or its exact name."""
+    from vadesk.services import vault as vaults
+
     store = ctx.store()
     opened = _open_vault(store, passphrase_stdin)
-    document = opened.items.get(item_id)
-    if document is None:
-        matches = [i for i in opened.items if i.startswith(item_id)]
-        document = opened.items[matches[0]] if len(matches) == 1 else None
-    if document is None:
+    try:
+        document = opened.items[vaults.find_item(opened, item_id)]
+    except InvalidInputError:
         opened.lock()
-        raise InvalidInputError(f"No vault item {item_id!r}; `vadesk vault list` shows the ids.")
+        raise
     if field_name == "totp-code":
         from vadesk.domain.passwords import totp_now
 
@@ -215,9 +225,11 @@ def vault_passwd(ctx: Context, passphrase_stdin: bool) -> None:
     old = read_passphrase(passphrase_stdin, "Current passphrase")
     new = read_passphrase(passphrase_stdin, "New passphrase", confirm=not passphrase_stdin)
     check_strength(new.reveal())
+    vaults.finish_pending_wipe(store)
     with store.write() as s:
         vaults.change_passphrase(s, old, new, vaults.kdf_for(store.settings.vault_kdf))
-    vaults.checkpoint(store)
+    if not vaults.checkpoint(store):
+        click.echo(vaults.WIPE_PENDING, err=True)
     click.echo("passphrase changed")
 
 
@@ -228,11 +240,10 @@ def vault_passwd(ctx: Context, passphrase_stdin: bool) -> None:
 @pass_ctx
 def vault_export(ctx: Context, client_name: str, path: str, passphrase_stdin: bool) -> None:
     """Write one client's items to a file encrypted under its own passphrase (for handover)."""
-    import os
-
     from vadesk.domain.passwords import check_strength
     from vadesk.services import vault as vaults
     from vadesk.services.clients import client_by_name
+    from vadesk.services.files import write_private
 
     store = ctx.store()
     with store.read() as s:
@@ -248,17 +259,16 @@ def vault_export(ctx: Context, client_name: str, path: str, passphrase_stdin: bo
         )
     finally:
         opened.lock()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    click.echo(f"exported {name}'s items to {path}")
+    write_private(path, data)
+    click.echo(f"exported {clean_text(name)}'s items to {clean_text(path)}")
 
 
 @vault.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @passphrase_option
+@json_option()
 @pass_ctx
-def vault_import(ctx: Context, path: str, passphrase_stdin: bool) -> None:
+def vault_import(ctx: Context, path: str, passphrase_stdin: bool, as_json: bool) -> None:
     """Add the items of an export file to this vault (all or nothing)."""
     from pathlib import Path
 
@@ -272,7 +282,10 @@ def vault_import(ctx: Context, path: str, passphrase_stdin: bool) -> None:
             count = vaults.import_bundle(s, opened, Path(path).read_bytes(), file_secret)
     finally:
         opened.lock()
-    click.echo(f"imported {count} items")
+    if as_json:
+        echo_json({"imported": count})
+    else:
+        click.echo(f"imported {count} items")
 
 
 @vault.command("rotate")
@@ -284,11 +297,123 @@ def vault_rotate(ctx: Context, passphrase_stdin: bool) -> None:
 
     store = ctx.store()
     secret = read_passphrase(passphrase_stdin)
-    with store.read() as s:
-        opened = vaults.unlock(s, secret)
-    with store.write() as s:
-        fresh = vaults.rotate_key(s, opened, secret, vaults.kdf_for(store.settings.vault_kdf))
-    opened.lock()
+    opened = vaults.open_vault(store, secret)
+    try:
+        with store.write() as s:
+            fresh = vaults.rotate_key(s, opened, secret, vaults.kdf_for(store.settings.vault_kdf))
+    finally:
+        opened.lock()
     fresh.lock()
-    vaults.checkpoint(store)
+    if not vaults.checkpoint(store):
+        click.echo(vaults.WIPE_PENDING.replace("passphrase's", "data key's"), err=True)
     click.echo("data key rotated")
+
+
+@vault.command("unlock")
+@click.option(
+    "--accept-older",
+    is_flag=True,
+    help="Accept a vault older than the one you last opened (after a deliberate restore).",
+)
+@passphrase_option
+@json_option("Print the item count as JSON.")
+@pass_ctx
+def vault_unlock(ctx: Context, accept_older: bool, passphrase_stdin: bool, as_json: bool) -> None:
+    """Check the passphrase and the whole vault; nothing is kept unlocked afterwards."""
+    store = ctx.store(create=False)
+    opened = _open_vault(store, passphrase_stdin, accept_older=accept_older)
+    count = len(opened.items)
+    revision = opened.manifest_revision
+    opened.lock()
+    if as_json:
+        echo_json({"items": count, "manifest_revision": revision})
+    else:
+        click.echo(f"vault opens: {count} items (manifest revision {revision})")
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    return {
+        "intact": report.intact,
+        "manifest": report.manifest,
+        "manifest_revision": report.manifest_revision,
+        "items": [
+            {
+                "id": c.item_id,
+                "status": c.status,
+                "revision": c.revision,
+                "listed_revision": c.listed,
+                "kind": c.kind,
+                "name": c.name,
+            }
+            for c in report.items
+        ],
+    }
+
+
+def _echo_report(report: Any) -> None:
+    counts: dict[str, int] = {}
+    for check in report.items:
+        counts[check.status] = counts.get(check.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no items"
+    click.echo(f"manifest: {report.manifest} (revision {report.manifest_revision}); {summary}")
+    for check in report.problems:
+        name = clean_text(check.name)[:40] if check.name else "(cannot be read)"
+        click.echo(f"  {check.status:<11} {check.item_id[:12]}  {check.kind or '-':<5} {name}")
+
+
+@vault.command("verify")
+@passphrase_option
+@json_option("Print the report as JSON.")
+@pass_ctx
+def vault_verify(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
+    """Report which items decrypt and which are missing, added or rolled back; change nothing.
+
+    Exits 0 when the vault is intact, 3 when it is not.
+    """
+    from vadesk.services import vault as vaults
+
+    store = ctx.store(create=False)
+    secret = read_passphrase(passphrase_stdin)
+    with store.read() as s:
+        report = vaults.verify(s, secret)
+    if as_json:
+        echo_json(_report_json(report))
+    else:
+        _echo_report(report)
+        if report.intact:
+            click.echo("The vault is intact.")
+    if not report.intact:
+        click.get_current_context().exit(3)
+
+
+@vault.command("reseal")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@passphrase_option
+@json_option("Print the report that was resealed as JSON.")
+@pass_ctx
+def vault_reseal(ctx: Context, yes: bool, passphrase_stdin: bool, as_json: bool) -> None:
+    """Re-sign the manifest over the items that decrypt, so a damaged vault opens again.
+
+    Items that do not decrypt are removed; missing ones stay missing; added and rolled-back
+    items that decrypt are accepted as they are. The list is shown before anything changes.
+    """
+    from vadesk.services import vault as vaults
+
+    store = ctx.store(create=False)
+    secret = read_passphrase(passphrase_stdin)
+    with store.read() as s:
+        report = vaults.verify(s, secret)
+    if report.intact:
+        click.echo("The vault is intact; nothing to reseal.")
+        return
+    _echo_report(report)
+    if not yes:
+        if passphrase_stdin or not click.get_text_stream("stdin").isatty():
+            raise InvalidInputError("Reseal changes the vault: confirm with --yes.")
+        click.confirm("Re-sign the vault over the items listed as readable?", abort=True, err=True)
+    with store.write() as s:
+        vaults.reseal(s, secret, report)
+    if as_json:
+        echo_json(_report_json(report))
+    else:
+        click.echo("vault resealed")

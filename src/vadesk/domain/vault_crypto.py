@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import hmac
-import json
 import secrets
 import string
 import struct
@@ -26,7 +25,7 @@ import orjson
 from nacl._sodium import ffi as _ffi
 from nacl._sodium import lib as _lib
 
-from vadesk.errors import VadeskError
+from vadesk.errors import InvalidInputError, VadeskError
 
 FORMAT_VERSION = 1
 SALT_BYTES = argon2id.SALTBYTES  # 16
@@ -58,12 +57,24 @@ class KdfParamsRejected(VaultError):
     pass
 
 
+DAMAGED_HINT = (
+    "`vadesk vault verify` lists what is intact and `vadesk vault reseal` reopens it, "
+    "or put back a copy of the database file from before the damage"
+)
+"""What a user can do about a damaged vault (names only commands that exist)."""
+
+
+def short_id(item_id: object) -> str:
+    """An item id fit for a message: the first 12 characters, or a placeholder."""
+    return item_id[:12] if isinstance(item_id, str) and item_id.isprintable() else "(bad id)"
+
+
 class ItemDamaged(VaultError):
-    def __init__(self, item_id: str) -> None:
+    def __init__(self, item_id: object) -> None:
         super().__init__(
-            f"Vault item {item_id[:12]} is damaged or was tampered with; restore a backup."
+            f"Vault item {short_id(item_id)} is damaged or was tampered with; {DAMAGED_HINT}."
         )
-        self.item_id = item_id
+        self.item_id = item_id if isinstance(item_id, str) else ""
 
 
 class ManifestMismatch(VaultError):
@@ -72,6 +83,13 @@ class ManifestMismatch(VaultError):
 
 class ManifestDamaged(VaultError):
     pass
+
+
+class VaultDamaged(VaultError):
+    """A header, manifest or item row of the wrong shape or type."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The vault is damaged ({what}); {DAMAGED_HINT}.")
 
 
 class Secret:
@@ -271,8 +289,23 @@ def _item_ad(vault_id: str, item_id: str, revision: int) -> bytes:
 def encrypt_item(
     key: DataKey, vault_id: str, item_id: str, revision: int, document: Mapping[str, Any]
 ) -> bytes:
-    plain = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return bytes(key.box().encrypt(_pad(plain), _item_ad(vault_id, item_id, revision)))
+    return bytes(key.box().encrypt(_pad(dumps(document)), _item_ad(vault_id, item_id, revision)))
+
+
+def dumps(value: Any) -> bytes:
+    """JSON exactly as unlock will parse it (orjson: no NaN, no lone surrogates)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        raise InvalidInputError(
+            "That item holds a value that cannot be stored (text that is not valid Unicode, "
+            "or a number out of range); check its fields."
+        ) from None
+
+
+def loads(text: bytes | str) -> Any:
+    """The one JSON parser for everything the vault reads (strict; depth-limited by orjson)."""
+    return orjson.loads(text)
 
 
 def _open_xchacha(blob: bytes, ad: bytes, key: bytes) -> bytes:
@@ -350,6 +383,8 @@ class ItemReader:
         texts: list[bytes] = []
         append = texts.append
         for item_id, revision, blob in rows:
+            if type(blob) is not bytes or type(revision) is not int or type(item_id) is not str:
+                raise ItemDamaged(item_id)
             size = len(blob) - NONCE_BYTES - TAG_BYTES
             if size < PAD_BLOCK or size % PAD_BLOCK:
                 raise ItemDamaged(item_id)
@@ -404,13 +439,15 @@ def decrypt_item(
 ) -> dict[str, Any]:
     """One item; ``key`` may be the raw key when decrypting many in a row."""
     raw = key if isinstance(key, bytes) else key.raw()
+    if type(blob) is not bytes or type(revision) is not int or type(item_id) is not str:
+        raise ItemDamaged(item_id)
     # PyNaCl raises ValueError, not CryptoError, on some short inputs: check length first.
     if len(blob) < MIN_ITEM_BYTES or (len(blob) - NONCE_BYTES - TAG_BYTES) % PAD_BLOCK:
         raise ItemDamaged(item_id)
     try:
         plain = _open_xchacha(blob, _item_ad(vault_id, item_id, revision), raw)
-        document = json.loads(_unpad(plain).decode("utf-8"))
-    except (nacl.exceptions.CryptoError, ValueError, UnicodeDecodeError):
+        document = loads(_unpad(plain))
+    except (nacl.exceptions.CryptoError, ValueError):
         raise ItemDamaged(item_id) from None
     if not isinstance(document, dict):
         raise ItemDamaged(item_id)
@@ -424,7 +461,7 @@ def _manifest_ad(vault_id: str, revision: int) -> bytes:
 def encrypt_manifest(
     key: DataKey, vault_id: str, entries: Mapping[str, int], manifest_revision: int
 ) -> bytes:
-    plain = json.dumps(dict(entries), separators=(",", ":"), sort_keys=True).encode()
+    plain = dumps(dict(entries))
     return bytes(key.box().encrypt(_pad(plain), _manifest_ad(vault_id, manifest_revision)))
 
 
@@ -432,17 +469,17 @@ def decrypt_manifest(
     key: DataKey, vault_id: str, manifest_revision: int, blob: bytes
 ) -> dict[str, int]:
     damaged = ManifestDamaged(
-        "The vault's manifest is damaged or was tampered with; restore a backup."
+        f"The vault's manifest is damaged or was tampered with; {DAMAGED_HINT}."
     )
-    if len(blob) < MIN_ITEM_BYTES:
+    if type(blob) is not bytes or type(manifest_revision) is not int or len(blob) < MIN_ITEM_BYTES:
         raise damaged
     try:
         plain = key.box().decrypt(blob, _manifest_ad(vault_id, manifest_revision))
-        entries = orjson.loads(_unpad(plain))
-    except (nacl.exceptions.CryptoError, ValueError, UnicodeDecodeError):
+        entries = loads(_unpad(plain))
+    except (nacl.exceptions.CryptoError, ValueError):
         raise damaged from None
-    if not isinstance(entries, dict) or not all(
-        isinstance(k, str) and isinstance(v, int) for k, v in entries.items()
+    if type(entries) is not dict or not all(
+        type(k) is str and type(v) is int for k, v in entries.items()
     ):
         raise damaged
     return entries
@@ -466,11 +503,15 @@ def check_manifest(manifest: Mapping[str, int], stored: Mapping[str, int]) -> No
     if newer:
         problems.append(f"{len(newer)} item(s) newer than the manifest ({_ids(newer)})")
     if problems:
-        raise ManifestMismatch("Vault tampering detected: " + "; ".join(problems) + ".")
+        raise ManifestMismatch(
+            "Vault tampering detected: "
+            + "; ".join(problems)
+            + f". Nothing was changed; {DAMAGED_HINT}."
+        )
 
 
 def _ids(ids: list[str]) -> str:
-    return ", ".join(i[:12] for i in ids[:5]) + (" …" if len(ids) > 5 else "")
+    return ", ".join(short_id(i) for i in ids[:5]) + (" …" if len(ids) > 5 else "")
 
 
 def export_bundle(
@@ -481,11 +522,12 @@ def export_bundle(
     kdf.validate()
     salt = nacl.utils.random(SALT_BYTES)
     head = EXPORT_MAGIC + struct.pack(">BIQ", FORMAT_VERSION, kdf.opslimit, kdf.memlimit) + salt
-    plain = json.dumps(documents, separators=(",", ":"), sort_keys=True).encode()
+    plain = dumps(documents)
     return head + bytes(_derive(passphrase, salt, kdf).encrypt(_pad(plain), head))
 
 
-def import_bundle(passphrase: Secret, data: bytes) -> list[dict[str, Any]]:
+def import_bundle(passphrase: Secret, data: bytes) -> list[Any]:
+    """The documents of an export file, parsed strictly; the caller validates each one."""
     head_len = len(EXPORT_MAGIC) + struct.calcsize(">BIQ") + SALT_BYTES
     if len(data) < head_len + MIN_ITEM_BYTES or not data.startswith(EXPORT_MAGIC):
         raise VaultHeaderInvalid("Not a vadesk export file.")
@@ -500,11 +542,14 @@ def import_bundle(passphrase: Secret, data: bytes) -> list[dict[str, Any]]:
     except (nacl.exceptions.CryptoError, ValueError):
         raise WrongPassphrase() from None
     try:
-        documents = json.loads(_unpad(plain).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise VaultHeaderInvalid("The export file is damaged.") from None
-    if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
-        raise VaultHeaderInvalid("The export file is damaged.")
+        documents = loads(_unpad(plain))
+    except ValueError as error:
+        reason = str(error).splitlines()[0][:80] if str(error) else "not JSON"
+        raise VaultHeaderInvalid(
+            f"The export file holds no valid JSON ({reason}); nothing was imported."
+        ) from None
+    if type(documents) is not list:
+        raise VaultHeaderInvalid("The export file holds no list of items; nothing was imported.")
     return documents
 
 

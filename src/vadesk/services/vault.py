@@ -3,34 +3,69 @@
 Unlocking reads the header, derives the wrapping key (Argon2id, slow on purpose), unwraps the
 data key, checks the encrypted manifest against the stored (id, revision) pairs and decrypts
 every item. The decrypted documents live only in the returned ``OpenVault``.
+
+Write discipline (SECURITY.md): every write locks the manifest row inside its own write
+transaction (BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL), re-reads the manifest and
+the stored (id, revision) pairs, refuses to sign over a vault that disagrees with its manifest,
+writes, and signs a manifest built from what the database holds, never from memory. The open
+vault in memory changes only after the commit (an ``after_commit`` hook on the session), so a
+failed or rolled-back write leaves it exactly as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
-from vadesk.db.fastread import vault_rows
+from vadesk.db.fastread import vault_rows, vault_rows_by_id
 from vadesk.db.models import VaultHeader as HeaderRow
 from vadesk.db.models import VaultItem, VaultManifest
 from vadesk.domain import vault_crypto as vc
 from vadesk.domain.clock import utcnow
-from vadesk.errors import InvalidInputError, NotFoundError, VadeskError
+from vadesk.domain.text import clean_text
+from vadesk.errors import ConflictError, InvalidInputError, NotFoundError, VadeskError
+from vadesk.services import vault_state
+
+if TYPE_CHECKING:
+    from vadesk.services.store import Store
+
+log = logging.getLogger(__name__)
 
 KINDS = ("login", "card", "note")
+FIELDS: dict[str, tuple[str, ...]] = {
+    "login": ("name", "url", "username", "password", "totp", "notes"),
+    "card": ("name", "holder", "number", "expiry", "cvc", "notes"),
+    "note": ("name", "note"),
+}
+"""The text fields of each kind of item, in the order a form shows them."""
+COMMON = ("kind", "client", "cards")
 SECRET_FIELDS = frozenset({"password", "totp", "number", "cvc", "note", "notes"})
 """Fields shown masked until revealed, and never logged."""
+MAX_NAME = 500
+MAX_TEXT = 100_000
+MAX_LINKS = 1_000
+MAX_CARD_ID = 2**63 - 1
 
 
 class VaultMissing(VadeskError):
     """No vault was created yet."""
+
+
+class VaultStale(VadeskError):
+    """The vault's data key was replaced elsewhere (rotated) since this copy was unlocked."""
+
+
+class VaultRolledBack(VadeskError):
+    """The database holds an older vault than the one this user last opened."""
 
 
 def kdf_for(name: str) -> vc.KdfParams:
@@ -48,16 +83,24 @@ class OpenVault:
     manifest_revision: int = 0
     search: dict[str, tuple[dict[str, Any], str, str]] = field(default_factory=dict, repr=False)
     """Per item: (the document it was made from, lower-case text to search, sort key)."""
+    header_digest: str = ""
+    """Hash of the wrapped key it was unlocked from: tells a rotated key from damage."""
+    manifest_digest: str = ""
+    locked: bool = False
 
     def __repr__(self) -> str:
         return f"OpenVault({self.vault_id!r}, {len(self.items)} items)"
 
     def lock(self) -> None:
         """Drop the key and every decrypted field."""
+        self.locked = True
         self.key.wipe()
         self.items.clear()
         self.revisions.clear()
         self.search.clear()
+
+
+# ------------------------------------------------------------------ reading rows safely
 
 
 def _header(session: Session) -> HeaderRow:
@@ -71,14 +114,38 @@ def exists(session: Session) -> bool:
     return session.scalar(select(HeaderRow.id).limit(1)) is not None
 
 
+def _int(value: object, what: str) -> int:
+    if type(value) is not int:
+        raise vc.VaultDamaged(f"its {what} is not a number")
+    return value
+
+
+def _bytes(value: object, what: str) -> bytes:
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    if type(value) is not bytes:
+        raise vc.VaultDamaged(f"its {what} is not binary data")
+    return value
+
+
 def _to_domain(row: HeaderRow) -> vc.VaultHeader:
+    """The header row checked for type before any of it is used (SQLite stores any type)."""
+    if type(row.vault_id) is not str or not row.vault_id.isprintable():
+        raise vc.VaultDamaged("its header has no valid vault id")
     return vc.VaultHeader(
         vault_id=row.vault_id,
-        format_version=row.format_version,
-        kdf=vc.KdfParams(row.kdf_opslimit, row.kdf_memlimit),
-        salt=bytes(row.salt),
-        wrapped_key=bytes(row.wrapped_key),
+        format_version=_int(row.format_version, "format version"),
+        kdf=vc.KdfParams(
+            _int(row.kdf_opslimit, "key derivation cost"),
+            _int(row.kdf_memlimit, "key derivation memory"),
+        ),
+        salt=_bytes(row.salt, "salt"),
+        wrapped_key=_bytes(row.wrapped_key, "wrapped key"),
     )
+
+
+def _header_digest(header: vc.VaultHeader) -> str:
+    return hashlib.sha256(header.salt + header.wrapped_key).hexdigest()
 
 
 def _store_header(row: HeaderRow, header: vc.VaultHeader, now: datetime) -> None:
@@ -91,25 +158,83 @@ def _store_header(row: HeaderRow, header: vc.VaultHeader, now: datetime) -> None
     row.updated_at = now
 
 
-def init(session: Session, passphrase: vc.Secret, kdf: vc.KdfParams) -> OpenVault:
-    """Create the vault (once); returns it unlocked and empty."""
-    if exists(session):
-        raise InvalidInputError("A vault already exists; unlock it, or change its passphrase.")
-    header, key = vc.create_vault(passphrase, kdf)
-    now = utcnow()
-    row = HeaderRow()
-    _store_header(row, header, now)
-    session.add(row)
-    vault = OpenVault(header.vault_id, key)
-    _write_manifest(session, vault)
+def _manifest_row(session: Session, vault_id: str, *, lock: bool) -> VaultManifest | None:
+    """The manifest row, locked against other vault writers (``lock``) or readers' share."""
+    query = (
+        select(VaultManifest)
+        .where(VaultManifest.vault_id == vault_id)
+        .with_for_update(read=not lock)
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def _manifest_fields(row: VaultManifest) -> tuple[int, bytes]:
+    return _int(row.revision, "manifest revision"), _bytes(row.ciphertext, "manifest")
+
+
+def _stored_revisions(session: Session, vault_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(VaultItem.id, VaultItem.revision).where(VaultItem.vault_id == vault_id)
+    ).all()
+    stored: dict[str, int] = {}
+    for item_id, revision in rows:
+        if type(item_id) is not str or type(revision) is not int:
+            raise vc.VaultDamaged(f"item {vc.short_id(item_id)} has a bad id or revision")
+        stored[item_id] = revision
+    return stored
+
+
+# ------------------------------------------------------------------ memory after commit
+
+_PENDING = "vadesk.vault.pending"
+_HOOKED = "vadesk.vault.hooked"
+
+
+def after_commit(session: Session, apply: Callable[[], None]) -> None:
+    """Run ``apply`` once the session's transaction has committed; drop it on rollback."""
+    info = session.info
+    if not info.get(_HOOKED):
+        info[_HOOKED] = True
+        event.listen(session, "after_commit", _run_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+    info.setdefault(_PENDING, []).append(apply)
+
+
+def _run_pending(session: Session) -> None:
+    for apply in session.info.pop(_PENDING, []):
+        try:
+            apply()
+        except Exception:  # the commit stands; memory is re-read at the next unlock
+            log.exception("updating the open vault after a commit failed")
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+# ------------------------------------------------------------------ unlock
+
+
+def unlock(session: Session, passphrase: vc.Secret, *, accept_older: bool = False) -> OpenVault:
+    """Check range → header → passphrase → manifest → each item; each failure names itself.
+
+    A manifest older than the one this user last saw (a whole-vault rollback from an old
+    copy) is refused unless ``accept_older``.
+    """
+    vault = _unlock_unchecked(session, passphrase)
+    try:
+        _check_not_older(vault, accept_older)
+    except BaseException:
+        vault.lock()
+        raise
     return vault
 
 
-def unlock(session: Session, passphrase: vc.Secret) -> OpenVault:
-    """Check range → header → passphrase → manifest → each item; each failure names itself."""
+def _unlock_unchecked(session: Session, passphrase: vc.Secret) -> OpenVault:
     header = _to_domain(_header(session))
     key = vc.unlock(header, passphrase)
-    vault = OpenVault(header.vault_id, key)
+    vault = OpenVault(header.vault_id, key, header_digest=_header_digest(header))
     try:
         _read_items(session, vault)
     except BaseException:
@@ -118,64 +243,235 @@ def unlock(session: Session, passphrase: vc.Secret) -> OpenVault:
     return vault
 
 
+def open_vault(store: Store, passphrase: vc.Secret, *, accept_older: bool = False) -> OpenVault:
+    """Unlock in a read transaction of its own; finishes a wipe a passphrase change left.
+
+    The rollback check compares a snapshot with a mark another process may have raised
+    after the snapshot began (SQLite readers do not block writers): before calling the
+    vault older than last seen, look again in a fresh transaction.
+    """
+    finish_pending_wipe(store)
+    with store.read() as session:
+        vault = _unlock_unchecked(session, passphrase)
+    try:
+        for _ in range(5):
+            try:
+                _check_not_older(vault, accept_older)
+                return vault
+            except VaultRolledBack:
+                with store.read() as session:
+                    row = _manifest_row(session, vault.vault_id, lock=False)
+                    if row is None or row.revision == vault.manifest_revision:
+                        raise
+                    _read_items(session, vault)  # a newer vault was committed meanwhile
+        _check_not_older(vault, accept_older)
+        return vault
+    except BaseException:
+        vault.lock()
+        raise
+
+
 def _read_items(session: Session, vault: OpenVault) -> None:
-    """Manifest, then every item; bulk reads through the DB-API with the collector paused."""
+    """Manifest, then every item; bulk reads through the DB-API with the collector paused.
+
+    The manifest row is read with a share lock (PostgreSQL), so no vault writer commits
+    between it and the items; SQLite's read transaction is a snapshot already.
+    """
     key = vault.key
     with vc.gc_paused():
-        manifest_row = session.get(VaultManifest, vault.vault_id)
+        manifest_row = _manifest_row(session, vault.vault_id, lock=False)
         if manifest_row is None:
-            raise vc.ManifestDamaged("The vault's manifest is missing; restore a backup.")
-        manifest = vc.decrypt_manifest(
-            key, vault.vault_id, manifest_row.revision, bytes(manifest_row.ciphertext)
-        )
+            raise vc.ManifestDamaged(f"The vault's manifest is missing; {vc.DAMAGED_HINT}.")
+        revision, blob = _manifest_fields(manifest_row)
+        manifest = vc.decrypt_manifest(key, vault.vault_id, revision, blob)
         rows = vault_rows(session, vault.vault_id)
-        vault.revisions = {item_id: revision for item_id, revision, _ in rows}
-        vc.check_manifest(manifest, vault.revisions)
+        revisions = {}
+        for item_id, item_revision, _ in rows:
+            if type(item_id) is not str or type(item_revision) is not int:
+                raise vc.VaultDamaged(f"item {vc.short_id(item_id)} has a bad id or revision")
+            revisions[item_id] = item_revision
+        vc.check_manifest(manifest, revisions)
         reader = vc.ItemReader(key, vault.vault_id)
         try:
             vault.items = reader.read_many(rows)
         finally:
             reader.close()
-    vault.manifest_revision = manifest_row.revision
+        vault.revisions = revisions
+    vault.manifest_revision = revision
+    vault.manifest_digest = vault_state.digest(blob)
+    vault.search.clear()
 
 
-def _write_manifest(session: Session, vault: OpenVault) -> None:
-    vault.manifest_revision += 1
-    blob = vc.encrypt_manifest(
-        vault.key, vault.vault_id, dict(vault.revisions), vault.manifest_revision
-    )
-    row = session.get(VaultManifest, vault.vault_id)
-    if row is None:
-        session.add(
-            VaultManifest(
-                vault_id=vault.vault_id, revision=vault.manifest_revision, ciphertext=blob
+def _check_not_older(vault: OpenVault, accept_older: bool) -> None:
+    digest = vault.manifest_digest
+    seen = vault_state.seen(vault.vault_id)
+    if seen is not None and not accept_older:
+        if vault.manifest_revision < seen.revision:
+            raise VaultRolledBack(
+                "This vault is older than the one you last opened (revision "
+                f"{vault.manifest_revision}, last seen {seen.revision}): restored from a "
+                "backup? If you restored it on purpose, accept it with `vadesk vault unlock "
+                "--accept-older`; otherwise find out what replaced the database first."
             )
-        )
-    else:
-        row.revision = vault.manifest_revision
-        row.ciphertext = blob
+        if vault.manifest_revision == seen.revision and digest != seen.digest:
+            raise VaultRolledBack(
+                "This vault differs from the one you last opened at the same revision: a "
+                "copy from another database? If that is intended, accept it with `vadesk "
+                "vault unlock --accept-older`."
+            )
+    vault_state.remember(vault.vault_id, vault.manifest_revision, digest, force=accept_older)
+
+
+# ------------------------------------------------------------------ writes
+
+
+@dataclass
+class _Locked:
+    """What a write read inside its own transaction, under the manifest lock."""
+
+    row: VaultManifest
+    revision: int
+    stored: dict[str, int]
+
+
+def _lock(session: Session, vault: OpenVault) -> _Locked:
+    """Lock the manifest, re-read it and the stored pairs, and check they agree."""
+    if vault.locked:
+        raise vc.VaultError("The vault is locked; unlock it first.")
+    row = _manifest_row(session, vault.vault_id, lock=True)
+    if row is None:
+        raise vc.ManifestDamaged(f"The vault's manifest is missing; {vc.DAMAGED_HINT}.")
+    revision, blob = _manifest_fields(row)
+    try:
+        manifest = vc.decrypt_manifest(vault.key, vault.vault_id, revision, blob)
+    except vc.ManifestDamaged:
+        if _header_digest(_to_domain(_header(session))) != vault.header_digest:
+            raise VaultStale(
+                "The vault's key was changed elsewhere (rotated) since you unlocked it; "
+                "nothing was saved. Lock the vault and unlock it again."
+            ) from None
+        raise
+    stored = _stored_revisions(session, vault.vault_id)
+    vc.check_manifest(manifest, stored)
+    return _Locked(row, revision, stored)
+
+
+def _fresh_documents(
+    session: Session, vault: OpenVault, stored: dict[str, int], skip: set[str]
+) -> dict[str, dict[str, Any]]:
+    """Items written by someone else since this vault was read (decrypted, for memory)."""
+    changed = [i for i, r in stored.items() if i not in skip and vault.revisions.get(i) != r]
+    if not changed:
+        return {}
+    reader = vc.ItemReader(vault.key, vault.vault_id)
+    try:
+        return reader.read_many(vault_rows_by_id(session, changed))
+    finally:
+        reader.close()
+
+
+def _sign(
+    session: Session,
+    vault: OpenVault,
+    locked: _Locked,
+    entries: dict[str, int],
+    changed: dict[str, dict[str, Any]],
+) -> None:
+    """Write the new manifest; after the commit, memory takes the database's state."""
+    revision = locked.revision + 1
+    blob = vc.encrypt_manifest(vault.key, vault.vault_id, entries, revision)
+    locked.row.revision = revision
+    locked.row.ciphertext = blob
     session.flush()
+    digest = vault_state.digest(blob)
+
+    def apply() -> None:
+        vault_state.remember(vault.vault_id, revision, digest)
+        if vault.locked:
+            return
+        for item_id in [i for i in vault.items if i not in entries]:
+            vault.items.pop(item_id, None)
+            vault.search.pop(item_id, None)
+        vault.items.update(changed)
+        vault.revisions = dict(entries)
+        vault.manifest_revision = revision
+
+    after_commit(session, apply)
 
 
-def validate(document: dict[str, Any]) -> dict[str, Any]:
-    kind = document.get("kind")
-    if kind not in KINDS:
-        raise InvalidInputError(f"Item kind must be one of: {', '.join(KINDS)}.")
-    if not str(document.get("name", "")).strip():
-        raise InvalidInputError("A vault item needs a name.")
-    cards = document.get("cards")
-    if isinstance(cards, str):
-        parts = [p.strip().lstrip("#") for p in cards.replace(";", ",").split(",") if p.strip()]
-        if not all(p.isdigit() for p in parts):
+def init(session: Session, passphrase: vc.Secret, kdf: vc.KdfParams) -> OpenVault:
+    """Create the vault (once); returns it unlocked and empty."""
+    if exists(session):
+        raise InvalidInputError("A vault already exists; unlock it, or change its passphrase.")
+    header, key = vc.create_vault(passphrase, kdf)
+    row = HeaderRow()
+    _store_header(row, header, utcnow())
+    session.add(row)
+    vault = OpenVault(
+        header.vault_id, key, header_digest=_header_digest(header), manifest_revision=1
+    )
+    blob = vc.encrypt_manifest(key, header.vault_id, {}, 1)
+    session.add(VaultManifest(vault_id=header.vault_id, revision=1, ciphertext=blob))
+    session.flush()
+    digest = vault_state.digest(blob)
+    after_commit(session, lambda: vault_state.remember(header.vault_id, 1, digest))
+    return vault
+
+
+def _text(value: object, field_name: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{field_name} must be text, not {type(value).__name__}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError(f"{field_name} holds text that is not valid Unicode.") from None
+    if len(value) > limit:
+        raise InvalidInputError(f"{field_name} is longer than {limit:,} characters.")
+    return value
+
+
+def _links(value: object) -> list[int]:
+    if isinstance(value, str):
+        parts = [p.strip().lstrip("#") for p in value.replace(";", ",").split(",") if p.strip()]
+        if not all(p.isascii() and p.isdigit() for p in parts):
             raise InvalidInputError(
                 "Linked cards are card numbers separated by commas, e.g. 12, 40."
             )
-        document = {**document, "cards": [int(p) for p in parts]}
-    if kind == "card" and document.get("number"):
-        number = str(document["number"])
-        if not vc.luhn_valid(number):
-            raise InvalidInputError("That card number fails the Luhn check; check the digits.")
-    return {k: v for k, v in document.items() if v not in (None, "")}
+        value = [int(p) for p in parts]
+    if not isinstance(value, list) or not all(
+        type(c) is int and 0 < c <= MAX_CARD_ID for c in value
+    ):
+        raise InvalidInputError("Linked cards must be a list of card numbers.")
+    if len(value) > MAX_LINKS:
+        raise InvalidInputError(f"An item links at most {MAX_LINKS} cards.")
+    return list(dict.fromkeys(value))
+
+
+def validate(document: object) -> dict[str, Any]:
+    """A clean copy of an item, or one line naming what is wrong (types, fields, Luhn)."""
+    if not isinstance(document, dict):
+        raise InvalidInputError("An item must be an object with named fields.")
+    kind = document.get("kind")
+    if kind not in KINDS:
+        raise InvalidInputError(f"Item kind must be one of: {', '.join(KINDS)}.")
+    allowed = set(FIELDS[kind]) | set(COMMON)
+    unknown = sorted(str(k) for k, v in document.items() if k not in allowed and v is not None)
+    if unknown:
+        raise InvalidInputError(f"A {kind} has no field {clean_text(unknown[0])[:40]!r}.")
+    clean: dict[str, Any] = {"kind": kind}
+    for name in (*FIELDS[kind], "client"):
+        value = document.get(name)
+        if value is None or value == "":
+            continue
+        clean[name] = _text(value, name, MAX_NAME if name in ("name", "client") else MAX_TEXT)
+    if not str(clean.get("name", "")).strip():
+        raise InvalidInputError("A vault item needs a name.")
+    links = document.get("cards")
+    if links not in (None, "", []):
+        clean["cards"] = _links(links)
+    if kind == "card" and clean.get("number") and not vc.luhn_valid(clean["number"]):
+        raise InvalidInputError("That card number fails the Luhn check; check the digits.")
+    return clean
 
 
 def save_item(
@@ -183,36 +479,97 @@ def save_item(
 ) -> str:
     """Add (no id) or replace an item; the manifest moves in the same transaction."""
     document = validate(document)
+    locked = _lock(session, vault)
     now = utcnow()
     if item_id is None:
         item_id = secrets.token_hex(16)
         revision = 1
-        row = VaultItem(
-            id=item_id, vault_id=vault.vault_id, revision=revision, updated_at=now, ciphertext=b""
+        session.add(
+            VaultItem(
+                id=item_id,
+                vault_id=vault.vault_id,
+                revision=revision,
+                updated_at=now,
+                ciphertext=vc.encrypt_item(vault.key, vault.vault_id, item_id, revision, document),
+            )
         )
-        session.add(row)
     else:
-        found = session.get(VaultItem, item_id)
-        if found is None or item_id not in vault.items:
+        if item_id not in locked.stored:
             raise NotFoundError("That vault item no longer exists; it was deleted elsewhere.")
-        row = found
-        revision = row.revision + 1
+        if vault.revisions.get(item_id) != locked.stored[item_id]:
+            raise ConflictError(
+                "This item was changed elsewhere since the vault was opened; nothing was "
+                "saved. Lock and unlock the vault to see the change, then edit again."
+            )
+        row = session.get(VaultItem, item_id)
+        assert row is not None  # it is in locked.stored, read in this transaction
+        revision = locked.stored[item_id] + 1
         row.revision = revision
         row.updated_at = now
-    row.ciphertext = vc.encrypt_item(vault.key, vault.vault_id, item_id, revision, document)
+        row.ciphertext = vc.encrypt_item(vault.key, vault.vault_id, item_id, revision, document)
     session.flush()
-    vault.items[item_id] = document
-    vault.revisions[item_id] = revision
-    _write_manifest(session, vault)
+    entries = {**locked.stored, item_id: revision}
+    changed = _fresh_documents(session, vault, locked.stored, {item_id})
+    changed[item_id] = document
+    _sign(session, vault, locked, entries, changed)
     return item_id
 
 
 def delete_item(session: Session, vault: OpenVault, item_id: str) -> None:
+    locked = _lock(session, vault)
     session.execute(delete(VaultItem).where(VaultItem.id == item_id))
-    vault.items.pop(item_id, None)
-    vault.revisions.pop(item_id, None)
-    vault.search.pop(item_id, None)
-    _write_manifest(session, vault)
+    entries = {i: r for i, r in locked.stored.items() if i != item_id}
+    changed = _fresh_documents(session, vault, entries, set())
+    _sign(session, vault, locked, entries, changed)
+
+
+def import_documents(session: Session, vault: OpenVault, documents: Sequence[object]) -> int:
+    """Validate every document first (naming the first bad one), then add all in one go."""
+    cleaned = [_validate_numbered(number, doc) for number, doc in enumerate(documents, 1)]
+    locked = _lock(session, vault)
+    now = utcnow()
+    entries = dict(locked.stored)
+    added: dict[str, dict[str, Any]] = {}
+    rows = []
+    encrypt, key, vault_id = vc.encrypt_item, vault.key, vault.vault_id
+    for document in cleaned:
+        item_id = secrets.token_hex(16)
+        rows.append(
+            {
+                "id": item_id,
+                "vault_id": vault_id,
+                "revision": 1,
+                "updated_at": now,
+                "ciphertext": encrypt(key, vault_id, item_id, 1, document),
+            }
+        )
+        entries[item_id] = 1
+        added[item_id] = document
+    if rows:
+        session.execute(insert(VaultItem), rows)
+    changed = _fresh_documents(session, vault, locked.stored, set())
+    changed.update(added)
+    _sign(session, vault, locked, entries, changed)
+    return len(rows)
+
+
+def _validate_numbered(number: int, document: object) -> dict[str, Any]:
+    try:
+        return validate(document)
+    except InvalidInputError as error:
+        label = f"item {number}"
+        if isinstance(document, dict):
+            kind, name = document.get("kind"), document.get("name")
+            if isinstance(kind, str) and kind in KINDS and isinstance(name, str):
+                label += f" ({kind} {clean_text(name)[:40]!r})"
+        message = str(error)
+        raise InvalidInputError(
+            f"{label}: {message[0].lower()}{message[1:]} Nothing was imported."
+        ) from None
+
+
+def import_bundle(session: Session, vault: OpenVault, data: bytes, passphrase: vc.Secret) -> int:
+    return import_documents(session, vault, vc.import_bundle(passphrase, data))
 
 
 def change_passphrase(session: Session, old: vc.Secret, new: vc.Secret, kdf: vc.KdfParams) -> None:
@@ -228,30 +585,236 @@ def rotate_key(
 ) -> OpenVault:
     """A new data key: every item and the manifest are re-encrypted under it.
 
-    ``vault`` stays open: lock it once the transaction has committed (until then it is
-    the one that matches the database).
+    The items come from the database, read under the manifest lock, not from memory.
+    ``vault`` stays open: lock it once the transaction has committed, and use the returned
+    vault from then on (until the commit, the old one is what the database holds).
     """
     row = _header(session)
-    vc.unlock(_to_domain(row), passphrase)  # the passphrase must still be right
+    vc.unlock(_to_domain(row), passphrase).wipe()  # the passphrase must still be right
+    locked = _lock(session, vault)
+    reader = vc.ItemReader(vault.key, vault.vault_id)
+    try:
+        documents = reader.read_many(vault_rows(session, vault.vault_id))
+    finally:
+        reader.close()
     header, key = vc.create_vault(passphrase, kdf, vault_id=vault.vault_id)
     _store_header(row, header, utcnow())
-    fresh = OpenVault(vault.vault_id, key, manifest_revision=vault.manifest_revision)
-    for item_id, document in vault.items.items():
+    fresh = OpenVault(
+        vault.vault_id,
+        key,
+        manifest_revision=locked.revision,
+        header_digest=_header_digest(header),
+    )
+    now = utcnow()
+    for item_id, document in documents.items():
         stored = session.get(VaultItem, item_id)
-        assert stored is not None
-        stored.revision += 1
-        stored.updated_at = utcnow()
-        stored.ciphertext = vc.encrypt_item(key, vault.vault_id, item_id, stored.revision, document)
+        assert stored is not None  # read in this transaction, under the lock
+        revision = locked.stored[item_id] + 1
+        stored.revision = revision
+        stored.updated_at = now
+        stored.ciphertext = vc.encrypt_item(key, vault.vault_id, item_id, revision, document)
         fresh.items[item_id] = document
-        fresh.revisions[item_id] = stored.revision
+        fresh.revisions[item_id] = revision
     session.flush()
-    _write_manifest(session, fresh)
+    _sign(session, fresh, locked, dict(fresh.revisions), dict(fresh.items))
     return fresh
 
 
-def checkpoint(store: Any) -> None:
-    """Fold the WAL into the database so an old wrapped key does not linger in -wal."""
-    store.db.checkpoint()
+def refresh(session: Session, vault: OpenVault) -> None:
+    """Bring an open vault up to what the database holds (after a conflict)."""
+    row = _manifest_row(session, vault.vault_id, lock=False)
+    if row is None:
+        raise vc.ManifestDamaged(f"The vault's manifest is missing; {vc.DAMAGED_HINT}.")
+    revision, blob = _manifest_fields(row)
+    manifest = vc.decrypt_manifest(vault.key, vault.vault_id, revision, blob)
+    stored = _stored_revisions(session, vault.vault_id)
+    vc.check_manifest(manifest, stored)
+    changed = _fresh_documents(session, vault, stored, set())
+    for item_id in [i for i in vault.items if i not in stored]:
+        vault.items.pop(item_id, None)
+        vault.search.pop(item_id, None)
+    vault.items.update(changed)
+    vault.revisions = stored
+    vault.manifest_revision = revision
+
+
+# ------------------------------------------------------------------ a way back
+
+
+@dataclass(frozen=True)
+class ItemCheck:
+    """One stored or listed item as ``verify`` found it."""
+
+    item_id: str
+    status: str
+    """ok, damaged (does not decrypt), missing (listed, not stored), added (stored, not
+    listed), rolled back (older than listed), newer (newer than listed), or unlisted (decrypts;
+    no readable manifest to check it against)."""
+    revision: int | None
+    listed: int | None
+    kind: str | None = None
+    name: str | None = None
+
+    @property
+    def decrypts(self) -> bool:
+        return self.status not in ("damaged", "missing")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    vault_id: str
+    manifest: str
+    """ok, damaged or missing."""
+    manifest_revision: int | None
+    items: tuple[ItemCheck, ...]
+
+    @property
+    def intact(self) -> bool:
+        return self.manifest == "ok" and all(i.status == "ok" for i in self.items)
+
+    @property
+    def problems(self) -> tuple[ItemCheck, ...]:
+        return tuple(i for i in self.items if i.status != "ok")
+
+    def signature(self) -> tuple[Any, ...]:
+        """What reseal must find unchanged inside its transaction."""
+        return (
+            self.manifest,
+            self.manifest_revision,
+            tuple((i.item_id, i.status, i.revision) for i in self.items),
+        )
+
+
+def _verify(session: Session, vault_id: str, key: vc.DataKey) -> VerifyReport:
+    row = session.get(VaultManifest, vault_id, populate_existing=True)
+    manifest: dict[str, int] | None = None
+    manifest_revision: int | None = None
+    state = "missing"
+    if row is not None:
+        state = "damaged"
+        if type(row.revision) is int:
+            manifest_revision = row.revision
+        try:
+            revision, blob = _manifest_fields(row)
+            manifest = vc.decrypt_manifest(key, vault_id, revision, blob)
+            state = "ok"
+        except vc.VaultError:
+            manifest = None
+    checks: list[ItemCheck] = []
+    reader = vc.ItemReader(key, vault_id)
+    try:
+        for item_id, revision, blob in vault_rows(session, vault_id):
+            good_id = type(item_id) is str
+            good_revision = revision if type(revision) is int else None
+            shown_id = item_id if good_id else vc.short_id(item_id)
+            listed = manifest.get(item_id) if manifest is not None and good_id else None
+            try:
+                document = reader.read(item_id, revision, blob)
+            except vc.VaultError:
+                checks.append(ItemCheck(shown_id, "damaged", good_revision, listed))
+                continue
+            if manifest is None:
+                status = "unlisted"
+            elif listed is None:
+                status = "added"
+            elif revision < listed:
+                status = "rolled back"
+            elif revision > listed:
+                status = "newer"
+            else:
+                status = "ok"
+            name = document.get("name")
+            checks.append(
+                ItemCheck(
+                    item_id,
+                    status,
+                    revision,
+                    listed,
+                    str(document.get("kind")),
+                    name if isinstance(name, str) else None,
+                )
+            )
+    finally:
+        reader.close()
+    stored_ids = {c.item_id for c in checks}
+    for item_id, listed in sorted((manifest or {}).items()):
+        if item_id not in stored_ids:
+            checks.append(ItemCheck(item_id, "missing", None, listed))
+    checks.sort(key=lambda c: (c.status == "ok", c.item_id))
+    return VerifyReport(vault_id, state, manifest_revision, tuple(checks))
+
+
+def verify(session: Session, passphrase: vc.Secret) -> VerifyReport:
+    """What decrypts, what is missing, added or rolled back; changes nothing."""
+    header = _to_domain(_header(session))
+    key = vc.unlock(header, passphrase)
+    try:
+        return _verify(session, header.vault_id, key)
+    finally:
+        key.wipe()
+
+
+def reseal(session: Session, passphrase: vc.Secret, expected: VerifyReport) -> VerifyReport:
+    """Re-sign the manifest over the items that decrypt; remove the rows that do not.
+
+    ``expected`` is the report the user confirmed; if the vault changed since, nothing is
+    written. Call inside a write transaction.
+    """
+    header = _to_domain(_header(session))
+    key = vc.unlock(header, passphrase)
+    try:
+        _manifest_row(session, header.vault_id, lock=True)
+        report = _verify(session, header.vault_id, key)
+        if report.signature() != expected.signature():
+            raise ConflictError(
+                "The vault changed while you were deciding; nothing was resealed. Run it again."
+            )
+        damaged = [c.item_id for c in report.items if c.status == "damaged"]
+        if damaged:
+            session.execute(delete(VaultItem).where(VaultItem.id.in_(damaged)))
+        stored = _stored_revisions(session, header.vault_id)
+        seen = vault_state.seen(header.vault_id)
+        revision = max(report.manifest_revision or 0, seen.revision if seen else 0) + 1
+        blob = vc.encrypt_manifest(key, header.vault_id, stored, revision)
+        row = session.get(VaultManifest, header.vault_id)
+        if row is None:
+            session.add(VaultManifest(vault_id=header.vault_id, revision=revision, ciphertext=blob))
+        else:
+            row.revision = revision
+            row.ciphertext = blob
+        session.flush()
+    finally:
+        key.wipe()
+    digest = vault_state.digest(blob)
+    after_commit(
+        session, lambda: vault_state.remember(header.vault_id, revision, digest, force=True)
+    )
+    return report
+
+
+# ------------------------------------------------------------------ passphrase change
+
+
+def checkpoint(store: Store) -> bool:
+    """Fold the WAL into the database so an old wrapped key does not linger in -wal.
+
+    False when another connection's read snapshot kept part of the WAL: the wipe is then
+    finished at the next ``open_vault``.
+    """
+    done = store.db.checkpoint()
+    vault_state.set_wipe_pending(store.display_url, not done)
+    return done
+
+
+def finish_pending_wipe(store: Store) -> None:
+    if store.is_sqlite and vault_state.wipe_pending(store.display_url):
+        checkpoint(store)
+
+
+WIPE_PENDING = (
+    "The old passphrase's wrapped key is still in the database's write-ahead log because "
+    "another program is reading the database; vadesk wipes it the next time the vault opens."
+)
 
 
 def for_card(
@@ -262,6 +825,36 @@ def for_card(
     ids = {i for i, _ in linked}
     rest = [(i, d) for i, d in matching(vault, client=client) if i not in ids] if client else []
     return sorted(linked, key=lambda p: str(p[1].get("name", "")).lower()) + rest
+
+
+def find_item(vault: OpenVault, ref: str) -> str:
+    """The id of the item named by its id, an unambiguous id prefix, or its exact name.
+
+    Like ``bw get`` and ``pass show``: names match case-insensitively; an ambiguous prefix or
+    name lists the candidates instead of picking one.
+    """
+    if ref in vault.items:
+        return ref
+    by_prefix = [i for i in vault.items if ref and i.startswith(ref.lower())]
+    if len(by_prefix) == 1:
+        return by_prefix[0]
+    wanted = ref.strip().casefold()
+    by_name = [i for i, d in vault.items.items() if str(d.get("name", "")).casefold() == wanted]
+    if len(by_name) == 1:
+        return by_name[0]
+    candidates = by_name or by_prefix
+    if candidates:
+        shown = "; ".join(
+            f"{i[:12]} ({clean_text(str(vault.items[i].get('client') or '-'))[:20]}: "
+            f"{clean_text(str(vault.items[i].get('name', '')))[:30]})"
+            for i in sorted(candidates)[:8]
+        )
+        raise InvalidInputError(
+            f"{clean_text(ref)[:40]!r} matches {len(candidates)} items: {shown}; give an id."
+        )
+    raise InvalidInputError(
+        f"No vault item {clean_text(ref)[:40]!r}; `vadesk vault list` shows ids and names."
+    )
 
 
 SEARCHED = ("name", "url", "username", "client", "holder")
@@ -298,12 +891,3 @@ def export_client(vault: OpenVault, client: str, passphrase: vc.Secret, kdf: vc.
     if not documents:
         raise InvalidInputError(f"The vault holds nothing for {client!r}.")
     return vc.export_bundle(passphrase, documents, kdf)
-
-
-def import_bundle(session: Session, vault: OpenVault, data: bytes, passphrase: vc.Secret) -> int:
-    documents: Iterable[dict[str, Any]] = vc.import_bundle(passphrase, data)
-    count = 0
-    for document in documents:
-        save_item(session, vault, dict(document))
-        count += 1
-    return count

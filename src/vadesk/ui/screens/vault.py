@@ -20,17 +20,14 @@ from textual.widgets.option_list import Option
 from vadesk.domain import vault_crypto as vc
 from vadesk.domain.passwords import MIN_SCORE, strength, totp_now, totp_seconds_left
 from vadesk.domain.text import clean_title
-from vadesk.errors import VadeskError
+from vadesk.errors import ConflictError, NotFoundError, VadeskError
 from vadesk.services import vault as vaults
 from vadesk.services.clients import ClientRow
 from vadesk.services.store import Store
 from vadesk.ui.commands import VaultCommands
+from vadesk.ui.safe import display, safe_text
 
-FIELDS = {
-    "login": ("name", "url", "username", "password", "totp", "notes"),
-    "card": ("name", "holder", "number", "expiry", "cvc", "notes"),
-    "note": ("name", "note"),
-}
+FIELDS = vaults.FIELDS
 LABELS = {
     "url": "URL",
     "totp": "TOTP secret (base32, from the site's 2FA setup)",
@@ -40,6 +37,15 @@ LABELS = {
 }
 """Field names as people write them; the rest are capitalised."""
 COPYABLE = {"u": "username", "y": "password", "N": "number", "V": "cvc"}
+
+
+def detail_keys(doc: dict[str, Any]) -> str:
+    """The keys that do something for this item (a card has no password, a note no CVC)."""
+    keys = {
+        "login": ["y password", "u user"] + (["t code"] if doc.get("totp") else []),
+        "card": ["N number", "V CVC"],
+    }.get(str(doc.get("kind")), [])
+    return " · ".join(["r reveal", *keys, "e edit", "delete removes"])
 
 
 def fingerprint(value: str) -> str:
@@ -77,17 +83,49 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
     CSS_PATH = "vault.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back", id="vault.unlock-cancel"),
+        Binding(
+            "ctrl+r",
+            "reseal",
+            "Check and reseal",
+            id="vault.reseal",
+            tooltip="List what is intact and re-sign the vault over it",
+        ),
+        Binding(
+            "ctrl+a",
+            "accept_older",
+            "Accept older vault",
+            id="vault.accept-older",
+            tooltip="Open a vault restored from an older copy, and remember it",
+        ),
     ]
 
     class Failed(Message):
-        def __init__(self, message: str) -> None:
+        def __init__(self, message: str, problem: str = "") -> None:
             super().__init__()
             self.message = message
+            self.problem = problem
+            """'damaged' (reseal can help), 'older' (accept can help) or ''."""
 
     def __init__(self, store: Store, *, create: bool) -> None:
         super().__init__()
         self.store = store
         self.create = create
+        self._secret: vc.Secret | None = None
+        """The passphrase just tried, kept only while reseal or accept is on offer."""
+        self._problem = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reseal":
+            return self._problem == "damaged"
+        if action == "accept_older":
+            return self._problem == "older"
+        return True
+
+    def _offer(self, problem: str) -> None:
+        self._problem = problem
+        if not problem:
+            self._secret = None
+        self.refresh_bindings()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-dialog"):
@@ -128,7 +166,8 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
             second = self.query_one("#second", Input)
             if first.value != second.value:
                 error.update("The two passphrases differ; type them again.")
-                second.value = ""
+                first.value = second.value = ""
+                first.focus()  # both again, from the first
                 return
             if strength(first.value)[0] < MIN_SCORE:
                 error.update("Too weak: use four or more unrelated words.")
@@ -136,21 +175,53 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
         if not first.value:
             return
         error.update("Working… (key derivation takes about a second)")
+        self._offer("")
         self._run(vc.Secret(first.value))
 
     @work(thread=True, exclusive=True, group="vault-unlock", exit_on_error=False)
-    def _run(self, secret: vc.Secret) -> None:
+    def _run(self, secret: vc.Secret, accept_older: bool = False) -> None:
         try:
             if self.create:
                 with self.store.write() as s:
                     opened = vaults.init(s, secret, vaults.kdf_for(self.store.settings.vault_kdf))
             else:
-                with self.store.read() as s:
-                    opened = vaults.unlock(s, secret)
+                opened = vaults.open_vault(self.store, secret, accept_older=accept_older)
+        except vaults.VaultRolledBack as error:
+            self._secret = secret
+            self.post_message(self.Failed(str(error), "older"))
+            return
+        except (
+            vc.ManifestMismatch,
+            vc.ManifestDamaged,
+            vc.ItemDamaged,
+            vc.VaultDamaged,
+        ) as error:
+            self._secret = secret
+            self.post_message(self.Failed(str(error), "damaged"))
+            return
         except VadeskError as error:
             self.post_message(self.Failed(str(error)))
             return
         self.app.call_from_thread(self._done, opened)
+
+    def action_accept_older(self) -> None:
+        if self._problem == "older" and self._secret is not None:
+            self.query_one("#vault-error", Static).update("Working…")
+            secret, self._problem = self._secret, ""
+            self._run(secret, accept_older=True)
+
+    def action_reseal(self) -> None:
+        if self._problem != "damaged" or self._secret is None:
+            return
+        secret = self._secret
+
+        def resealed(done: bool | None) -> None:
+            if done:
+                self.query_one("#vault-error", Static).update("Working…")
+                self._offer("")
+                self._run(secret)
+
+        self.app.push_screen(ResealScreen(self.store, secret), resealed)
 
     def _done(self, opened: vaults.OpenVault) -> None:
         clear_inputs(self)
@@ -162,11 +233,101 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
         first = self.query_one("#first", Input)
         first.value = ""
         first.focus()
-        self.query_one("#vault-error", Static).update(Text(event.message))
+        hint = {
+            "damaged": "\nctrl+r: see what is intact and reseal the vault over it.",
+            "older": "\nctrl+a: accept this older vault (only after a deliberate restore).",
+        }.get(event.problem, "")
+        self.query_one("#vault-error", Static).update(Text(event.message + hint))
+        self._offer(event.problem)
 
     def action_cancel(self) -> None:
         clear_inputs(self)
+        self._offer("")
         self.dismiss(None)
+
+
+class ResealScreen(ModalScreen[bool]):
+    """What ``verify`` found, and the choice to re-sign the vault over what decrypts."""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="vault.reseal-cancel"),
+        Binding("ctrl+s", "reseal", "Reseal", id="vault.reseal-confirm"),
+    ]
+
+    class Checked(Message):
+        def __init__(self, report: vaults.VerifyReport | None, message: str) -> None:
+            super().__init__()
+            self.report = report
+            self.message = message
+
+    def __init__(self, store: Store, secret: vc.Secret) -> None:
+        super().__init__()
+        self.store = store
+        self.secret = secret
+        self.report: vaults.VerifyReport | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="passphrase-dialog"):
+            yield Label("Check and reseal the vault", classes="title")
+            with VerticalScroll(id="reseal-report"):
+                yield Static("Checking every item…", id="reseal-list")
+            yield Static("", id="vault-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Reseal (ctrl+s)", id="reseal", variant="warning", disabled=True)
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self._verify()
+
+    @work(thread=True, exclusive=True, group="vault-reseal", exit_on_error=False)
+    def _verify(self) -> None:
+        try:
+            with self.store.read() as s:
+                report = vaults.verify(s, self.secret)
+        except VadeskError as error:
+            self.post_message(self.Checked(None, str(error)))
+            return
+        self.post_message(self.Checked(report, ""))
+
+    @on(Checked)
+    def _checked(self, event: Checked) -> None:
+        if event.report is None:
+            self.query_one("#reseal-list", Static).update(Text(event.message))
+            return
+        self.report = report = event.report
+        text = Text(f"Manifest: {report.manifest}. ")
+        readable = sum(1 for c in report.items if c.decrypts)
+        text.append(f"{readable} item(s) decrypt and will be kept as they are.\n")
+        for check in report.problems:
+            name = display(check.name)[:40] if check.name else "(cannot be read: removed)"
+            text.append(f"{check.status:<12} {check.item_id[:12]}  {name}\n")
+        if report.intact:
+            text.append("The vault is intact; nothing to reseal.")
+        self.query_one("#reseal-list", Static).update(text)
+        self.query_one("#reseal", Button).disabled = report.intact
+
+    @on(Button.Pressed, "#reseal")
+    def action_reseal(self) -> None:
+        if self.report is not None and not self.report.intact:
+            self.query_one("#vault-error", Static).update("Working…")
+            self._reseal(self.report)
+
+    @work(thread=True, exclusive=True, group="vault-reseal", exit_on_error=False)
+    def _reseal(self, report: vaults.VerifyReport) -> None:
+        try:
+            with self.store.write() as s:
+                vaults.reseal(s, self.secret, report)
+        except VadeskError as error:
+            self.app.call_from_thread(
+                self.query_one("#vault-error", Static).update, Text(str(error))
+            )
+            return
+        self.app.call_from_thread(self.dismiss, True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
 
 class ItemForm(ModalScreen[dict[str, Any] | None]):
@@ -193,13 +354,13 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
         with Vertical(id="item-dialog"):
             # A new item may come with its client filled in, never with a name.
             verb = "Edit" if self.document.get("name") else "New"
-            yield Label(f"{verb} {self.kind}", classes="title")
+            yield Label(safe_text(f"{verb} {self.kind}"), classes="title")
             with VerticalScroll():
                 yield Label("Client")
                 names = [c.name for c in self.clients]
                 current = self.document.get("client")
                 yield Select(
-                    [(n, n) for n in names],
+                    [(safe_text(n), n) for n in names],
                     id="client",
                     prompt="(no client)",
                     value=current if current in names else Select.NULL,
@@ -207,9 +368,10 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
                 for name in FIELDS[self.kind]:
                     yield Label(LABELS.get(name, name.capitalize()))
                     secret = name in vaults.SECRET_FIELDS
-                    yield Input(
-                        value=str(self.document.get(name, "")), password=secret, id=f"f-{name}"
-                    )
+                    value = self.document.get(name, "")
+                    # Secrets stay exact (the input masks them); the rest is shown cleaned.
+                    shown = str(value) if secret else display(value, multiline="note" in name)
+                    yield Input(value=shown, password=secret, id=f"f-{name}")
                 yield Label("Linked cards (numbers, e.g. 12, 40)")
                 linked = ", ".join(str(c) for c in self.document.get("cards", []))
                 yield Input(value=linked, id="f-cards")
@@ -220,6 +382,11 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
+        self._pristine = self._typed()
+
+    def _typed(self) -> tuple[object, ...]:
+        client = self.query_one("#client", Select).value
+        return (*(w.value for w in self.query(Input)), client)
 
     def action_generate(self) -> None:
         if self.kind == "login":
@@ -269,7 +436,20 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self._typed() == self._pristine:
+            self.dismiss(None)
+            return
+        from vadesk.ui.screens.pickers import Confirm
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                clear_inputs(self)
+                self.dismiss(None)
+
+        self.app.push_screen(
+            Confirm(f"Discard your changes to this {self.kind}?", "What you typed is not saved."),
+            answered,
+        )
 
 
 class VaultScreen(Screen[None]):
@@ -346,7 +526,7 @@ class VaultScreen(Screen[None]):
             yield Input(placeholder="Filter by name, URL, user or client", id="vault-filter")
             names = [c.name for c in self.clients]
             yield Select(
-                [(n, n) for n in names],
+                [(safe_text(n), n) for n in names],
                 id="vault-client",
                 prompt="All clients",
                 value=self.client if self.client in names else Select.NULL,
@@ -381,7 +561,8 @@ class VaultScreen(Screen[None]):
         for item_id, doc in rows:
             label = Text(f"{clean_title(str(doc.get('name', '')))}", style="bold")
             label.append(
-                f"  {doc.get('kind')} · {clean_title(str(doc.get('client') or '-'))}", style="dim"
+                f"  {display(doc.get('kind'))} · {clean_title(str(doc.get('client') or '-'))}",
+                style="dim",
             )
             items.add_option(Option(label, id=item_id))
         header.update(
@@ -420,16 +601,17 @@ class VaultScreen(Screen[None]):
                     shown = f"{totp_now(value)}  ({totp_seconds_left()} s)"
                 except VadeskError as error:
                     shown = str(error)
-            text.append(f"{LABELS.get(name, name.capitalize()).split(' (')[0]:<12}", "dim")
+            label = "Code" if name == "totp" else LABELS.get(name, name.capitalize())
+            text.append(f"{label.split(' (')[0]:<12}", "dim")  # the live code, not the secret
             text.append(clean_title(shown) + "\n")
         if doc.get("cards"):
             text.append(f"{'Cards':<12}", "dim")
-            text.append(", ".join(f"#{c}" for c in doc["cards"]) + "\n")
+            text.append(", ".join(f"#{display(c)}" for c in doc["cards"]) + "\n")
         if doc.get("kind") == "card" and doc.get("number"):
             ok = vc.luhn_valid(str(doc["number"]))
             text.append(f"{'Luhn':<12}", "dim")
             text.append("valid\n" if ok else "INVALID\n", "green" if ok else "red")
-        text.append("\nr reveal · y password · u user · t code · N number · V CVC · e edit", "dim")
+        text.append("\n" + detail_keys(doc), "dim")
         detail.update(text)
 
     @on(OptionList.OptionHighlighted)
@@ -526,8 +708,23 @@ class VaultScreen(Screen[None]):
         try:
             with self.store.write() as s:
                 fn(s, opened)
-        except VadeskError as error:
+        except vaults.VaultStale as error:
             self.post_message(self.Failed(str(error)))
+            self.app.call_from_thread(self.action_lock)
+            return
+        except VadeskError as error:
+            if isinstance(error, ConflictError | NotFoundError):
+                self._catch_up(opened)
+            self.post_message(self.Failed(str(error)))
+            return
+        self.post_message(self.Saved())
+
+    def _catch_up(self, opened: vaults.OpenVault) -> None:
+        """After a lost race, show what the database holds now (in this worker thread)."""
+        try:
+            with self.store.read() as s:
+                vaults.refresh(s, opened)
+        except VadeskError:
             return
         self.post_message(self.Saved())
 
@@ -571,31 +768,31 @@ class VaultScreen(Screen[None]):
 
     def _start_export(self, client: str, path: str, phrase: str | None) -> None:
         if phrase:
-            self._export(client, path, phrase)
+            self._export(client, path, vc.Secret(phrase))  # a worker's arguments are logged
 
     def _start_import(self, path: str, phrase: str | None) -> None:
         if phrase:
-            self._import(path, phrase)
+            self._import(path, vc.Secret(phrase))
 
     @work(thread=True, exclusive=True, group="vault-file", exit_on_error=False)
-    def _export(self, client: str, path: str, phrase: str) -> None:
-        import os
-
+    def _export(self, client: str, path: str, phrase: vc.Secret) -> None:
         from vadesk.domain.passwords import check_strength
+        from vadesk.services.files import write_private
 
         opened = self.opened
         if opened is None:
             return
         try:
-            check_strength(phrase)
+            check_strength(str(phrase.reveal()))
             data = vaults.export_client(
-                opened, client, vc.Secret(phrase), vaults.kdf_for(self.store.settings.vault_kdf)
+                opened, client, phrase, vaults.kdf_for(self.store.settings.vault_kdf)
             )
-            fd = os.open(os.path.expanduser(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-        except (VadeskError, OSError) as error:
+            write_private(path, data)
+        except VadeskError as error:
             self.post_message(self.Failed(str(error)))
+            return
+        except OSError as error:
+            self.post_message(self.Failed(f"Cannot write {path}: {error.strerror}."))
             return
         self.app.call_from_thread(self.notify, f"Exported {client}'s items to {path}.")
 
@@ -612,7 +809,7 @@ class VaultScreen(Screen[None]):
         self.app.push_screen(TextPrompt("Import items from file"), with_path)
 
     @work(thread=True, exclusive=True, group="vault-file", exit_on_error=False)
-    def _import(self, path: str, phrase: str) -> None:
+    def _import(self, path: str, phrase: vc.Secret) -> None:
         import os
 
         opened = self.opened
@@ -622,7 +819,7 @@ class VaultScreen(Screen[None]):
             with open(os.path.expanduser(path), "rb") as handle:
                 data = handle.read()
             with self.store.write() as s:
-                count = vaults.import_bundle(s, opened, data, vc.Secret(phrase))
+                count = vaults.import_bundle(s, opened, data, phrase)
         except (VadeskError, OSError) as error:
             self.post_message(
                 self.Failed(
@@ -669,7 +866,10 @@ class ChangePassphrase(SecretDialog):
         old, new, again = (self.query_one(f"#{i}", Input).value for i in order)
         error = self.query_one("#vault-error", Static)
         if new != again:
-            error.update("The new passphrases differ.")
+            error.update("The new passphrases differ; type both again.")
+            for name in ("new", "again"):
+                self.query_one(f"#{name}", Input).value = ""
+            self.query_one("#new", Input).focus()
             return
         if strength(new)[0] < MIN_SCORE:
             error.update("Too weak: use four or more unrelated words.")
