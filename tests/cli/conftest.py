@@ -33,3 +33,20 @@ def one_line(result: Result) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in a stable order: to prove a refusal changed nothing."""
+    from sqlalchemy import MetaData, create_engine, select
+
+    engine = create_engine(url)
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as conn:
+            return {
+                name: sorted(conn.execute(select(table)).all(), key=repr)
+                for name, table in sorted(metadata.tables.items())
+            }
+    finally:
+        engine.dispose()

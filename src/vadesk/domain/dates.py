@@ -30,6 +30,8 @@ def parse_when(value: str | None, what: str = "date", tz: tzinfo | None = None) 
     invalid = InvalidInputError(
         f"{what.capitalize()} {value!r} is not a date like 2026-11-24 or 2026-11-24T17:00."
     )
+    if not text.isprintable():  # control characters, NUL: nothing a person typed as a date
+        raise invalid
     try:
         parsed = datetime.fromisoformat(text)
         if len(text) == 10:  # a bare date: the end of that day
