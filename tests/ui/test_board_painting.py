@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from textual.pilot import Pilot
 from vadesk.services import board
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
-from vadesk.ui.screens.board import BoardScreen, read_snapshot
+from vadesk.ui.screens.board import BoardScreen, Op, read_snapshot
 
 from .conftest import NOW, board_screen, clock, lane_titles, make_app, settle, wait_until
 
@@ -119,14 +120,19 @@ async def test_a_commit_elsewhere_while_our_write_runs_still_shows(tall_store: S
     async with make_app(tall_store).run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = board_screen(pilot)
-        screen._writer_busy = True  # as if our writer had read its snapshot a moment ago
+        release = threading.Event()
+
+        def slow_write(s: Any) -> tuple[None, None]:  # our write, still running
+            release.wait(10)
+            return None, None
+
+        screen.submit(Op("slow", slow_write))
         with tall_store.write() as s:  # another process
             card = next(c for c in board.list_cards(s) if c.title == "c3 newsletter")
             board.move_card(s, card.id, lane_id=board.lane_by_name(s, "Low").id)
         await wait_until(pilot, lambda: screen._missed_change)
         assert screen.lane_views()[3].count == 0  # not reloaded under a busy writer
-        screen._writer_busy = False
-        screen.post_message(BoardScreen.WriterIdle())
+        release.set()
         await wait_until(pilot, lambda: screen.lane_views()[3].count == 1)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
+import signal
 import time
-from typing import TYPE_CHECKING, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
     from vadesk.services.quick import QuickBoard
     from vadesk.services.store import Store
     from vadesk.services.vault import OpenVault
+    from vadesk.services.writes import WriteQueue
 from vadesk.ui.commands import BoardCommands
 
 log = logging.getLogger(__name__)
@@ -64,14 +69,33 @@ class VadeskApp(App[None]):
         """The unlocked vault (key and decrypted items), or None when locked."""
         self._last_activity = time.monotonic()
         self._copied: str | None = None  # fingerprint of the secret we put on the clipboard
+        self.writes: WriteQueue[Any, Any] | None = None
+        """The board's queue of writes already shown; drained after the app exits."""
+        self.crash_report: Path | None = None
+        """Where the last unhandled error was written, if it was."""
 
     def on_mount(self) -> None:
         from vadesk.ui.screens.board import BoardScreen
 
         if self.store.settings.keymap:
             self.set_keymap(self.store.settings.keymap)
-        self.push_screen(BoardScreen(self.store, clock=self.clock, quick=self.quick))
+        screen = BoardScreen(self.store, clock=self.clock, quick=self.quick)
+        self.writes = screen.writes
+        self.push_screen(screen)
         self.set_interval(5, self._check_idle)
+        # A closed terminal (SIGHUP) or SIGTERM ends the app as `q` does: the terminal is
+        # restored and the caller drains the write queue (their default would kill us now).
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._signalled, signum)
+
+    def _signalled(self, signum: int) -> None:
+        log.info("signal %d: closing", signum)
+        if self.vault is not None:
+            self.vault.lock()
+            self.vault = None
+        self.exit(return_code=128 + signum)
 
     def on_board_screen_ready(self) -> None:
         """Start-up is over: move its ~half a million objects out of the collector's way.
@@ -140,24 +164,46 @@ class VadeskApp(App[None]):
             self.copy_to_clipboard("")  # also replaces Textual's own copy of the text
         self._copied = None
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled error: write it to the log folder first, then exit (status 1)."""
+        from vadesk.config import log_dir
+        from vadesk.ui.crash import write_crash_report
+
+        try:
+            self.crash_report = write_crash_report(error, log_dir())
+            log.error("unhandled %s; report in %s", type(error).__name__, self.crash_report)
+        except OSError:
+            log.error("unhandled %s; no crash report written", type(error).__name__)
+        super()._handle_exception(error)
+
     def _fatal_error(self) -> None:
-        """Exit after an unhandled error, showing the traceback WITHOUT local variables.
+        """Exit after an unhandled error, pointing to the report; never showing locals.
 
         Textual's own crash screen prints every frame's locals; in vadesk a frame may hold a
-        decrypted vault field or a passphrase, so the locals must never be shown.
+        decrypted vault field or a passphrase, so the locals must never be shown. The traceback
+        is in the crash report; stderr gets one line (or, without a report, the traceback).
         """
         from rich.segment import Segments
+        from rich.text import Text
         from rich.traceback import Traceback
 
-        log.error("unhandled error", exc_info=False)
         self.bell()
         if self.vault is not None:
             self.vault.lock()
             self.vault = None
-        traceback = Traceback(show_locals=False, width=None)
-        self._exit_renderables.append(
-            Segments(self.console.render(traceback, self.console.options))
-        )
+        if self.crash_report is not None:
+            kind = type(self._exception).__name__ if self._exception else "error"
+            self._exit_renderables.append(
+                Text(
+                    f"vadesk stopped on an unexpected error ({kind}); the details are in "
+                    f"{self.crash_report} (please include that file when you report it)."
+                )
+            )
+        else:
+            traceback = Traceback(show_locals=False, width=None)
+            self._exit_renderables.append(
+                Segments(self.console.render(traceback, self.console.options))
+            )
         self._close_messages_no_wait()
 
     async def action_quit(self) -> None:

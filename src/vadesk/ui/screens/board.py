@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.text import clean_title
 from vadesk.errors import VadeskError
 from vadesk.services.rows import CardLine, LaneRow
+from vadesk.services.writes import WriteQueue
 from vadesk.ui.history import Change, History, Step
 from vadesk.ui.idle import IdleWatcher
 from vadesk.ui.lazy import LazyModule
@@ -94,6 +93,11 @@ class Op:
     pane_client: int | None = None
     seq: int = 0
     """The board's write sequence number once this op was queued."""
+    what: str = ""
+    """What the user did, for "not saved" reports (the label if empty)."""
+
+    def describe(self) -> str:
+        return self.what or self.label
 
 
 class Line(Widget):
@@ -216,18 +220,24 @@ class BoardScreen(Screen[None]):
     """One lane at a time (terminal narrower than NARROW_WIDTH)."""
 
     class Loaded(Message):
-        def __init__(
-            self,
-            snapshot: Snapshot,
-            done: list[tuple[Op, Change | None]] | None = None,
-            seq: int | None = None,
-        ) -> None:
+        def __init__(self, snapshot: Snapshot, seq: int | None = None) -> None:
             super().__init__()
             self.snapshot = snapshot
-            self.done = done or []
-            """Writes that led to this snapshot, for the undo history."""
             self.seq = seq
             """The write sequence number the snapshot reflects (None: always current)."""
+
+    class Saved(Message):
+        """Queued writes reached the database (posted from the write queue's thread)."""
+
+        def __init__(self, done: list[tuple[Op, Change | None]], follow: int | None) -> None:
+            super().__init__()
+            self.done = done
+            """The writes, for the undo history."""
+            self.follow = follow
+            """The card the cursor follows after the last of them."""
+
+    class ReadAfterWrite(Message):
+        """The snapshot read after a write was posted (or failed, or was superseded)."""
 
     class WriterIdle(Message):
         """The writer finished its queue."""
@@ -266,19 +276,30 @@ class BoardScreen(Screen[None]):
         self.filter = Filter()
         self.history = History()
         self.current_lane = 0
-        self._ops: deque[Op] = deque()
-        self._ops_lock = threading.Lock()
-        self._writer_busy = False
+        self.writes: WriteQueue[Op, tuple[int | None, Change | None]] = WriteQueue(
+            self._write_op,
+            describe=Op.describe,
+            settled=self._written,
+            failed=self._write_failed_in_thread,
+            idle=lambda: self.post_message(self.WriterIdle()),
+            name="vadesk-board-writes",
+        )
+        """Writes the screen already shows; the app drains it on quit, hang-up or SIGTERM."""
         self._seq = 0
         """Counts writes queued; a snapshot read before the latest one is stale on arrival."""
         self._missed_change = False
         """Another process committed while our writer was busy: reload when it is idle."""
+        self._reads_after_write = 0
+        """Reads of the board after our writes, started and not yet shown."""
         self._feed: ChangeFeed | None = None
         """The change feed, while it runs (the writer tells it about our own commits)."""
         self._follow_card: int | None = None
         self._binding_state: tuple[bool, ...] = ()
         self._quick_pending = False
         self._ready = False
+        """The store's data is on screen (not only the quick first frame)."""
+        self._waiting: list[Callable[[], object]] = []
+        """Actions keyed before that, run once it is."""
         self._columns: list[LaneColumn] = []
         self._header = Line(id="board-header")
         self._pane = TimerPane(id="timer-pane")
@@ -375,23 +396,34 @@ class BoardScreen(Screen[None]):
         self._pane.now = self.clock()
         self._pane.figures = figures
 
+    def _when_ready(self, what: str, action: Callable[[], object]) -> None:
+        """Run ``action`` once the store's data is on screen, saying that it will.
+
+        The quick first frame has cards but no clients yet: an editor opened then would get
+        an empty client list (and once crashed on the card's client).
+        """
+        self._waiting.append(action)
+        self.notify(f"Opening the database: {what} follows in a moment.", timeout=2)
+
     def action_timer(self) -> None:
-        card, user = self.selected, self.store.user_id
+        card, user = self.selected, self._user_id
         if card is None:
             return
         card_id = card.id
 
         def run(s: Any) -> tuple[int | None, Change | None]:
-            action, entry = timer.toggle(s, user, card_id, now=self.clock())
+            action, entry = timer.toggle(s, user(), card_id, now=self.clock())
             spent = f" ({hms(entry.seconds(self.clock()))})" if action == "stopped" else ""
             self.post_message(
                 self.Notice(f"Timer {action}: {clean_title(entry.card_title)}{spent}")
             )
             return None, None
 
-        self.submit(Op("timer", run))
+        self.submit(Op("timer", run, what=f"timer start/stop: {clean_title(card.title)}"))
 
     def action_vault(self) -> None:
+        if not self._ready:
+            return self._when_ready("the vault", self.action_vault)
         if getattr(self.app, "vault", None) is not None:
             self._show_vault()
         else:
@@ -424,6 +456,8 @@ class BoardScreen(Screen[None]):
         self.app.push_screen(VaultScreen(self.store, self.clients, card.client if card else None))
 
     def action_timesheet(self) -> None:
+        if not self._ready:
+            return self._when_ready("the time sheet", self.action_timesheet)
         from vadesk.ui.screens.timesheet import TimesheetScreen
 
         card = self.selected
@@ -646,7 +680,6 @@ class BoardScreen(Screen[None]):
     @on(Loaded)
     async def _apply(self, event: Loaded) -> None:
         snap = event.snapshot
-        self._record(event.done)
         if event.seq is not None and event.seq != self._seq:
             # Read before a write the screen already shows (optimistically): applying it
             # would undo that on screen. The writer's own snapshot follows.
@@ -686,6 +719,9 @@ class BoardScreen(Screen[None]):
         if not self._ready:
             self._ready = True
             self.post_message(self.Ready())
+            waiting, self._waiting = self._waiting, []
+            for action in waiting:
+                action()
         client = self._pane_client()
         if client != self._figures_for:
             self._figures_for = client
@@ -769,15 +805,27 @@ class BoardScreen(Screen[None]):
 
         if isinstance(self.app.screen, CardEditor):
             self.app.screen.check_for_changes()
-        if self._writer_busy:
+        if self._writing:
             # Its snapshot may have been read before this commit: reload once it is idle.
             self._missed_change = True
         else:
             self.reload()
 
+    @property
+    def _writing(self) -> bool:
+        """Writes are queued or running, or the board is being read after them.
+
+        Until that read is shown, the change feed's echo of our own commit must not move the
+        cursor a second time, and another process's commit waits for the read to end.
+        """
+        return self.writes.busy or self._reads_after_write > 0
+
     @on(WriterIdle)
-    def _writer_idle(self) -> None:
-        if self._missed_change and not self._writer_busy:
+    @on(ReadAfterWrite)
+    def _writer_idle(self, event: Message) -> None:
+        if isinstance(event, self.ReadAfterWrite):
+            self._reads_after_write -= 1
+        if self._missed_change and not self._writing:
             self._missed_change = False
             self.reload()
 
@@ -789,67 +837,71 @@ class BoardScreen(Screen[None]):
         op.pane_client = self._pane_client()
         self._seq += 1
         op.seq = self._seq
-        with self._ops_lock:
-            self._ops.append(op)
-            start = not self._writer_busy
-            self._writer_busy = True
-        if start:
-            # Paint the optimistic change first; the writer's Python work competes for the GIL.
-            self.call_after_refresh(self._writer)
+        self.writes.submit(op)
 
-    @work(thread=True, group="writer", exit_on_error=False)
-    def _writer(self) -> None:
-        """Run queued writes in order, one transaction each, then show the result.
+    def _user_id(self) -> int:
+        """Asked on the write thread: in a quick start the store may still be opening."""
+        return self.store.user_id
 
-        Never waits on the UI thread. Stays "busy" until the fresh snapshot is posted, so the
-        change feed's echo of our own commit does not move the cursor a second time.
+    def _write_op(self, op: Op) -> tuple[int | None, Change | None]:
+        """Run one queued write in its own transaction (on the write queue's thread)."""
+        feed = self._feed
+        with self.store.write() as session:
+            result = op.run(session)
+            before = feed.version_now() if feed is not None else None
+        # Our own commit need not come back as an "external" change (a second read of every
+        # lane while the user presses the next key); the snapshot read next sees anything else.
+        if feed is not None:
+            feed.absorb(before)
+        return result
+
+    def _written(self, done: list[tuple[Op, tuple[int | None, Change | None]]]) -> None:
+        """The queue is empty (on its thread): tell the screen, which reads the board anew.
+
+        The read runs on another thread, so the next key's write need not wait for it.
         """
-        while True:
-            follow: int | None = None
-            done: list[tuple[Op, Change | None]] = []
-            last: Op | None = None
-            while True:
-                with self._ops_lock:
-                    op = self._ops.popleft() if self._ops else None
-                if op is None:
-                    break
-                last = op
-                feed = self._feed
-                try:
-                    with self.store.write() as session:
-                        follow, change = op.run(session)
-                        before = feed.version_now() if feed is not None else None
-                    # Our own commit need not come back as an "external" change (a second
-                    # read of every lane while the user presses the next key); the
-                    # snapshot below is read after this, so it sees anything else.
-                    if feed is not None:
-                        feed.absorb(before)
-                except VadeskError as error:
-                    with self._ops_lock:
-                        self._ops.clear()
-                    self.post_message(self.WriteFailed(str(error)))
-                    break
-                done.append((op, change))
-            if done and last is not None:
-                text, client_id = last.filter
-                try:
-                    snapshot = read_snapshot(
-                        self.store,
-                        last.windows,
-                        follow,
-                        text,
-                        client_id,
-                        self.clock(),
-                        last.pane_client,
-                    )
-                    self.post_message(self.Loaded(snapshot, done, last.seq))
-                except VadeskError as error:
-                    self.post_message(self.WriteFailed(str(error)))
-            with self._ops_lock:
-                if not self._ops:
-                    self._writer_busy = False
-                    self.post_message(self.WriterIdle())
-                    return
+        _, (follow, _) = done[-1]
+        self.post_message(self.Saved([(op, change) for op, (_, change) in done], follow))
+
+    @on(Saved)
+    def _saved(self, event: Saved) -> None:
+        self._record(event.done)
+        last = event.done[-1][0]
+        self._reads_after_write += 1
+        self._read_after_write(last, event.follow)
+
+    @work(thread=True, group="after-write", exit_on_error=False)
+    def _read_after_write(self, last: Op, follow: int | None) -> None:
+        """Show the board as the writes left it, unless a newer write came meanwhile.
+
+        Not exclusive: a cancelled worker may never start, and every one must post
+        ReadAfterWrite (the screen counts them to know when it is idle).
+        """
+        text, client_id = last.filter
+        try:
+            if last.seq == self._seq:  # else a newer write's own read follows
+                snapshot = read_snapshot(
+                    self.store,
+                    last.windows,
+                    follow,
+                    text,
+                    client_id,
+                    self.clock(),
+                    last.pane_client,
+                )
+                self.post_message(self.Loaded(snapshot, last.seq))
+        except VadeskError as error:
+            self.post_message(self.WriteFailed(str(error)))
+        finally:
+            self.post_message(self.ReadAfterWrite())
+
+    def _write_failed_in_thread(self, op: Op, error: Exception) -> None:
+        if isinstance(error, VadeskError):
+            self.post_message(self.WriteFailed(str(error)))
+        else:
+            self.post_message(
+                self.WriteFailed(f"Could not save ({op.label}): unexpected error, see the log.")
+            )
 
     def _record(self, done: list[tuple[Op, Change | None]]) -> None:
         for op, change in done:
@@ -880,7 +932,7 @@ class BoardScreen(Screen[None]):
             follow = step(session)
             return follow, Change(label, undo, step) if undo else None
 
-        self.submit(Op(label, run))
+        self.submit(Op(label, run, what=f"{label}: {clean_title(card.title)}"))
 
     @staticmethod
     def _restore(session: Any, card_id: int) -> Step:
@@ -901,17 +953,17 @@ class BoardScreen(Screen[None]):
             dest.count,
         )
         anchor = dest._rows.get(index) if index < dest.count else None
-        lane_id, user, card_id = self.lanes[target].id, self.store.user_id, card.id
+        lane_id, user, card_id = self.lanes[target].id, self._user_id, card.id
         if anchor is not None:
             anchor_id = anchor.id
 
             def step(s: Any) -> int:
-                return board.move_card(s, card_id, before_id=anchor_id, user_id=user).id
+                return board.move_card(s, card_id, before_id=anchor_id, user_id=user()).id
         else:
 
             def step(s: Any) -> int:
                 return board.move_card(
-                    s, card_id, lane_id=lane_id, position="bottom", user_id=user
+                    s, card_id, lane_id=lane_id, position="bottom", user_id=user()
                 ).id
 
         # Show the move at once; the writer's snapshot confirms it (or a failure reloads).
@@ -922,7 +974,7 @@ class BoardScreen(Screen[None]):
         self._card_op("move", card, step, self._restore)
 
     def action_move_step(self, delta: int) -> None:
-        view, card, user = self.lane_view, self.selected, self.store.user_id
+        view, card, user = self.lane_view, self.selected, self._user_id
         if view is None or card is None:
             return
         target = max(0, min(view.cursor + delta, view.count - 1))
@@ -934,12 +986,12 @@ class BoardScreen(Screen[None]):
         self._card_op(
             "reorder",
             card,
-            lambda s: board.move_step(s, card_id, delta, user_id=user).id,
+            lambda s: board.move_step(s, card_id, delta, user_id=user()).id,
             self._restore,
         )
 
     def action_move_top(self) -> None:
-        view, card, user = self.lane_view, self.selected, self.store.user_id
+        view, card, user = self.lane_view, self.selected, self._user_id
         if view is None or card is None:
             return
         moved = view.take(view.cursor)
@@ -949,18 +1001,18 @@ class BoardScreen(Screen[None]):
         self._card_op(
             "to top",
             card,
-            lambda s: board.move_card(s, card_id, position="top", user_id=user).id,
+            lambda s: board.move_card(s, card_id, position="top", user_id=user()).id,
             self._restore,
         )
 
     def action_done(self) -> None:
-        view, card, user = self.lane_view, self.selected, self.store.user_id
+        view, card, user = self.lane_view, self.selected, self._user_id
         if view is None or card is None:
             return
         card_id = card.id
 
         def step(s: Any) -> None:
-            board.complete_card(s, card_id, user_id=user)
+            board.complete_card(s, card_id, user_id=user())
 
         done_view = next((v for v in self.lane_views() if v.done), None)
         if done_view is not None and done_view is not view:
@@ -972,7 +1024,7 @@ class BoardScreen(Screen[None]):
         self.notify(f"Done: {clean_title(card.title)}{self._timer_note(card_id)}", timeout=3)
 
     def action_archive(self) -> None:
-        view, card, user = self.lane_view, self.selected, self.store.user_id
+        view, card, user = self.lane_view, self.selected, self._user_id
         if view is None or card is None:
             return
         card_id = card.id
@@ -981,13 +1033,13 @@ class BoardScreen(Screen[None]):
             placement = board.placement_of(session, card_id)
 
             def undo(s: Any) -> int:
-                board.set_archived(s, card_id, False, user_id=user)
-                return board.restore_placement(s, card_id, placement, user_id=user).id
+                board.set_archived(s, card_id, False, user_id=user())
+                return board.restore_placement(s, card_id, placement, user_id=user()).id
 
             return undo
 
         def step(s: Any) -> None:
-            board.set_archived(s, card_id, True, user_id=user)
+            board.set_archived(s, card_id, True, user_id=user())
 
         view.take(view.cursor)
         self._card_op("archive", card, step, undo_for)
@@ -1021,6 +1073,8 @@ class BoardScreen(Screen[None]):
     # ------------------------------------------------------------ cards: new and edit
 
     def action_new_card(self) -> None:
+        if not self._ready:
+            return self._when_ready("the new card form", self.action_new_card)
         from vadesk.ui.screens.card_editor import CardEditor, CardForm, Edited
 
         lane = self.lanes[self.current_lane] if self.lanes else None
@@ -1054,7 +1108,7 @@ class BoardScreen(Screen[None]):
 
                 return card_id, Change("new card", undo, redo)
 
-            self.submit(Op("new card", run))
+            self.submit(Op("new card", run, what=f"new card: {clean_title(form.title)}"))
 
         self.app.push_screen(
             CardEditor(
@@ -1064,6 +1118,8 @@ class BoardScreen(Screen[None]):
         )
 
     def action_open_card(self) -> None:
+        if not self._ready:
+            return self._when_ready("the card", self.action_open_card)
         from vadesk.ui.screens.card_editor import CardEditor, Edited
 
         card = self.selected
@@ -1129,6 +1185,8 @@ class BoardScreen(Screen[None]):
         self.reload()
 
     def action_client_filter(self) -> None:
+        if not self._ready:
+            return self._when_ready("the client list", self.action_client_filter)
         from vadesk.ui.screens.pickers import ClientPicker
 
         def picked(choice: tuple[int, str] | None) -> None:

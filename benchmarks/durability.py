@@ -1,0 +1,147 @@
+"""Writes the board showed but lost when the app ends right after the keys.
+
+Starts the real `vadesk --db URL` in a pseudo-terminal, waits for the board, keys moves
+(shift+right, each written as a "moved" activity) or timer starts (space, j, ...), then ends
+the app 5 ms after the last key: `q`, closing the terminal (SIGHUP), SIGTERM or SIGKILL.
+Keys come 30 ms apart (a fast hand), then all in one burst (key repeat, a paste; SIGKILL is
+left out there: a burst killed within 5 ms may lose every write of it). Counts what the
+database holds against what was keyed.
+
+    python benchmarks/durability.py [--runs 3] [--settle 1.5] [--db-url postgresql+psycopg://...]
+
+--settle is the wait between the board going live (the timer pane read the store) and the
+first key; 0: keys as soon as the first cards show, while the database is still being opened
+behind the quick first frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from tests.helpers.terminal import SHIFT_RIGHT, VADESK, TerminalApp
+
+from vadesk.config import Settings
+from vadesk.db.models import CardActivity, TimeEntry
+from vadesk.services import board
+from vadesk.services.clients import add_client
+from vadesk.services.store import open_store
+
+CARDS = 6
+
+
+def fresh_database(folder: Path, pg_admin: str | None) -> str:
+    if pg_admin is None:
+        url = f"sqlite:///{folder / f'{uuid.uuid4().hex[:8]}.db'}"
+    else:
+        name = f"vadesk_durability_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(pg_admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        engine.dispose()
+        url = make_url(pg_admin).set(database=name).render_as_string(hide_password=False)
+    store = open_store(Settings(user="bench"), url)
+    with store.write() as s:
+        client = add_client(s, "Acme Bakery")
+        urgent = board.lane_by_name(s, "Urgent").id
+        for i in range(1, CARDS + 1):
+            board.create_card(s, f"durability card {i}", lane_id=urgent, client_id=client.id)
+    store.close()
+    return url
+
+
+def saved(url: str, what: str) -> int:
+    store = open_store(Settings(user="bench"), url)
+    try:
+        with store.read() as s:
+            if what == "moves":
+                stmt = select(func.count(CardActivity.id)).where(CardActivity.kind == "moved")
+            else:
+                stmt = select(func.count(func.distinct(TimeEntry.card_id)))
+            return int(s.scalar(stmt) or 0)
+    finally:
+        store.close()
+
+
+def keys_for(what: str, count: int) -> list[bytes]:
+    if what == "moves":  # the same card lane by lane: Urgent -> High -> Normal -> Low -> Done
+        return [SHIFT_RIGHT] * count
+    keys = [b" "]
+    for _ in range(count - 1):
+        keys += [b"j", b" "]
+    return keys
+
+
+ENDINGS: dict[str, Callable[[TerminalApp], None]] = {
+    "q": lambda app: app.send(b"q"),
+    "SIGHUP (terminal closed)": lambda app: app.hang_up(),
+    "SIGTERM": lambda app: app.kill(signal.SIGTERM),
+    "SIGKILL": lambda app: app.kill(signal.SIGKILL),
+}
+
+
+def run_once(
+    folder: Path, pg: str | None, what: str, ending: str, settle: float, gap: float
+) -> tuple[int, int]:
+    count = 4 if what == "moves" else 3
+    url = fresh_database(folder, pg)
+    env = {
+        "XDG_CONFIG_HOME": str(folder / "config"),
+        "XDG_DATA_HOME": str(folder / "data"),
+        "XDG_STATE_HOME": str(folder / "state"),
+        "XDG_CACHE_HOME": str(folder / "cache"),
+    }
+    app = TerminalApp([*VADESK, "--db", url], env)
+    try:
+        app.wait_for_text("durability card 1")
+        if settle:  # the board is live (the pane read the store) before the first key
+            app.wait_for_text("No timer running")
+        time.sleep(settle)
+        app.send(*keys_for(what, count), gap=gap)
+        time.sleep(0.005)
+        ENDINGS[ending](app)
+        app.wait(30)
+    finally:
+        app.close()
+    return count, saved(url, what)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--settle", type=float, default=1.5)
+    parser.add_argument(
+        "--db-url", default=None, help="PostgreSQL server URL to create databases on"
+    )
+    args = parser.parse_args()
+    backend = "PostgreSQL" if args.db_url else "SQLite"
+    print(f"{backend}, {args.runs} runs each, first key {args.settle} s after the first frame")
+    with tempfile.TemporaryDirectory() as tmp:
+        for gap in (0.03, 0.0):
+            print(f"keys {gap * 1000:.0f} ms apart" if gap else "keys in one burst")
+            for what in ("moves", "timers"):
+                for ending in ENDINGS:
+                    if not gap and ending == "SIGKILL":
+                        continue
+                    keyed = kept = 0
+                    for run in range(args.runs):
+                        folder = Path(tmp) / f"{gap}-{what}-{ending[:6]}-{run}"
+                        folder.mkdir()
+                        k, s = run_once(folder, args.db_url, what, ending, args.settle, gap)
+                        keyed, kept = keyed + k, kept + s
+                    noun = "moves" if what == "moves" else "timer starts"
+                    print(f"  {ending:<26} {keyed - kept:>2} of {keyed:>2} {noun} lost")
+
+
+if __name__ == "__main__":
+    main()
