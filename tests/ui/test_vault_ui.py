@@ -479,3 +479,40 @@ async def test_unlock_reporting_tampering_offers_check_and_reseal(with_vault: St
         assert "missing" in listing and "1 item(s) decrypt" in listing
         await press(pilot, "ctrl+s", shows=VaultScreen)
         assert len(pilot.app.vault.items) == 1  # type: ignore[attr-defined]
+
+
+async def test_textual_devtools_log_never_holds_a_passphrase_or_a_secret(
+    with_vault: Store,
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """TEXTUAL_LOG writes every message Textual dispatches, with its values, to a file."""
+    import textual.constants
+
+    log_file = tmp_path / "textual.log"
+    monkeypatch.setattr(textual.constants, "LOG_FILE", str(log_file))
+    typed_secret = "Typed-Secret-Value-77"
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        await pilot.press("r")  # reveal the stored password on screen
+        await settle(pilot)
+        await press(pilot, "a", shows=ItemForm)
+        await pilot.press(*"Log test", "tab", "tab", "tab", *typed_secret)
+        await press(pilot, "ctrl+s", shows=VaultScreen)
+        await pilot.press("P")
+        await settle(pilot)
+        await pilot.press(*PASS, "enter", *"a brand new passphrase here", "escape")
+        await settle(pilot)
+    written = log_file.read_text(encoding="utf-8")
+    assert "Key(" in written  # the log was on and recorded key presses
+    for secret in (PASS, typed_secret, SECRET, "a brand new passphrase"):
+        assert secret not in written
+        assert repr(secret)[1:-1] not in written
+    # Nor typed key by key: the letters of the passphrase never follow one another.
+    keys = "".join(
+        line.split("character='")[1][0]
+        for line in written.splitlines()
+        if line.startswith("Key(") and "character='" in line
+    )
+    assert PASS.replace(" ", "")[:10] not in keys.replace(" ", "")

@@ -24,8 +24,11 @@ from vadesk.errors import ConflictError, NotFoundError, VadeskError
 from vadesk.services import vault as vaults
 from vadesk.services.clients import ClientRow
 from vadesk.services.store import Store
+from vadesk.ui import devlog
 from vadesk.ui.commands import VaultCommands
 from vadesk.ui.safe import display, safe_text
+
+devlog.install()  # before any passphrase is typed
 
 FIELDS = vaults.FIELDS
 LABELS = {
@@ -371,7 +374,12 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
                     value = self.document.get(name, "")
                     # Secrets stay exact (the input masks them); the rest is shown cleaned.
                     shown = str(value) if secret else display(value, multiline="note" in name)
-                    yield Input(value=shown, password=secret, id=f"f-{name}")
+                    yield Input(
+                        value=shown,
+                        password=secret,
+                        id=f"f-{name}",
+                        classes=devlog.SECRET_CLASS if secret else "",
+                    )
                 yield Label("Linked cards (numbers, e.g. 12, 40)")
                 linked = ", ".join(str(c) for c in self.document.get("cards", []))
                 yield Input(value=linked, id="f-cards")
