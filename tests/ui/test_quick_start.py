@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
+from textual.widgets import Input, Select
+
+from vadesk.config import Settings
+from vadesk.services import board
+from vadesk.services.clients import add_client
 from vadesk.services.handle import StoreHandle
 from vadesk.services.quick import quick_board
 from vadesk.services.store import Store, open_store
 from vadesk.ui.app import VadeskApp
+from vadesk.ui.screens.board import BoardScreen
+from vadesk.ui.screens.card_editor import CardEditor
 
-from .conftest import NOW, board_screen, selected_title, settle
+from .conftest import NOW, board_screen, selected_title, settle, wait_until
 
 
 def test_the_board_screen_loads_without_sqlalchemy(ui_store: Store, sqlite_url: str) -> None:
@@ -53,4 +61,41 @@ async def test_app_shows_quick_frame_then_works_normally(ui_store: Store, sqlite
                     "a1 chase supplier",
                 ]
     finally:
+        handle.close()
+
+
+async def test_keys_on_the_quick_frame_wait_for_the_data_they_need(sqlite_url: str) -> None:
+    """Enter on the first frame, before the store is open, used to crash the editor."""
+    settings = Settings(user="tester")
+    store = open_store(settings, sqlite_url)
+    with store.write() as s:
+        client = add_client(s, "Acme Bakery", now=NOW)
+        high = board.lane_by_name(s, "High").id
+        board.create_card(s, "only card", lane_id=high, client_id=client.id, now=NOW)
+    store.close()
+    quick = quick_board(sqlite_url, 60, NOW)
+    assert quick is not None
+    may_open = threading.Event()
+
+    def slow_open() -> Store:
+        may_open.wait(10)
+        return open_store(settings, sqlite_url)
+
+    handle = StoreHandle(slow_open, settings)
+    app = VadeskApp(handle, clock=lambda: NOW, quick=quick)  # type: ignore[arg-type]
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("l", "enter")  # as soon as the card shows
+            await pilot.pause()
+            assert isinstance(app.screen, BoardScreen)  # still opening: nothing yet
+            messages = [n.message for n in app._notifications]
+            assert "Opening the database: the card follows in a moment." in messages
+            may_open.set()
+            await wait_until(pilot, lambda: isinstance(app.screen, CardEditor), seconds=20)
+            await settle(pilot)
+            assert app.screen.query_one("#client", Select).value == client.id
+            assert app.screen.query_one("#title", Input).value == "only card"
+    finally:
+        may_open.set()
         handle.close()
