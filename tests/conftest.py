@@ -17,7 +17,9 @@ from vadesk.services.store import Store, open_store
 
 PG_URL = os.environ.get("VADESK_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-TEMPLATE_DB = "vadesk_test_template"
+# One template per test session: sessions run side by side on one server must not drop
+# each other's template.
+TEMPLATE_DB = f"vadesk_test_template_{uuid.uuid4().hex[:8]}"
 FIXED_NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
 
