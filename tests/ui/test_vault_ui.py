@@ -516,3 +516,48 @@ async def test_textual_devtools_log_never_holds_a_passphrase_or_a_secret(
         if line.startswith("Key(") and "character='" in line
     )
     assert PASS.replace(" ", "")[:10] not in keys.replace(" ", "")
+
+
+async def test_the_open_vault_and_the_command_line_writing_together(with_vault: Store) -> None:
+    """The CLI adds an item and later rotates the key while the TUI has the vault open."""
+    from click.testing import CliRunner
+
+    from vadesk.cli import cli
+
+    url = with_vault.db.url.render_as_string(hide_password=False)
+    run = CliRunner()
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        added = run.invoke(
+            cli,
+            [
+                *("--db", url, "vault", "add", "note", "--client", "Acme Bakery"),
+                *("--name", "From the CLI", "--passphrase-stdin"),
+            ],
+            input=f"{PASS}\nthe note\n",
+        )
+        assert added.exit_code == 0, added.output
+        await press(pilot, "a", shows=ItemForm)
+        await pilot.press(*"From the TUI")
+        await press(pilot, "ctrl+s", shows=VaultScreen)
+        names = sorted(d["name"] for d in pilot.app.vault.items.values())  # type: ignore[attr-defined]
+        assert names == ["Acme bank", "Cedar Visa", "From the CLI", "From the TUI"]
+        rotated = run.invoke(
+            cli, ["--db", url, "vault", "rotate", "--passphrase-stdin"], input=f"{PASS}\n"
+        )
+        assert rotated.exit_code == 0, rotated.output
+        await press(pilot, "a", shows=ItemForm)
+        await pilot.press(*"After the rotation")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        shown = [n.message for n in pilot.app._notifications]
+        assert any("rotated" in m and "nothing was saved" in m for m in shown), shown
+        assert pilot.app.vault is None  # type: ignore[attr-defined]
+    reopened = vault.open_vault(with_vault, vc.Secret(PASS))
+    assert sorted(d["name"] for d in reopened.items.values()) == [
+        "Acme bank",
+        "Cedar Visa",
+        "From the CLI",
+        "From the TUI",
+    ]
