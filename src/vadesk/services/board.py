@@ -22,7 +22,7 @@ from vadesk.db.models import (
 )
 from vadesk.domain.clock import utcnow
 from vadesk.domain.ranking import rank_between
-from vadesk.domain.text import clean_text, clean_title
+from vadesk.domain.text import clean_text, clean_title, display
 from vadesk.domain.turnaround import Turnaround, default_due
 from vadesk.errors import ConflictError, InvalidInputError, NotFoundError
 from vadesk.services.rows import CardLine, LaneRow
@@ -112,7 +112,7 @@ def lane_by_name(session: Session, name: str) -> LaneRow:
     for lane in list_lanes(session):
         if lane.name.lower() == name.strip().lower():
             return lane
-    known = ", ".join(lane.name for lane in list_lanes(session))
+    known = ", ".join(display(lane.name) for lane in list_lanes(session))  # stored text
     raise NotFoundError(f"No lane named {name!r}; lanes are: {known}.")
 
 
@@ -196,7 +196,7 @@ def remove_lane(session: Session, lane_id: int) -> None:
     )
     if active:
         raise InvalidInputError(
-            f"Lane {lane.name!r} still holds {active} card(s); move or archive them first."
+            f"Lane {display(lane.name)!r} still holds {active} card(s); move or archive them first."
         )
     if (session.scalar(select(func.count(Lane.id))) or 0) <= 1:
         raise InvalidInputError("The board needs at least one lane.")
@@ -281,7 +281,8 @@ def card_detail(session: Session, card_id: int) -> CardDetail:
         )
     )
     activity = tuple(
-        ActivityRow(a.at, a.kind, dict(a.detail or {}))
+        # Another writer may have stored any JSON here: anything but an object reads as empty.
+        ActivityRow(a.at, a.kind, dict(a.detail) if isinstance(a.detail, dict) else {})
         for a in session.scalars(
             select(CardActivity)
             .where(CardActivity.card_id == card_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from vadesk.db.models import Client, ClientAddress
 from vadesk.domain.clock import utcnow
-from vadesk.domain.text import clean_title
+from vadesk.domain.text import clean_title, display
 from vadesk.domain.turnaround import Turnaround
 from vadesk.errors import InvalidInputError, NotFoundError
 
@@ -92,7 +92,7 @@ def list_clients(session: Session) -> list[ClientRow]:
 def client_by_name(session: Session, name: str) -> ClientRow:
     client = session.scalar(select(Client).where(func.lower(Client.name) == name.strip().lower()))
     if client is None:
-        known = ", ".join(c.name for c in list_clients(session)) or "none yet"
+        known = ", ".join(display(c.name) for c in list_clients(session)) or "none yet"
         raise NotFoundError(
             f"No client named {name!r} (clients: {known}); add it with `vadesk client add`."
         )

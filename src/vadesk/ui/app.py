@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 
 from vadesk.config import Settings
 from vadesk.domain.clock import Clock, utcnow
@@ -205,6 +206,26 @@ class VadeskApp(App[None]):
                 Segments(self.console.render(traceback, self.console.options))
             )
         self._close_messages_no_wait()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain, cleaned text: messages quote stored names and titles."""
+        from vadesk.ui.safe import display
+
+        super().notify(
+            display(message, multiline=True),
+            title=display(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,  # a title like "fix [/] bug" is text, not a markup error
+        )
 
     async def action_quit(self) -> None:
         if self.vault is not None:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 
-from vadesk.domain.text import clean_title
 from vadesk.ui.lazy import LazyModule
+from vadesk.ui.safe import display, highlight, safe_content, safe_markup
 
 if TYPE_CHECKING:
     from vadesk.ui.screens.board import BoardScreen
@@ -18,19 +18,22 @@ if TYPE_CHECKING:
 board: Any = LazyModule("vadesk.services.board")
 
 Command = tuple[str, Callable[[], Any], str]
-"""(name shown in the palette, what it runs, help text)."""
+"""(name shown in the palette, what it runs, help text); plain text, never markup."""
 
 
 def discovery_hits(commands: list[Command]) -> Iterator[DiscoveryHit]:
     for name, callback, help_text in commands:
-        yield DiscoveryHit(name, callback, help=help_text)
+        # A str would be read as markup; lane and client names are stored text.
+        yield DiscoveryHit(safe_content(name), callback, text=name, help=safe_markup(help_text))
 
 
 def matching_hits(matcher: Matcher, commands: list[Command]) -> Iterator[Hit]:
     for name, callback, help_text in commands:
         score = matcher.match(name)
         if score > 0:
-            yield Hit(score, matcher.highlight(name), callback, help=help_text)
+            yield Hit(
+                score, highlight(matcher, name), callback, text=name, help=safe_markup(help_text)
+            )
 
 
 ACTIONS = (
@@ -66,14 +69,14 @@ class BoardCommands(Provider):
         for client in screen.clients:
             commands.append(
                 (
-                    f"filter: client {client.name}",
+                    f"filter: client {display(client.name)}",
                     partial(screen.set_client_filter, client),
                     "Show only this client's cards",
                 )
             )
         lane = screen.lanes[screen.current_lane] if screen.lanes else None
         if lane is not None:
-            lane_id, name = lane.id, lane.name
+            lane_id, name = lane.id, display(lane.name)
             commands += [
                 (
                     "lane: add lane to the right",
@@ -145,13 +148,14 @@ class BoardCommands(Provider):
             return
         cards = await asyncio.to_thread(self._find_cards, screen, query.strip())
         for card_id, title, lane in cards:
-            label = f"go to card: {clean_title(title)}"
+            label = f"go to card: {display(title)}"
             score = matcher.match(label) or 0.1
             yield Hit(
                 score,
-                matcher.highlight(label),
+                highlight(matcher, label),
                 partial(screen.go_to_card, card_id),
-                help=f"#{card_id} in {lane}",
+                text=label,
+                help=safe_markup(f"#{card_id} in {lane}"),
             )
 
     @staticmethod

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from vadesk.domain.clock import Clock, utcnow
-from vadesk.domain.text import clean_title
+from vadesk.domain.text import clean_title, display
 from vadesk.errors import VadeskError
 from vadesk.services.rows import CardLine, LaneRow
 from vadesk.services.writes import WriteQueue
@@ -137,7 +137,8 @@ class LaneColumn(Vertical):
         """``Urgent (12)``; the cursor's lane says where it is: ``Urgent (3/12)``."""
         self.lane = lane
         where = f"{position}/{count}" if position is not None and count else f"{count}"
-        label = f"{lane.name} ({where})" if not filtered else f"{lane.name} ({where} shown)"
+        name = display(lane.name)  # stored text: another tool may have written escapes
+        label = f"{name} ({where})" if not filtered else f"{name} ({where} shown)"
         if narrow:
             label = f"◀ {label} ▶"
         key = (label, self.current)
@@ -550,7 +551,7 @@ class BoardScreen(Screen[None]):
         if self.filter.active:
             parts = []
             if self.filter.client_id is not None:
-                parts.append(f"client: {self.filter.client_name}")
+                parts.append(f"client: {display(self.filter.client_name)}")
             if self.filter.text:
                 parts.append(f"text: {self.filter.text!r}")
             text.append(f"   filtered ({', '.join(parts)}) — Esc clears", "italic")

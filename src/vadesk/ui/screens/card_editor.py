@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,6 +33,7 @@ from vadesk.services import board
 from vadesk.services.board import CardDetail
 from vadesk.services.clients import ClientRow
 from vadesk.services.store import Store
+from vadesk.ui.safe import display, safe_text
 
 KINDS = ("admin", "creative", "call", "purchase", "other")
 
@@ -58,7 +59,12 @@ class CardForm:
             "estimate_minutes": self.estimate_minutes,
             "description": self.description,
         }
-        return {k: v for k, v in fields.items() if getattr(card, k) != v}
+        changed = {k: v for k, v in fields.items() if getattr(card, k) != v}
+        if "due_at" in changed and format_local(card.due_at) == format_local(self.due_at):
+            # The field shows minutes; a due time with seconds (from the turnaround rule)
+            # read back unchanged is not an edit.
+            del changed["due_at"]
+        return changed
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,9 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     """New card (returns the form) or edit (saves itself, returns what changed)."""
 
     CSS_PATH = "card_editor.tcss"
+    SHORT = 20
+    """Below this many rows the fields lose their borders, so more of them fit."""
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (SHORT, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="card.cancel"),
         Binding("ctrl+s", "save", "Save", id="card.save", tooltip="Save and close"),
@@ -122,6 +131,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         self.default_client = default_client
         self.clock = clock
         self.detail: CardDetail | None = None
+        self._pristine: tuple[object, ...] = ()
+        """What the fields held when the card was shown: Esc asks before losing more."""
 
     def compose(self) -> ComposeResult:
         title = "New card" if self.card_id is None else f"Card #{self.card_id}"
@@ -135,7 +146,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                     with Vertical():
                         yield Label("Client")
                         yield Select(
-                            [(c.name, c.id) for c in self.clients],
+                            [(safe_text(c.name), c.id) for c in self.clients],
                             id="client",
                             prompt="(no client)",
                             value=self.default_client
@@ -150,7 +161,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                 with Horizontal(classes="row"):
                     with Vertical():
                         yield Label("Due (empty: client's turnaround)")
-                        yield Input(id="due", placeholder="2026-11-25 17:00")
+                        yield Input(id="due", placeholder=self.due_example())
                     with Vertical():
                         yield Label("Estimate (minutes)")
                         yield Input(id="estimate", type="integer")
@@ -174,7 +185,10 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                         yield Static("No vault items for this client.", id="vault-note")
                     else:
                         yield OptionList(
-                            *(Option(Text(name), id=item_id) for item_id, name in self.vault_items),
+                            *(
+                                Option(safe_text(name), id=item_id)
+                                for item_id, name in self.vault_items
+                            ),
                             id="vault-items",
                         )
                     yield Label("Comment", classes="section")
@@ -189,8 +203,43 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     def on_mount(self) -> None:
         self.query_one("#banner", Static).display = False
         self.query_one("#title", Input).focus()
+        self._pristine = self._typed()
         if self.card_id is not None:
             self.load()
+
+    def due_example(self) -> str:
+        """The Due field's hint: tomorrow at five, never a time already past."""
+        tomorrow = (self.clock() + timedelta(days=1)).astimezone()
+        return format_local(tomorrow.replace(hour=17, minute=0, second=0, microsecond=0))
+
+    def _typed(self) -> tuple[object, ...]:
+        """Everything typed or chosen in the form (pending checklist item and comment too)."""
+        values: list[object] = [field.value for field in self.query(Input)]
+        values += [field.value for field in self.query(Select)]
+        values += [area.text for area in self.query(TextArea)]
+        return tuple(values)
+
+    def on_resize(self, event: events.Resize) -> None:
+        short = event.size.height < self.SHORT
+        for widget in self.query("Input, Select, TextArea, Button"):
+            widget.compact = short  # type: ignore[attr-defined]
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Keep the focused field and its label in sight (typed text never lands unseen)."""
+        fields = self.query_one("#fields", VerticalScroll)
+        widget = event.widget
+        if widget is fields or fields not in widget.ancestors:
+            return
+        siblings = list(widget.parent.children) if widget.parent is not None else []
+        index = siblings.index(widget) if widget in siblings else 0
+        label = siblings[index - 1] if index > 0 else None
+
+        def show() -> None:
+            fields.scroll_to_widget(widget, animate=False, immediate=True)
+            if isinstance(label, Label):
+                fields.scroll_to_widget(label, animate=False, immediate=True)
+
+        self.call_after_refresh(show)
 
     # ------------------------------------------------------------ loading
 
@@ -211,7 +260,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         self.detail = event.detail
         card = event.detail.card
         if first or self.query_one("#banner", Static).display:
-            self.query_one("#title", Input).value = card.title
+            # Shown cleaned; saving writes the cleaned text (cleaning on edit is intended).
+            self.query_one("#title", Input).value = display(card.title)
             self.query_one("#client", Select).value = (
                 card.client_id if card.client_id is not None else Select.NULL
             )
@@ -220,14 +270,18 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             self.query_one("#estimate", Input).value = (
                 "" if card.estimate_minutes is None else str(card.estimate_minutes)
             )
-            self.query_one("#description", TextArea).text = card.description
+            self.query_one("#description", TextArea).text = display(
+                card.description, multiline=True
+            )
             self.query_one("#banner", Static).display = False
+            self._pristine = self._typed()
         checklist = self.query_one("#checklist", ListView)
+        checklist.can_focus = bool(event.detail.checklist)  # nothing to tick: no tab stop
         index = checklist.index
         checklist.clear()
         for item in event.detail.checklist:
             mark = "☑" if item.done else "☐"
-            row = ListItem(Label(Text(f"{mark} {item.text}")))
+            row = ListItem(Label(safe_text(f"{mark} {item.text}")))
             row.item_id = item.id  # type: ignore[attr-defined]
             row.item_done = item.done  # type: ignore[attr-defined]
             checklist.append(row)
@@ -237,13 +291,15 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         for entry in event.detail.activity[:30]:
             when = entry.at.astimezone().strftime("%d %b %H:%M")
             what = entry.kind
+            # The log is stored JSON another writer may have shaped differently: show, never fail.
+            info = entry.detail if isinstance(entry.detail, dict) else {}
             if entry.kind == "commented":
-                what = f"comment: {entry.detail.get('text', '')}"
-            elif entry.kind == "edited" and "fields" in entry.detail:
-                what = f"edited {', '.join(entry.detail['fields'])}"
-            elif entry.kind == "edited" and "checklist" in entry.detail:
-                what = f"checklist item {entry.detail['checklist']}"
-            lines.append(f"{when}  {what}")
+                what = f"comment: {info.get('text', '')}"
+            elif entry.kind == "edited" and isinstance(info.get("fields"), list):
+                what = f"edited {', '.join(map(str, info['fields']))}"
+            elif entry.kind == "edited" and "checklist" in info:
+                what = f"checklist item {info['checklist']}"
+            lines.append(f"{when}  {display(what)}")
         self.query_one("#activity", Static).update(Text("\n".join(lines)))
 
     @work(thread=True, exclusive=True, group="card-check", exit_on_error=False)
@@ -275,7 +331,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     def _failed(self, event: Failed) -> None:
         if event.conflict:
             self._show_conflict()
-        self.query_one("#error", Static).update(Text(event.message))
+        self.query_one("#error", Static).update(safe_text(event.message))
 
     # ------------------------------------------------------------ saving
 
@@ -348,7 +404,19 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         self.dismiss(event.edited)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self._typed() == self._pristine:
+            self.dismiss(None)
+            return
+        from vadesk.ui.screens.pickers import Confirm
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            Confirm("Discard your changes to this card?", "What you typed is not saved yet."),
+            answered,
+        )
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
@@ -367,11 +435,14 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         from vadesk.ui.screens.vault import VaultScreen
 
         card = self.detail.card if self.detail else None
-        self.app.push_screen(
-            VaultScreen(
-                self.store, self.clients, card.client if card else None, select=event.option.id
-            )
-        )
+        client = card.client if card else None
+        opened = getattr(self.app, "vault", None)
+        item = opened.items.get(event.option.id) if opened is not None else None
+        if item is not None:
+            # A linked item may be another client's: filter by its client, so it is the
+            # one selected (not the first of the card's client's).
+            client = item.get("client")
+        self.app.push_screen(VaultScreen(self.store, self.clients, client, select=event.option.id))
 
     # ------------------------------------------------------------ checklist and comments
 

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from vadesk.ui.safe import safe_text
+
 
 class HelpScreen(ModalScreen[None]):
     """Lists the bindings of the screen below, as the keymap has made them."""
@@ -48,7 +50,8 @@ class HelpScreen(ModalScreen[None]):
         self.rows = [tuple(rows[name]) for name in order]
         """(keys, description, binding id) as listed."""
         for row in self.rows:
-            table.add_row(*(Text(cell) for cell in row))  # "[" is a key, not markup
+            # "[" is a key, not markup; descriptions and keys may come from the config file.
+            table.add_row(*(safe_text(cell) for cell in row))
         table.add_row("ctrl+p", "Command palette: every action, go to card, lanes", "")
         with VerticalScroll():
             yield Static(table)

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from vadesk.services.clients import ClientRow
+from vadesk.ui.safe import display, safe_text
 
 ALL = -1
 
@@ -41,7 +42,7 @@ class ClientPicker(ModalScreen[tuple[int, str] | None]):
         with Vertical():
             yield Label(" Show the cards of…")
             options = [Option("All clients", id=str(ALL))]
-            options += [Option(c.name, id=str(c.id)) for c in self.clients]
+            options += [Option(safe_text(c.name), id=str(c.id)) for c in self.clients]
             yield OptionList(*options)
 
     def on_mount(self) -> None:
@@ -80,8 +81,10 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text)
-            yield Input(value=self.value, password=self.password)
+            yield Label(safe_text(self.title_text))  # it may quote a client's name
+            # A prefilled value may come from stored text (an export file named after a client).
+            value = self.value if self.password else display(self.value)
+            yield Input(value=value, password=self.password)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -175,9 +178,9 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.question, style="bold"))
+            yield Label(safe_text(self.question, style="bold"))
             if self.detail:
-                yield Label(Text(self.detail))
+                yield Label(safe_text(self.detail))
             yield Label("y / Enter: yes    n / Esc: no", classes="hint")
 
     def action_answer(self, yes: bool) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import format_local, parse_when
-from vadesk.domain.text import clean_title
+from vadesk.domain.text import clean_title, display
 from vadesk.domain.timecalc import split_by_local_day
 from vadesk.errors import VadeskError
 from vadesk.services import timer
@@ -61,7 +61,7 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
                 "" if self.card_id is None else str(self.card_id), id="entry-card", type="integer"
             )
             yield Label("Note")
-            yield Input(self.note, id="entry-note")
+            yield Input(display(self.note), id="entry-note")  # a stored note: shown cleaned
             yield Static("", id="entry-error")
 
     def on_mount(self) -> None:

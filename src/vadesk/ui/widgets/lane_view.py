@@ -14,9 +14,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from vadesk.domain.text import clean_title
 from vadesk.domain.turnaround import due_state
 from vadesk.services.rows import CardLine
+from vadesk.ui.safe import display, safe_colour
 
 
 def _looks(rows: dict[int, CardLine], count: int, index: int) -> object:
@@ -353,7 +353,8 @@ class LaneView(ScrollView, can_focus=False):
             parts = self._title_parts(card)
         else:
             parts = self._meta_parts(card)
-        bar = Style(color=card.client_colour) if card and card.client_colour else Style(dim=True)
+        colour = safe_colour(card.client_colour) if card else None
+        bar = Style(color=colour) if colour else Style(dim=True)
         segments = [Segment("▌", style + bar)]
         room = width - 1
         for text, part_style in parts:
@@ -372,7 +373,7 @@ class LaneView(ScrollView, can_focus=False):
         if card.id in self.running:
             parts.append(("⏱ ", self._style("lane-view--running")))
         # Stored titles are cleaned on write; clean again in case another writer was careless.
-        parts.append((clean_title(card.title), _BOLD))
+        parts.append((display(card.title), _BOLD))
         return parts
 
     def _meta_parts(self, card: CardLine) -> list[tuple[str, Style]]:
@@ -387,7 +388,7 @@ class LaneView(ScrollView, can_focus=False):
             }.get(state, meta)
             items.append((format_due(card.due_at, self.now), due_style))
         if card.client:
-            items.append((clean_title(card.client), Style(color=card.client_colour or None)))
+            items.append((display(card.client), Style(color=safe_colour(card.client_colour))))
         items.append((KIND_ABBREV.get(card.kind, card.kind), meta))
         if card.checklist_total:
             items.append((f"☑{card.checklist_done}/{card.checklist_total}", meta))
