@@ -133,7 +133,7 @@ class AbsencePrompt(ModalScreen[str | None]):
         gap = self.gap_seconds + int(time.monotonic() - self._opened)
         hours, rest = divmod(gap, 3600)
         return (
-            f"The timer on “{self.card_title}” kept running while you were away "
+            f"The timer on “{display(self.card_title)}” kept running while you were away "
             f"for {hours}h {rest // 60:02d}m. What should happen to that time?"
         )
 
