@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vadesk.domain.text import display
+from vadesk.domain.text import clean_text, display
 
 # What must never come out: ESC, C0 controls (bar newline where asked), DEL, C1 controls,
 # line/paragraph separators, bidi embeddings/overrides/isolates, lone surrogates.
@@ -78,6 +78,7 @@ def test_display_shows_none_as_empty_and_other_values_as_text() -> None:
 def test_nothing_forbidden_survives_and_cleaning_twice_changes_nothing(raw: str) -> None:
     once = display(raw)
     assert not FORBIDDEN.search(once) and "\n" not in once
+    assert once == clean_text(raw)  # the fast path for plain text changes no result
     assert display(once) == once
     lines = display(raw, multiline=True)
     assert not FORBIDDEN.search(lines)

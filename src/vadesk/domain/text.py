@@ -49,6 +49,8 @@ def display(value: object, *, multiline: bool = False) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    if text.isascii() and text.isprintable():  # the common case: nothing to drop
+    # The common case: nothing to drop. Escapes start with a control (Cc), bidi controls are
+    # Cf, surrogates Cs, separators Zl/Zp: none of them is "printable".
+    if text.isprintable():
         return text.rstrip() if multiline else text.strip()
     return clean_text(text, multiline=multiline)
