@@ -82,7 +82,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     CSS_PATH = "card_editor.tcss"
     SHORT = 20
     """Below this many rows the fields lose their borders, so more of them fit."""
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (SHORT, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="card.cancel"),
         Binding("ctrl+s", "save", "Save", id="card.save", tooltip="Save and close"),

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
 
 from dateutil.tz import tzlocal
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from vadesk.domain.clock import Clock, utcnow
-from vadesk.domain.dates import format_local, parse_when
+from vadesk.domain.dates import parse_when
 from vadesk.domain.text import clean_title, display
 from vadesk.domain.timecalc import split_by_local_day
 from vadesk.errors import VadeskError
@@ -26,20 +26,47 @@ from vadesk.services.timer import EntryRow
 from vadesk.ui.widgets.timer_pane import hm
 
 
+def sheet_zone(store: Store) -> tzinfo:
+    """The one time zone of the time sheet: the ``timezone`` setting, else the system's.
+
+    Days, week bounds, the times shown and the times typed all use it, so a day's total
+    and the week it falls in never disagree.
+    """
+    return timer.local_zone(store.settings.timezone) or tzlocal()
+
+
+def local_text(value: datetime | None, tz: tzinfo) -> str:
+    """An instant as the form shows it for editing: "YYYY-MM-DD HH:MM" in ``tz``."""
+    return "" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
 class EntryForm(ModalScreen[dict[str, Any] | None]):
-    """Start, end, card and note of one entry; Enter saves, Escape cancels."""
+    """Start, end, card and note of one entry; Enter or ctrl+s saves, Esc cancels (asking
+    first when something was typed)."""
 
     DEFAULT_CSS = """
     EntryForm { align: center middle; background: $background 60%; }
-    EntryForm > Vertical { width: 60; max-width: 95%; height: auto; border: thick $accent;
-        background: $surface; padding: 0 1; }
+    EntryForm > Vertical { width: 60; max-width: 95%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1; }
+    EntryForm VerticalScroll { height: auto; max-height: 1fr; }
     #entry-error { color: $error; height: auto; }
+    #entry-buttons { height: auto; align-horizontal: right; }
+    #entry-buttons Button { margin-left: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="entry.cancel")
+        Binding("escape", "cancel", "Cancel", id="entry.cancel"),
+        Binding("ctrl+s", "save", "Save", id="entry.save", tooltip="Save the entry"),
     ]
 
-    def __init__(self, title: str, start: str, end: str, card_id: int | None, note: str) -> None:
+    def __init__(
+        self,
+        title: str,
+        start: str,
+        end: str,
+        card_id: int | None,
+        note: str,
+        tz: tzinfo | None = None,
+    ) -> None:
         super().__init__()
         self.heading, self.start, self.end, self.card_id, self.note = (
             title,
@@ -48,33 +75,47 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
             card_id,
             note,
         )
+        self.tz = tz
+        """The zone typed times are in (the time sheet's); None: the system's."""
+        self._pristine: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.heading)
-            yield Label("Start (local time)")
-            yield Input(self.start, id="entry-start")
-            yield Label("End")
-            yield Input(self.end, id="entry-end")
-            yield Label("Card number")
-            yield Input(
-                "" if self.card_id is None else str(self.card_id), id="entry-card", type="integer"
-            )
-            yield Label("Note")
-            yield Input(display(self.note), id="entry-note")  # a stored note: shown cleaned
+            with VerticalScroll():
+                yield Label(self.heading)
+                yield Label("Start (local time)")
+                yield Input(self.start, id="entry-start")
+                yield Label("End")
+                yield Input(self.end, id="entry-end")
+                yield Label("Card number")
+                yield Input(
+                    "" if self.card_id is None else str(self.card_id),
+                    id="entry-card",
+                    type="integer",
+                )
+                yield Label("Note")
+                yield Input(display(self.note), id="entry-note")  # a stored note: shown cleaned
             yield Static("", id="entry-error")
+            with Horizontal(id="entry-buttons"):
+                yield Button("Save (ctrl+s)", id="entry-save", variant="primary")
+                yield Button("Cancel (esc)", id="entry-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#entry-start", Input).focus()
+        self._pristine = self._typed()
+
+    def _typed(self) -> tuple[str, ...]:
+        return tuple(field.value for field in self.query(Input))
 
     def show_error(self, message: str) -> None:
         self.query_one("#entry-error", Static).update(Text(message))
 
     @on(Input.Submitted)
-    def _save(self) -> None:
+    @on(Button.Pressed, "#entry-save")
+    def action_save(self) -> None:
         try:
-            start = parse_when(self.query_one("#entry-start", Input).value, "start")
-            end = parse_when(self.query_one("#entry-end", Input).value, "end")
+            start = parse_when(self.query_one("#entry-start", Input).value, "start", self.tz)
+            end = parse_when(self.query_one("#entry-end", Input).value, "end", self.tz)
         except VadeskError as error:
             self.show_error(str(error))
             return
@@ -91,8 +132,21 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
             }
         )
 
+    @on(Button.Pressed, "#entry-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self._typed() == self._pristine:
+            self.dismiss(None)
+            return
+        from vadesk.ui.screens.pickers import Confirm
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            Confirm("Discard this time entry's changes?", "What you typed is not saved."),
+            answered,
+        )
 
 
 class TimesheetScreen(Screen[None]):
@@ -108,9 +162,12 @@ class TimesheetScreen(Screen[None]):
         Binding("right_square_bracket", "week(1)", "Next week", id="timesheet.next-week"),
     ]
     DEFAULT_CSS = """
-    #sheet-title { height: 1; background: $panel; text-style: bold; }
+    #sheet-title { height: 1; background: $panel; text-style: bold; text-wrap: nowrap;
+        text-overflow: ellipsis; }
     #sheet { height: 1fr; }
     """
+    NARROW = 60
+    """Below this width only the day, the time and the card are shown."""
 
     class Loaded(Message):
         def __init__(self, rows: list[EntryRow]) -> None:
@@ -131,6 +188,9 @@ class TimesheetScreen(Screen[None]):
         self.week = 0
         self.rows: list[EntryRow] = []
         self.deleted: list[EntryRow] = []
+        self.tz = sheet_zone(store)
+        self._shown: tuple[bool, str] | None = None
+        """(narrow, running entry's minutes) as last drawn: redraw when either changes."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="sheet-title")
@@ -138,13 +198,25 @@ class TimesheetScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Day", "Start", "End", "Time", "Card", "Client", "Note")
         self.load()
+        self.set_interval(1, self._tick)
+
+    def _tick(self) -> None:
+        """A running entry's time (and its day's and week's totals) moves on each minute."""
+        if self._shown is not None and self._state() != self._shown:
+            self._draw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._shown is not None and self._state() != self._shown:
+            self._draw()
+
+    def _state(self) -> tuple[bool, str]:
+        now = self.clock()
+        running = next((r for r in self.rows if r.ended_at is None), None)
+        return self.size.width < self.NARROW, hm(running.seconds(now)) if running else ""
 
     def _week_bounds(self) -> tuple[datetime, datetime]:
-        tz = timer.local_zone(self.store.settings.timezone)
-        _, monday = timer.period_starts(self.clock(), tz)
+        _, monday = timer.period_starts(self.clock(), self.tz)
         start = monday + timedelta(weeks=self.week)
         return start, start + timedelta(weeks=1)
 
@@ -161,46 +233,64 @@ class TimesheetScreen(Screen[None]):
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
-        now = self.clock()
+        self.rows = event.rows
+        self._draw()
+
+    def _draw(self) -> None:
+        now, tz, rows = self.clock(), self.tz, self.rows
+        self._shown = self._state()
+        narrow = self._shown[0]
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear()
-        self.rows = event.rows
+        table.clear(columns=True)
+        if narrow:  # 40 columns: the card stays, start/end/client/note go
+            table.add_columns("Day", "Time", "Card")
+        else:
+            table.add_columns("Day", "Start", "End", "Time", "Card", "Client", "Note")
         # Each day's total counts only its own part of an entry that crosses midnight.
         week_start, week_end = self._week_bounds()
         day_totals: dict[str, int] = {}
-        for row in event.rows:
+        for row in rows:
             begin, end = max(row.started_at, week_start), min(row.ended_at or now, week_end)
-            for day, seconds in split_by_local_day(begin, end, tzlocal()).items():
+            for day, seconds in split_by_local_day(begin, end, tz).items():
                 key = day.strftime("%a %d %b")
                 day_totals[key] = day_totals.get(key, 0) + seconds
+        clashing = overlapping(rows, now)
         last_day: str | None = None
-        for row in event.rows:
-            local = row.started_at.astimezone()
+        for row in rows:
+            local = row.started_at.astimezone(tz)
             day_label = local.strftime("%a %d %b")
-            label = (
-                f"{day_label} ({hm(day_totals.get(day_label, 0))})" if day_label != last_day else ""
-            )
+            label = ""
+            if day_label != last_day:
+                shown_day = local.strftime("%a %d") if narrow else day_label
+                label = f"{shown_day} ({hm(day_totals.get(day_label, 0))})"
             last_day = day_label
-            finish = row.ended_at.astimezone().strftime("%H:%M") if row.ended_at else "running"
+            time = Text(hm(row.seconds(now)))
+            if row.id in clashing:
+                time = Text(f"{hm(row.seconds(now))} ⚠ overlap", style="bold yellow")
+            card = Text(f"#{row.card_id} {clean_title(row.card_title)}")
+            if narrow:
+                table.add_row(label, time, card, key=str(row.id))
+                continue
+            finish = row.ended_at.astimezone(tz).strftime("%H:%M") if row.ended_at else "running"
             table.add_row(
                 label,
                 local.strftime("%H:%M"),
                 finish,
-                hm(row.seconds(now)),
-                Text(f"#{row.card_id} {clean_title(row.card_title)}"),
+                time,
+                card,
                 Text(clean_title(row.client or "-")),
                 Text(("idle · " if row.idle else "") + clean_title(row.note)),
                 key=str(row.id),
             )
-        start, _ = self._week_bounds()
         total = sum(day_totals.values())
+        marks = f" — {len(clashing)} overlapping" if clashing else ""
         self.query_one("#sheet-title", Static).update(
-            f" Time sheet — week of {start.astimezone():%a %d %b %Y} — {hm(total)}"
-            " — [ ] other weeks"
+            f" Time sheet — week of {week_start.astimezone(tz):%a %d %b %Y} — {hm(total)}"
+            f"{marks} — [ ] other weeks"
         )
-        if event.rows:
-            table.move_cursor(row=min(keep, len(event.rows) - 1))
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
 
     def _selected(self) -> EntryRow | None:
         table = self.query_one(DataTable)
@@ -219,10 +309,11 @@ class TimesheetScreen(Screen[None]):
         now = self.clock()
         form = EntryForm(
             "Add a forgotten entry",
-            format_local(now - timedelta(hours=1)),
-            format_local(now),
+            local_text(now - timedelta(hours=1), self.tz),
+            local_text(now, self.tz),
             self.card_id,
             "",
+            self.tz,
         )
         self.app.push_screen(form, lambda data: self._save(data, "add", None))
 
@@ -236,10 +327,11 @@ class TimesheetScreen(Screen[None]):
             return
         form = EntryForm(
             f"Entry #{row.id}",
-            format_local(row.started_at),
-            format_local(row.ended_at),
+            local_text(row.started_at, self.tz),
+            local_text(row.ended_at, self.tz),
             row.card_id,
             row.note,
+            self.tz,
         )
         self.app.push_screen(form, lambda data: self._save(data, "edit", row.id))
 
@@ -303,10 +395,11 @@ class TimesheetScreen(Screen[None]):
     def _reopen(self, what: str, entry_id: int | None, data: dict[str, Any], message: str) -> None:
         form = EntryForm(
             "Fix the entry",
-            format_local(data["start"]),
-            format_local(data["end"]),
+            local_text(data["start"], self.tz),
+            local_text(data["end"], self.tz),
             data["card_id"],
             data["note"],
+            self.tz,
         )
         self.app.push_screen(form, lambda again: self._save(again, what, entry_id))
         form.call_after_refresh(form.show_error, message)
@@ -314,3 +407,16 @@ class TimesheetScreen(Screen[None]):
     @on(Done)
     def _done(self, event: Done) -> None:
         self.notify(event.message, severity=event.severity, timeout=6)  # type: ignore[arg-type]
+
+
+def overlapping(rows: list[EntryRow], now: datetime) -> set[int]:
+    """Ids of the entries that share time with another one (a running one ends now)."""
+    clashing: set[int] = set()
+    spans = sorted((r.started_at, r.ended_at or now, r.id) for r in rows)
+    reach: tuple[datetime, int] | None = None  # the latest end so far, and whose it is
+    for start, end, entry_id in spans:
+        if reach is not None and start < reach[0]:
+            clashing.update((entry_id, reach[1]))
+        if reach is None or end > reach[0]:
+            reach = (end, entry_id)
+    return clashing
