@@ -94,7 +94,11 @@ def check_arguments(args: Sequence[str], ctx: click.Context) -> None:
     """Refuse arguments no database can store: bytes that are not UTF-8, and NUL."""
     for number, arg in enumerate(args, 1):
         if any("\ud800" <= char <= "\udfff" for char in arg):
-            shown = repr(arg.encode("utf-8", "surrogateescape"))[1:][:60]
+            try:  # the bytes the terminal sent, as far as they can be recovered
+                raw = arg.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raw = arg.encode("utf-8", "backslashreplace")
+            shown = repr(raw)[1:][:60]
             raise click.UsageError(
                 f"Argument {number} ({shown}) is not valid UTF-8 text; check the terminal's "
                 "encoding (e.g. LANG=C.UTF-8).",
