@@ -141,11 +141,12 @@ class VadeskApp(App[None]):
 
     def copy_secret(self, value: str) -> None:
         """Copy to the terminal (OSC 52) and the system clipboard; clear it later if unchanged."""
-        from vadesk.ui.clipboard import system_copy
+        from vadesk.ui.clipboard import system_copy, tmux_copy
         from vadesk.ui.screens.vault import fingerprint
 
         self.copy_to_clipboard(value)
         system_copy(value)
+        tmux_copy(value)
         tag = fingerprint(value)
         self._copied = tag
         self.set_timer(
@@ -153,11 +154,12 @@ class VadeskApp(App[None]):
         )
 
     def _clear_clipboard(self, tag: str | None = None, force: bool = False) -> None:
-        from vadesk.ui.clipboard import system_copy, system_holds
+        from vadesk.ui.clipboard import system_copy, system_holds, tmux_forget
         from vadesk.ui.screens.vault import fingerprint
 
         if self._copied is None or (tag is not None and tag != self._copied):
             return  # something newer was copied since; that copy has its own timer
+        tmux_forget()  # tmux keeps each copy as a paste buffer of its own: delete the secrets
         ours = fingerprint(self.clipboard) == self._copied if self.clipboard else False
         if ours or force:
             if system_holds(self.clipboard):
