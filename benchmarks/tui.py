@@ -121,7 +121,10 @@ def main() -> None:
     big_db = f"sqlite:///{tmp / 'big.db'}"
     run_env = dict(os.environ, **env)
     subprocess.run(
-        [*vadesk, "--db", empty_db, "lane", "list"], env=run_env, check=True, capture_output=True
+        [*vadesk, "--db", empty_db, "seed", "--clients", "0", "--cards", "0"],
+        env=run_env,
+        check=True,
+        capture_output=True,
     )
     subprocess.run(
         [*vadesk, "--db", big_db, "seed", "--clients", "12", "--cards", str(args.cards)],
