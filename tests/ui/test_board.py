@@ -11,10 +11,10 @@ from vadesk.services import board
 from vadesk.services.store import Store
 from vadesk.ui.screens.card_editor import CardEditor
 from vadesk.ui.screens.help import HelpScreen
-from vadesk.ui.widgets.lane_view import LaneView
 
 from .conftest import NOW as NOW_UI
 from .conftest import board_screen, lane_titles, make_app, selected_title, settle, wait_until
+from .screen_text import screen_text, squashed
 
 SIZE = (120, 36)
 
@@ -131,7 +131,7 @@ async def test_editing_a_card_saves_and_undo_redo_restore_it(ui_store: Store) ->
         assert isinstance(editor, CardEditor)
         title = editor.query_one("#title")
         assert title.value == "a1 chase supplier"  # type: ignore[attr-defined]
-        await pilot.press("ctrl+a" if False else "end")
+        await pilot.press("end")
         await pilot.press(*" today")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -146,7 +146,8 @@ async def test_editing_a_card_saves_and_undo_redo_restore_it(ui_store: Store) ->
 
 
 async def test_checklist_and_comment_in_the_card_editor(ui_store: Store) -> None:
-    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+    # Wide lanes: the tile's second line ends with the checklist, cut first when narrow.
+    async with make_app(ui_store).run_test(size=(200, 36)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -168,16 +169,8 @@ async def test_checklist_and_comment_in_the_card_editor(ui_store: Store) -> None
         assert "comment: Left a voicemail" in str(editor.query_one("#activity").render())
         await pilot.press("escape")
         await settle(pilot)
-        assert (
-            "☑1/1"
-            in "".join(
-                str(line)
-                for line in pilot.app.screen.query_one(LaneView).render_lines(
-                    pilot.app.screen.query_one(LaneView).region.reset_offset
-                )  # type: ignore[union-attr]
-            )
-            or board_screen(pilot).selected.checklist_done == 1
-        )  # type: ignore[union-attr]
+        # Back on the board, the card's tile shows the ticked checklist.
+        assert "☑1/1" in screen_text(pilot)
 
 
 async def test_done_archive_and_undo_redo(ui_store: Store) -> None:
@@ -210,9 +203,10 @@ async def test_text_filter_narrows_as_you_type_and_escape_clears(ui_store: Store
         screen = board_screen(pilot)
         counts = [view.count for view in screen.lane_views()]
         assert counts == [0, 0, 1, 0, 0]
+        assert "filtered (text: 'book')" in screen_text(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert selected_title(pilot) is None or screen.current_lane != 2
+        assert selected_title(pilot) is None  # the cursor's lane (Urgent) has no match
         await pilot.press("l", "l")
         await settle(pilot)
         assert selected_title(pilot) == "c1 book flights"
@@ -251,7 +245,7 @@ async def test_a_change_from_another_process_shows_without_restart(ui_store: Sto
         assert screen.lane_views()[0].cursor == 2
 
 
-async def test_help_lists_every_key(ui_store: Store) -> None:
+async def test_help_lists_keys_with_their_binding_ids(ui_store: Store) -> None:
     async with make_app(ui_store).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
@@ -357,7 +351,7 @@ async def test_editor_warns_when_the_card_changed_elsewhere_and_never_overwrites
 async def test_a_failed_write_is_reported_and_the_board_matches_the_database(
     ui_store: Store,
 ) -> None:
-    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+    async with make_app(ui_store).run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         screen = board_screen(pilot)
         card_id = screen.selected.id  # type: ignore[union-attr]
@@ -370,8 +364,7 @@ async def test_a_failed_write_is_reported_and_the_board_matches_the_database(
             s.execute(delete(Card).where(Card.id == card_id))
         await pilot.press("shift+down")
         await settle(pilot)
-        notes = [n.message for n in pilot.app._notifications]
-        assert any(f"No card #{card_id}" in message for message in notes)
+        assert f"No card #{card_id}" in squashed(screen_text(pilot))  # the error toast
         assert [view.count for view in screen.lane_views()] == [1, 1, 3, 0]
         assert selected_title(pilot) == "a2 call bank"
 
@@ -405,7 +398,9 @@ async def test_space_starts_switches_and_stops_the_timer(ui_store: Store) -> Non
         assert not pane.display
 
 
-async def test_timer_survives_a_crash_and_reopens_running(ui_store: Store) -> None:
+async def test_a_timer_started_earlier_shows_running_with_its_time_on_opening(
+    ui_store: Store,
+) -> None:
     from vadesk.services import timer
 
     with ui_store.write() as s:
@@ -443,15 +438,15 @@ async def test_absence_prompt_splits_off_the_idle_time(ui_store: Store) -> None:
         assert rows[1].seconds(NOW_UI) == 7200
 
 
-async def test_quit_or_crash_with_a_running_timer_and_reopen(ui_store: Store) -> None:
+async def test_a_timer_left_running_by_a_closed_board_runs_on_in_the_next(ui_store: Store) -> None:
     from vadesk.ui.app import VadeskApp
 
     async with make_app(ui_store).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("space")
         await settle(pilot)
-    # The first app is gone without stopping anything (as after a crash or kill -9);
-    # a new one, twelve minutes later, finds the timer running with the right time.
+    # The first app is gone without stopping anything; a new one, twelve minutes later,
+    # finds the timer running with the right time. (Real crashes: test_durability.py.)
     later = VadeskApp(ui_store, clock=lambda: NOW_UI + timedelta(minutes=12))
     async with later.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -11,9 +11,10 @@ import pytest
 from textual.pilot import Pilot
 
 from vadesk.services import board
+from vadesk.services.board_view import read_snapshot
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
-from vadesk.ui.screens.board import BoardScreen, Op, read_snapshot
+from vadesk.ui.screens.board import BoardScreen, Op
 
 from .conftest import NOW, board_screen, clock, lane_titles, make_app, settle, wait_until
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import stat
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers.terminal import SHIFT_RIGHT, VADESK, TerminalApp
+from tests.helpers.terminal import ESCAPES, SHIFT_RIGHT, VADESK, TerminalApp
 from vadesk.config import Settings
 from vadesk.db.models import CardActivity, TimeEntry
 from vadesk.services import board
@@ -243,3 +244,30 @@ def test_enter_on_the_first_frame_opens_the_card_once_its_data_is_there(
     time.sleep(0.5)
     app.send(b"q")
     assert app.wait(60) == 0
+
+
+def test_what_cannot_be_saved_in_time_is_named_after_the_terminal_is_restored(
+    sqlite_board: str, terminals: list[TerminalApp]
+) -> None:
+    app = start(sqlite_board)
+    terminals.append(app)
+    app.wait_for_text("No timer running", timeout=FIRST_FRAME)
+    blocker = sqlite3.connect(sqlite_board.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        app.send(SHIFT_RIGHT)
+        app.wait_for_text("High (1/1)", timeout=30)
+        started = time.monotonic()
+        app.send(b"q")
+        assert app.wait(60) == 0
+        waited = time.monotonic() - started
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert 4 < waited < 30  # the bounded wait (5 s), not the 10 s busy timeout or forever
+    output = app.output
+    restored = output.rindex(LEAVE_ALT_SCREEN)
+    after = ESCAPES.sub(b"", output[restored:]).decode()
+    assert "1 change(s) shown on the board may not have been saved" in after
+    assert "move: card 1" in after
+    assert moves_saved(sqlite_board) == 0

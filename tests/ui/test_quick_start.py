@@ -19,6 +19,7 @@ from vadesk.ui.screens.board import BoardScreen
 from vadesk.ui.screens.card_editor import CardEditor
 
 from .conftest import NOW, board_screen, selected_title, settle, wait_until
+from .screen_text import screen_text, squashed
 
 
 def test_the_board_screen_loads_without_sqlalchemy(ui_store: Store, sqlite_url: str) -> None:
@@ -84,13 +85,13 @@ async def test_keys_on_the_quick_frame_wait_for_the_data_they_need(sqlite_url: s
     handle = StoreHandle(slow_open, settings)
     app = VadeskApp(handle, clock=lambda: NOW, quick=quick)  # type: ignore[arg-type]
     try:
-        async with app.run_test(size=(120, 36)) as pilot:
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
             await pilot.pause()
             await pilot.press("l", "enter")  # as soon as the card shows
             await pilot.pause()
             assert isinstance(app.screen, BoardScreen)  # still opening: nothing yet
-            messages = [n.message for n in app._notifications]
-            assert "Opening the database: the card follows in a moment." in messages
+            shown = squashed(screen_text(pilot))
+            assert "Opening the database: the card follows in a moment." in shown
             may_open.set()
             await wait_until(pilot, lambda: isinstance(app.screen, CardEditor), seconds=20)
             await settle(pilot)

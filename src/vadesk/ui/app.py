@@ -28,6 +28,9 @@ from vadesk.ui.commands import BoardCommands
 
 log = logging.getLogger(__name__)
 
+SIGNAL_GRACE = 0.1
+"""Seconds between SIGHUP/SIGTERM and the exit, for keys typed just before it."""
+
 
 class VadeskApp(App[None]):
     """Board first; everything else opens from it."""
@@ -96,7 +99,9 @@ class VadeskApp(App[None]):
         if self.vault is not None:
             self.vault.lock()
             self.vault = None
-        self.exit(return_code=128 + signum)
+        # Keys already typed (read, or still in the terminal's buffer) land first: what they
+        # change is shown and queued, then saved by the drain after exit.
+        self.set_timer(SIGNAL_GRACE, lambda: self.exit(return_code=128 + signum))
 
     def on_board_screen_ready(self) -> None:
         """Start-up is over: move its ~half a million objects out of the collector's way.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.text import clean_title, display
 from vadesk.errors import VadeskError
+from vadesk.services.board_view import Snapshot, from_quick, read_snapshot, zone
 from vadesk.services.rows import CardLine, LaneRow
 from vadesk.services.writes import WriteQueue
 from vadesk.ui.history import Change, History, Step
@@ -41,32 +42,9 @@ if TYPE_CHECKING:
 # Services pull in SQLAlchemy; they load on first use, after the first frame.
 board: Any = LazyModule("vadesk.services.board")
 timer: Any = LazyModule("vadesk.services.timer")
-clients_service: Any = LazyModule("vadesk.services.clients")
 
 log = logging.getLogger(__name__)
 NARROW_WIDTH = 60
-
-
-@dataclass(frozen=True)
-class Window:
-    count: int
-    offset: int
-    lines: list[CardLine]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the board shows, read in one session in a worker thread."""
-
-    lanes: list[LaneRow]
-    windows: dict[int, Window]
-    running: frozenset[int]
-    overdue: int
-    clients: list[ClientRow]
-    figures: Figures | None = None
-    figures_client: int | None = None
-    follow: tuple[int, int] | None = None
-    """(lane id, index) of the card the cursor must follow, if any."""
 
 
 @dataclass
@@ -328,8 +306,7 @@ class BoardScreen(Screen[None]):
             # First frame from the quick read; the store opens once that frame is painted
             # (opening it imports SQLAlchemy, which would otherwise compete for the GIL).
             quick, self.quick = self.quick, None
-            windows = {k: Window(c, 0, lines) for k, (c, lines) in quick.windows.items()}
-            snapshot = Snapshot(quick.lanes, windows, quick.running, quick.overdue, [])
+            snapshot = from_quick(quick)
             self._quick_pending = True
             self.post_message(self.Loaded(snapshot))
         else:
@@ -1226,11 +1203,6 @@ class BoardScreen(Screen[None]):
         self.reload(follow=card_id)
 
 
-def zone(store: Store) -> Any:
-    """The user's time zone for days and weeks (None: the system's)."""
-    return timer.local_zone(store.settings.timezone)
-
-
 def edit_change(edited: Any, user_id: int) -> Change:
     """Undo/redo for an edit saved in the card editor."""
     card_id, before, after = edited.card_id, dict(edited.before), dict(edited.after)
@@ -1242,41 +1214,3 @@ def edit_change(edited: Any, user_id: int) -> Change:
         return board.edit_card(s, card_id, user_id=user_id, **after).id
 
     return Change("edit", undo, redo)
-
-
-def read_snapshot(
-    store: Store,
-    windows: dict[int, tuple[int, int]],
-    follow: int | None,
-    text: str,
-    client_id: int | None,
-    now: datetime,
-    pane_client: int | None = None,
-) -> Snapshot:
-    """Counts and visible rows of every lane (and where ``follow`` is), in one read session."""
-    with store.read() as s:
-        lanes = board.list_lanes(s)
-        counts = board.lane_counts(s, text=text, client_id=client_id)
-        focus: tuple[int, int] | None = None
-        if follow is not None:
-            focus = board.index_in_lane(s, follow, text=text, client_id=client_id)
-        result: dict[int, Window] = {}
-        for lane in lanes:
-            count = counts.get(lane.id, 0)
-            offset, limit = windows.get(lane.id, (0, 60))
-            limit = max(limit, 60)
-            if focus is not None and focus[0] == lane.id:
-                offset = max(0, focus[1] - limit // 2)
-            offset = max(0, min(offset, max(0, count - limit)))
-            lines = board.lane_window(s, lane.id, offset, limit, text=text, client_id=client_id)
-            result[lane.id] = Window(count, offset, lines)
-        return Snapshot(
-            lanes=lanes,
-            windows=result,
-            running=frozenset(board.running_card_ids(s)),
-            overdue=board.overdue_count(s, now.astimezone(UTC)),
-            clients=clients_service.list_clients(s),
-            figures=timer.figures(s, store.user_id, now=now, tz=zone(store), client_id=pane_client),
-            figures_client=pane_client,
-            follow=focus,
-        )
