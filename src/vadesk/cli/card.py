@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import click
 
-from vadesk.cli.common import ID, Context, emit, json_option, pass_ctx, refuse_together
+from vadesk.cli.common import (
+    ID,
+    Context,
+    emit,
+    json_option,
+    pass_ctx,
+    refuse_together,
+    stream_json_list,
+)
 from vadesk.domain.dates import parse_when
 from vadesk.domain.text import display
 from vadesk.errors import InvalidInputError
@@ -94,7 +103,24 @@ def card_list(
     as_json: bool,
 ) -> None:
     """List cards in board order."""
-    from vadesk.cli.common import stream_json_list
+    from vadesk.services.cardlist import quick_card_json
+
+    # A current SQLite board is read with the standard library alone (no SQLAlchemy import).
+    quick = (
+        None
+        if ctx.demo
+        else quick_card_json(
+            ctx.settings.resolve_database_url(ctx.db_url),
+            lane=lane or None,
+            client=client,
+            archived=archived,
+            limit=limit,
+            offset=offset,
+        )
+    )
+    if quick is not None:
+        _print_cards(quick, as_json)
+        return
     from vadesk.services import board
 
     with ctx.store(create=False).read() as s:
@@ -107,20 +133,24 @@ def card_list(
             limit=limit,
             offset=offset,
         )
-        if as_json:
-            stream_json_list(rows)
-            return
-        for row in rows:
-            due = (
-                datetime.fromisoformat(row["due"]).astimezone().strftime("%a %d %b %H:%M")
-                if row["due"]
-                else ""
-            )
-            click.echo(
-                f"{row['id']:>6}  {display(row['lane']):<10} {row['position']:>4}  "
-                f"{row['kind']:<8} {display(row['client'] or '-')[:18]:<18} {due:<16} "
-                f"{display(row['title'])}"
-            )
+        _print_cards(rows, as_json)
+
+
+def _print_cards(rows: Iterator[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        stream_json_list(rows)
+        return
+    for row in rows:
+        due = (
+            datetime.fromisoformat(row["due"]).astimezone().strftime("%a %d %b %H:%M")
+            if row["due"]
+            else ""
+        )
+        click.echo(
+            f"{row['id']:>6}  {display(row['lane']):<10} {row['position']:>4}  "
+            f"{row['kind']:<8} {display(row['client'] or '-')[:18]:<18} {due:<16} "
+            f"{display(row['title'])}"
+        )
 
 
 @card.command("move")

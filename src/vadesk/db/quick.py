@@ -76,3 +76,21 @@ def first_screen(path: Path, head: str, rows: int, now: datetime) -> dict[str, A
         "running": running,
         "overdue": overdue,
     }
+
+
+def open_read_only(path: Path, head: str) -> sqlite3.Connection | None:
+    """A read-only connection to a SQLite board whose schema is ``head``; None otherwise
+    (missing, empty, foreign or older file: the normal start reports or migrates it)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        if conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]:
+            return conn
+    except sqlite3.Error:
+        pass
+    conn.close()
+    return None

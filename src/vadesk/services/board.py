@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, or_, select, type_coerce, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.types import NullType
 
 from vadesk.db.models import (
     CARD_KINDS,
@@ -328,96 +327,18 @@ def iter_card_json(
     limit: int | None = None,
     offset: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """``list_cards`` as ``CardRow.as_json()`` dicts, one at a time.
+    """``list_cards`` as ``CardRow.as_json()`` dicts, one at a time (services/cardlist.py)."""
+    from vadesk.services.cardlist import card_json
 
-    For `card list --json` on a big board: lane by lane along the lane-order index (no
-    sort, no ORM objects, no list of them all), stopping once ``limit`` cards are out. The
-    driver's raw values are normalised here: type processing cost more than the query.
-    """
-    lanes = session.execute(select(Lane.id, Lane.name).order_by(Lane.position, Lane.id)).all()
-    clients = {cid: name for cid, name in session.execute(select(Client.id, Client.name))}
-    raw = NullType()
-    columns = (
-        Card.id,
-        Card.title,
-        Card.description,
-        Card.client_id,
-        Card.kind,
-        type_coerce(Card.due_at, raw),
-        Card.estimate_minutes,
-        type_coerce(Card.labels, raw),
-        Card.version,
-        type_coerce(Card.created_at, raw),
-        type_coerce(Card.updated_at, raw),
+    connection = session.connection().execution_options(stream_results=True)
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+    def execute(sql: str, params: Sequence[Any]) -> Any:
+        return connection.exec_driver_sql(sql.format(p=mark), tuple(params))
+
+    return card_json(
+        execute, lane_id=lane_id, client_id=client_id, archived=archived, limit=limit, offset=offset
     )
-    connection = session.connection().execution_options(yield_per=2000)
-    to_skip, to_give = offset, limit
-    for lane_row_id, lane_name in lanes:
-        if lane_id is not None and lane_row_id != lane_id:
-            continue
-        if to_give is not None and to_give <= 0:
-            return
-        stmt = (
-            select(*columns)
-            .where(Card.lane_id == lane_row_id, Card.archived.is_(archived))
-            .order_by(Card.rank, Card.id)
-        )
-        # Positions count every card of the lane, whatever the client filter hides.
-        for position, row in enumerate(connection.execute(stmt), 1):
-            (card_id, title, description, card_client, kind, due_at, estimate, labels,
-             version, created_at, updated_at) = row  # fmt: skip
-            if client_id is not None and card_client != client_id:
-                continue
-            if to_skip:
-                to_skip -= 1
-                continue
-            yield {
-                "id": card_id,
-                "title": title,
-                "description": description,
-                "lane": lane_name,
-                "lane_id": lane_row_id,
-                "position": position,
-                "client": clients.get(card_client) if card_client is not None else None,
-                "kind": kind,
-                "due": _iso_instant(due_at),
-                "estimate_minutes": estimate,
-                "labels": _json_list(labels),
-                "archived": archived,
-                "version": version,
-                "created_at": _iso_instant(created_at),
-                "updated_at": _iso_instant(updated_at),
-            }
-            if to_give is not None:
-                to_give -= 1
-                if to_give <= 0:
-                    return
-
-
-def _iso_instant(value: Any) -> str | None:
-    """A stored instant as the ISO text ``UTCDateTime`` + ``isoformat()`` would give."""
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite keeps naive UTC text: "2026-11-24 09:30:00.000000"
-        if len(value) == 26 and value[10] == " " and value[19] == ".":
-            whole = value[:19] if value.endswith(".000000") else value
-            return f"{whole[:10]}T{whole[11:]}+00:00"
-        return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
-    instant: datetime = value
-    if instant.tzinfo is None:
-        return instant.replace(tzinfo=UTC).isoformat()
-    return instant.astimezone(UTC).isoformat()
-
-
-def _json_list(value: Any) -> list[Any]:
-    """A JSON list column's raw value: text on SQLite, already decoded on PostgreSQL."""
-    if value is None or value == "[]":
-        return []
-    if isinstance(value, str | bytes):
-        import json
-
-        return list(json.loads(value))
-    return list(value)
 
 
 def checklist_counts_subquery() -> Any:
