@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -104,6 +105,8 @@ class LaneColumn(Vertical):
         self.current = False
         """The cursor's lane: its header is highlighted."""
         self._label: tuple[str, bool] = ("", False)
+        self._header_parts = ("", "", "")
+        """(before, lane name, after) of the header: a narrow column shortens the name only."""
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -116,9 +119,19 @@ class LaneColumn(Vertical):
         self.lane = lane
         where = f"{position}/{count}" if position is not None and count else f"{count}"
         name = display(lane.name)  # stored text: another tool may have written escapes
-        label = f"{name} ({where})" if not filtered else f"{name} ({where} shown)"
-        if narrow:
-            label = f"◀ {label} ▶"
+        after = f" ({where})" if not filtered else f" ({where} shown)"
+        self._header_parts = ("◀ " if narrow else "", name, after + (" ▶" if narrow else ""))
+        self._show_header()
+
+    def on_resize(self) -> None:
+        self._show_header()
+
+    def _show_header(self) -> None:
+        before, name, after = self._header_parts
+        room = self.header.size.width - cell_len(before) - cell_len(after)
+        if self.header.size.width and cell_len(name) > room:
+            name = set_cell_size(name, max(room - 1, 0)) + "…" if room > 1 else ""
+        label = f"{before}{name}{after}"
         key = (label, self.current)
         if key != self._label:
             self._label = key
@@ -137,16 +150,28 @@ class BoardScreen(Screen[None]):
             "enter", "open_card", "Open", id="board.open-card", tooltip="Edit the selected card"
         ),
         Binding("d", "done", "Done", id="board.done", tooltip="Move the card to Done"),
-        Binding("delete", "archive", "Archive", id="board.archive", tooltip="Archive the card"),
+        # The footer shows eight keys (New Open Done Filter Help Vault Timer, ^p): at 80
+        # columns more would be cut. The rest are in ? and the palette.
+        Binding(
+            "delete",
+            "archive",
+            "Archive",
+            id="board.archive",
+            show=False,
+            tooltip="Archive the card",
+        ),
         Binding("slash", "filter", "Filter", id="board.filter", tooltip="Filter cards by text"),
         Binding(
             "c",
             "client_filter",
             "Client",
             id="board.client-filter",
+            show=False,
             tooltip="Show one client's cards",
         ),
-        Binding("ctrl+z", "undo", "Undo", id="board.undo", tooltip="Undo the last change"),
+        Binding(
+            "ctrl+z", "undo", "Undo", id="board.undo", show=False, tooltip="Undo the last change"
+        ),
         Binding("ctrl+y", "redo", "Redo", id="board.redo", show=False, tooltip="Redo"),
         Binding("question_mark", "help", "Help", id="board.help", tooltip="All keys"),
         Binding("escape", "clear_filter", "Clear filter", id="board.clear-filter", show=False),
@@ -190,7 +215,7 @@ class BoardScreen(Screen[None]):
             show=False,
             tooltip="Show or hide the timer pane",
         ),
-        Binding("q", "app.quit", "Quit", id="app.quit"),
+        Binding("q", "app.quit", "Quit", id="app.quit", show=False),
     ]
 
     overdue: reactive[int] = reactive(0)

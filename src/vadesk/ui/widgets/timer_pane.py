@@ -63,20 +63,37 @@ class TimerPane(Widget):
             text.append("No timer running", "dim")
             text.append("   space starts one on the selected card", "dim")
         text.append("\n")
-        text.append(
-            f"Today {hm(current.today)} · Week {hm(current.week)} · Month {hm(current.month)}"
-        )
+        text.append_text(self._totals(current))
+        return text
+
+    def _totals(self, current: Figures) -> Text:
+        """Line two, fitted to the width: less useful parts go first, the package balance last.
+
+        Each part is (drop order, text, style); 0 is never dropped.
+        """
+        parts: list[tuple[int, str, str]] = [
+            (0, f"Today {hm(current.today)}", ""),
+            (3, f" · Week {hm(current.week)}", ""),
+            (4, f" · Month {hm(current.month)}", ""),
+        ]
         if current.client:
-            text.append(
-                f"   {clean_title(current.client)}: today {hm(current.client_today)}"
-                f" · week {hm(current.client_week)}"
+            parts.append(
+                (2, f"   {clean_title(current.client)}: today {hm(current.client_today)}", "")
             )
+            parts.append((5, f" · week {hm(current.client_week)}", ""))
             if current.package_total:
                 style = {"low": "bold yellow", "exhausted": "bold red"}.get(
                     current.package_level, ""
                 )
-                text.append("   package ")
-                text.append(
-                    f"{hm(current.package_left)} of {hm(current.package_total)} left", style
-                )
-        return text
+                balance = f"{hm(current.package_left)} of {hm(current.package_total)} left"
+                parts.append((1, "   package ", ""))
+                parts.append((0, balance, style))
+        width = self.content_size.width or 10_000
+        for limit in (9, 5, 4, 3, 2, 1, 0):
+            kept = [p for p in parts if p[0] <= limit]
+            if sum(len(t) for _, t, _ in kept) <= width or limit == 0:
+                break
+        line = Text()
+        for _, part, style in kept:
+            line.append(part, style)
+        return line
