@@ -192,12 +192,10 @@ def stream_json_list(items: Iterable[dict[str, Any]]) -> None:
     out.flush()
 
 
-def emit(as_json: bool, data: Any, text: str | Callable[[], None]) -> None:
-    """Print what a command changed: ``data`` as JSON with --json, else the text."""
+def emit(as_json: bool, data: Any, text: str) -> None:
+    """Print what a command changed: ``data`` as JSON with --json, else the short text."""
     if as_json:
         echo_json(data)
-    elif callable(text):
-        text()
     else:
         click.echo(text)
 
