@@ -434,14 +434,22 @@ async def test_vault_screen_and_item_form_show_item_names_cleaned(
         assert "Xitem name link" in shown(written)
 
 
-def test_card_list_text_output_holds_no_escape(hostile_url: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "mark"),
+    [
+        (("card", "list"), "Xtitle link"),
+        (("client", "list"), "Xclient link"),
+        (("lane", "list"), "Xlane0 link"),
+    ],
+)
+def test_cli_text_output_holds_no_escape(
+    hostile_url: str, command: tuple[str, ...], mark: str
+) -> None:
     from vadesk.cli import cli
 
-    url = hostile_url
-    result = CliRunner().invoke(cli, ["--db", url, "card", "list"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["--db", hostile_url, *command], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    text = assert_terminal_safe(result.output)
-    assert "Xtitle link" in text
+    assert mark in assert_terminal_safe(result.output)
 
 
 # ---------------------------------------------------------------- the real program in tmux

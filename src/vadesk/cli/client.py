@@ -70,7 +70,8 @@ def client_list(ctx: Context, as_json: bool) -> None:
         echo_json([client_json(r) for r in rows])
         return
     for r in rows:
-        click.echo(f"{r.id:>4}  {display(r.name):<28} {r.currency}  {display(', '.join(r.emails))}")
+        currency = display(r.currency)  # stored text, like the name
+        click.echo(f"{r.id:>4}  {display(r.name):<28} {currency}  {display(', '.join(r.emails))}")
 
 
 @client.command("rules")
