@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from vadesk.db.models import TimeEntry
@@ -76,3 +77,29 @@ def test_editing_the_title_logs_only_the_title(store: Store) -> None:
     edits = [a.detail["fields"] for a in detail.activity if a.kind == "edited"]
     assert edits == [["title"]]
     assert detail.card.due_at == NOW + timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [("split", [(True, 0, 30), (False, 30, None)]), ("discard", [(False, 30, None)])],
+)
+def test_an_absence_from_the_very_start_leaves_no_empty_entry(
+    store: Store, choice: str, expected: list[tuple[bool, int, int | None]]
+) -> None:
+    with store.write() as s:
+        card = board.create_card(s, "inbox zero").id
+        timer.start(s, store.user_id, card, now=NOW)  # and walked away at once
+    back = NOW + timedelta(minutes=30)
+    with store.write() as s:
+        timer.resolve_absence(s, store.user_id, choice, now=back)  # type: ignore[arg-type]
+    with store.read() as s:
+        rows = timer.entries_between(s, store.user_id, NOW, back + timedelta(hours=1))
+    minutes = [
+        (
+            r.idle,
+            (r.started_at - NOW) // timedelta(minutes=1),
+            None if r.ended_at is None else (r.ended_at - NOW) // timedelta(minutes=1),
+        )
+        for r in rows
+    ]
+    assert minutes == expected

@@ -114,3 +114,23 @@ async def test_done_and_archive_stop_the_cards_timer_and_say_so(ui_store: Store)
         await settle(pilot)
         last = list(pilot.app._notifications)[-1].message
         assert last == "Done: b1 design post"
+
+
+def test_the_idle_watcher_reports_once_past_the_threshold_and_again_on_return() -> None:
+    from vadesk.ui.idle import SLACK_SECONDS, IdleWatcher
+
+    clock = Clock()
+    calls: list[datetime | None] = []
+    watcher = IdleWatcher(clock, lambda: 60, calls.append)
+    clock.now = NOW + timedelta(seconds=60 + SLACK_SECONDS)
+    watcher.poll()  # just at the threshold (and its slack): not yet
+    assert calls == []
+    clock.now = NOW + timedelta(seconds=61 + SLACK_SECONDS)
+    watcher.poll()
+    watcher.poll()  # reported once per absence
+    assert calls == [NOW]  # the last key's instant, for the heartbeat
+    clock.now = NOW + timedelta(minutes=30)
+    watcher.note_input()  # back at the keyboard
+    assert calls == [NOW, None]
+    watcher.note_input()
+    assert watcher.last_seen() == NOW + timedelta(minutes=30) and len(calls) == 2

@@ -303,7 +303,16 @@ def resolve_absence(
     entry.ended_at = idle_from
     entry.seen_at = None
     session.flush()
-    if choice == "split":
+    card_id = entry.card_id
+    if idle_from <= entry.started_at:
+        # Away since the timer started: no 0:00 entry before the gap (a minimum charge
+        # would bill it). The entry itself is the idle time, or goes.
+        if choice == "split":
+            entry.ended_at, entry.idle, entry.note = now, True, "idle time (split off)"
+        else:
+            session.delete(entry)
+        session.flush()
+    elif choice == "split":
         session.add(
             TimeEntry(
                 user_id=user_id,
@@ -314,10 +323,10 @@ def resolve_absence(
                 idle=True,
             )
         )
-    fresh = TimeEntry(user_id=user_id, card_id=entry.card_id, started_at=now, seen_at=now, note="")
+    fresh = TimeEntry(user_id=user_id, card_id=card_id, started_at=now, seen_at=now, note="")
     session.add(fresh)
     session.flush()
-    _log(session, entry.card_id, user_id, now, action=f"absence {choice}", entry=fresh.id)
+    _log(session, card_id, user_id, now, action=f"absence {choice}", entry=fresh.id)
     return _entry_rows(session, TimeEntry.id == fresh.id)[0]
 
 

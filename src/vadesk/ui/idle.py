@@ -19,6 +19,8 @@ from textual.message import Message
 
 from vadesk.domain.clock import Clock
 
+SLACK_SECONDS = 2
+
 
 class IdleWatcher:
     """Tracks the last key or click anywhere in the app, by the screen's clock."""
@@ -58,7 +60,9 @@ class IdleWatcher:
     def poll(self) -> None:
         """Call every second: reports the moment the idle time passes the threshold."""
         idle = (self.clock() - self.last_input).total_seconds()
-        if not self._reported and idle > self.threshold_seconds():
+        # A little past the threshold: the timer may have started a moment after the key
+        # that started it, and the absence check counts whole seconds from that start.
+        if not self._reported and idle > self.threshold_seconds() + SLACK_SECONDS:
             self._reported = True
             seen = self.last_seen()
             if seen is not None:  # else the question is open already; its gap must stay
