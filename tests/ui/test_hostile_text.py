@@ -452,6 +452,20 @@ def test_cli_text_output_holds_no_escape(
     assert mark in assert_terminal_safe(result.output)
 
 
+def test_cli_client_rules_text_output_holds_no_escape(hostile_url: str) -> None:
+    from vadesk.cli import cli
+
+    name = f"Xrules {PAYLOAD}".replace("\x00", "")  # an argument cannot hold NUL
+    store = open_store(Settings(user="tester"), hostile_url)
+    with store.write() as s:
+        s.execute(update(Client).values(name=name))
+    store.close()
+    args = ["--db", hostile_url, "client", "rules", name]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "currency" in assert_terminal_safe(result.output)
+
+
 # ---------------------------------------------------------------- the real program in tmux
 
 

@@ -149,7 +149,7 @@ def client_rules(
         echo_json(data)
     else:
         for key, value in data.items():
-            click.echo(f"{key:<17} {value}")
+            click.echo(f"{key:<17} {display(value)}")  # the currency is stored text
 
 
 @client.command("package")
