@@ -3,8 +3,8 @@
 Prints, per board size: the time to load the first screen of every lane (the query the board
 runs), one card move (median and p95 over many moves, each its own transaction), and the
 `vadesk card list --json` wall time in a subprocess (whole board, and a page of 100 from the
-middle; `lane list` alone shows what start-up costs). Targets: move < 5 ms, a lane's first
-screen < 20 ms and `card list --json` < 1 s at 50,000 cards.
+middle; `lane list` shows what a start-up through SQLAlchemy costs). Targets: move < 5 ms, a
+lane's first screen < 20 ms and `card list --json` < 1 s at 50,000 cards.
 
     python benchmarks/board_ops.py [--sizes 1000,10000,50000] [--db-dir DIR] [--postgres URL]
 """
@@ -83,7 +83,7 @@ def measure(store: Store, url: str, size: int) -> None:
     print(
         f"{'':>7}       | card list --json (subprocess, median of {RUNS}): {ms(full)}"
         f" ({len(out) // 1024} KiB, {listed} of {sum(counts.values())} cards)"
-        f" | --offset {size // 2} --limit 100: {ms(page)} | `lane list` (start-up alone):"
+        f" | --offset {size // 2} --limit 100: {ms(page)} | `lane list` (start-up with SQLAlchemy):"
         f" {ms(start_up)} | target: card list --json < 1 s"
     )
 

@@ -330,7 +330,7 @@ def iter_card_json(
     """``list_cards`` as ``CardRow.as_json()`` dicts, one at a time (services/cardlist.py)."""
     from vadesk.services.cardlist import card_json
 
-    connection = session.connection().execution_options(stream_results=True)
+    connection = session.connection().execution_options(yield_per=2000)
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
 
     def execute(sql: str, params: Sequence[Any]) -> Any:
