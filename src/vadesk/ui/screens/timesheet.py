@@ -267,7 +267,8 @@ class TimesheetScreen(Screen[None]):
             last_day = day_label
             time = Text(hm(row.seconds(now)))
             if row.id in clashing:
-                time = Text(f"{hm(row.seconds(now))} ⚠ overlap", style="bold yellow")
+                mark = "⚠" if narrow else "⚠ overlap"
+                time = Text(f"{hm(row.seconds(now))} {mark}", style="bold yellow")
             card = Text(f"#{row.card_id} {clean_title(row.card_title)}")
             if narrow:
                 table.add_row(label, time, card, key=str(row.id))
