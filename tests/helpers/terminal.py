@@ -118,6 +118,7 @@ class TerminalApp:
             if time.monotonic() > deadline:
                 self.kill(signal.SIGKILL)
                 os.waitpid(self.pid, 0)
+                self._status = -signal.SIGKILL
                 raise AssertionError(f"vadesk still running after {timeout} s")
             time.sleep(0.01)
         self._reader.join(2)

@@ -160,14 +160,16 @@ def test_closing_the_terminal_right_after_keys_saves_them(
 
 
 @pytest.mark.parametrize("keys", ["moves", "timer starts"])
-def test_sigterm_right_after_keys_saves_them_and_restores_the_terminal(
-    sqlite_board: str, terminals: list[TerminalApp], keys: str
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "kill-HUP"])
+def test_a_signal_right_after_keys_saves_them_and_restores_the_terminal(
+    sqlite_board: str, terminals: list[TerminalApp], keys: str, signum: int
 ) -> None:
+    """SIGTERM, or a SIGHUP sent by `kill` while the terminal is still there."""
     app = start(sqlite_board)
     terminals.append(app)
     key_and_see(app, keys)
-    app.kill(signal.SIGTERM)
-    assert app.wait(60) == 128 + signal.SIGTERM
+    app.kill(signum)
+    assert app.wait(60) == 128 + signum
     check_saved(sqlite_board, keys)
     assert LEAVE_ALT_SCREEN in app.output
 

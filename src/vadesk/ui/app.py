@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -99,9 +101,25 @@ class VadeskApp(App[None]):
         if self.vault is not None:
             self.vault.lock()
             self.vault = None
+        if signum == signal.SIGHUP and not terminal_alive():
+            self._hung_up()
         # Keys already typed (read, or still in the terminal's buffer) land first: what they
         # change is shown and queued, then saved by the drain after exit.
         self.set_timer(SIGNAL_GRACE, lambda: self.exit(return_code=128 + signum))
+
+    def _hung_up(self) -> None:
+        """The terminal is gone: save what the board showed and leave without drawing.
+
+        Textual would restore a terminal that no longer exists: its writer thread dies on the
+        first failed write, and the app then blocks for good on the full write queue.
+        """
+        from vadesk.ui.run import DRAIN_SECONDS, say_unsaved
+
+        unsaved = self.writes.close(DRAIN_SECONDS) if self.writes is not None else []
+        if unsaved:
+            say_unsaved(unsaved)  # to the log; there is no terminal to print on
+        logging.shutdown()
+        os._exit(128 + signal.SIGHUP)
 
     def on_board_screen_ready(self) -> None:
         """Start-up is over: move its ~half a million objects out of the collector's way.
@@ -240,6 +258,15 @@ class VadeskApp(App[None]):
             self.vault = None
         self._clear_clipboard(force=True)
         await super().action_quit()
+
+
+def terminal_alive() -> bool:
+    """False once the terminal has hung up (a write fails); a SIGHUP may come from `kill`."""
+    try:
+        os.write(sys.__stdout__.fileno() if sys.__stdout__ else 1, b"\x1b[0m")  # no-op SGR
+    except OSError:
+        return False
+    return True
 
 
 def prepare(settings: Settings, db_url: str | None, *, demo: bool = False) -> Store:
