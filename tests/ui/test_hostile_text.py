@@ -466,6 +466,44 @@ def test_cli_client_rules_text_output_holds_no_escape(hostile_url: str) -> None:
     assert "currency" in assert_terminal_safe(result.output)
 
 
+async def test_bytes_that_are_not_utf8_show_as_replacement_characters(sqlite_url: str) -> None:
+    """SQLite stores whatever bytes a writer gives it; reading them must not fail."""
+    import sqlite3
+
+    from vadesk.cli import cli
+
+    store = open_store(Settings(user="tester"), sqlite_url)
+    seeded = seed(store)
+    store.close()
+    raw = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    raw.execute("UPDATE cards SET title = CAST(x'58627974657320fffe1b5d323b50574e07' AS TEXT)")
+    raw.execute("UPDATE lanes SET name = CAST(x'586c616e65ff' AS TEXT) WHERE position = 0")
+    raw.commit()
+    raw.close()
+    shown_title = "Xbytes \ufffd\ufffd"
+
+    result = CliRunner().invoke(cli, ["--db", sqlite_url, "card", "list"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert shown_title in assert_terminal_safe(result.output)
+
+    store = open_store(Settings(user="tester"), sqlite_url)
+    try:
+        app = VadeskApp(store, clock=clock)
+        written = capturing(app)
+        async with run(app) as pilot:
+            await started(pilot)
+            board_text = shown(written)
+            assert shown_title in board_text and "Xlane\ufffd" in board_text
+            editor = await press(pilot, "enter", shows=CardEditor)
+            await wait_until(pilot, lambda: editor.detail is not None)
+            await settle(pilot)
+            assert shown_title in shown(written)
+        with store.read() as s:  # the services read it too (escape kept: nothing saved it)
+            assert board.get_card(s, seeded.card_id).title == f"{shown_title}\x1b]2;PWN\x07"
+    finally:
+        store.close()
+
+
 # ---------------------------------------------------------------- the real program in tmux
 
 

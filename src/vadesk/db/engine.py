@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from vadesk.domain.text import decode_stored
 from vadesk.errors import ConflictError, DatabaseError, NotADatabaseError
 
 log = logging.getLogger(__name__)
@@ -251,6 +252,8 @@ def _install_sqlite_pragmas(engine: Engine, synchronous: str) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, issue BEGIN, so we can choose IMMEDIATE for writes.
         dbapi_connection.isolation_level = None
+        # Another tool may have stored bytes that are not UTF-8: read them, never fail.
+        dbapi_connection.text_factory = decode_stored
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vadesk.domain.text import decode_stored
+
 WINDOW_SQL = """
 SELECT c.id, c.rank, c.title, cl.name, cl.colour, c.kind, c.due_at,
        COALESCE(ck.done, 0), COALESCE(ck.total, 0), c.version, c.client_id
@@ -40,6 +42,7 @@ def first_screen(path: Path, head: str, rows: int, now: datetime) -> dict[str, A
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
         return None
+    conn.text_factory = decode_stored  # stored bytes that are not UTF-8 must not fail the read
     try:
         if conn.execute("SELECT version_num FROM alembic_version").fetchall() != [(head,)]:
             return None
@@ -87,6 +90,7 @@ def open_read_only(path: Path, head: str) -> sqlite3.Connection | None:
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
         return None
+    conn.text_factory = decode_stored  # stored bytes that are not UTF-8 must not fail the read
     try:
         if conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]:
             return conn

@@ -40,6 +40,12 @@ def clean_title(value: str, limit: int = 500) -> str:
     return clean_text(value)[:limit]
 
 
+def decode_stored(raw: bytes) -> str:
+    """Text read from SQLite, which holds whatever bytes a writer put there: bad UTF-8 shows
+    as U+FFFD instead of failing the read (sqlite3's text_factory)."""
+    return raw.decode("utf-8", "replace")
+
+
 def display(value: object, *, multiline: bool = False) -> str:
     """Text that is safe to put on a terminal, from any stored value (None shows as "").
 
