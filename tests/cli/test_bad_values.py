@@ -35,6 +35,7 @@ def new_york() -> Iterator[None]:
     time.tzset()
 
 
+PACKAGE = ("client", "package", "Acme", "--hours", "2", "--price", "5")
 CASES = [
     (("card", "add", "x", "--due", "0001-01-01"), 1, "out of range"),
     (("card", "add", "x", "--due", "2026-11-24T10:00+25:00"), 1, "beyond ±14:00"),
@@ -53,6 +54,7 @@ CASES = [
     (("client", "package", "Acme", "--hours", "nan", "--price", "5"), 2, "--hours"),
     (("client", "package", "Acme", "--hours", "1e309", "--price", "5"), 2, "--hours"),
     (("client", "package", "Acme", "--hours", "2", "--price", "1e309"), 1, "is not an amount"),
+    ((*PACKAGE, "--purchased", "2026-03-01", "--expires", "2026-02-01"), 1, "must come after"),
     (("card", "add", "caf\udce9"), 2, "not valid UTF-8"),
     (("client", "add", "A\x00B"), 2, "NUL"),
     (("lane", "move", "Low", "-3"), 2, "No such option '-3'"),

@@ -172,12 +172,15 @@ def client_package(
     """Record a prepaid hour package; billable time draws it down, oldest first."""
     from vadesk.domain.amounts import parse_money
     from vadesk.domain.billing import format_money
+    from vadesk.domain.clock import utcnow
     from vadesk.services.billing import packages_for
     from vadesk.services.clients import client_by_name
     from vadesk.services.timer import add_package
 
     purchased_at = parse_when(purchased, "purchase date")
     expires_at = parse_when(expires, "expiry date")
+    if expires_at is not None and expires_at <= (purchased_at or utcnow()):
+        raise InvalidInputError("The expiry date must come after the purchase date.")
     with ctx.store().write() as s:
         row = client_by_name(s, name)
         package_id = add_package(
