@@ -47,6 +47,7 @@ def test_the_standard_library_path_agrees_on_sqlite(sqlite_store: Store, sqlite_
     with sqlite_store.write() as s:
         seed(s, clients=3, cards=50, user_id=sqlite_store.user_id, rng=random.Random(3))
         board.edit_card(s, 9, labels=("x",))
+        board.set_archived(s, 11, True)
         client = board.get_card(s, 9).client
         assert client is not None
     with sqlite_store.read() as s:
@@ -59,6 +60,12 @@ def test_the_standard_library_path_agrees_on_sqlite(sqlite_store: Store, sqlite_
             )
             assert quick is not None
             assert list(quick) == expected
+        archived = list(board.iter_card_json(s, archived=True))
+        assert [c["id"] for c in archived] == [11]
+        quick = quick_card_json(
+            sqlite_url, lane=None, client=None, archived=True, limit=None, offset=0
+        )
+        assert quick is not None and list(quick) == archived
 
 
 def test_the_standard_library_path_leaves_unknown_names_to_the_normal_path(
