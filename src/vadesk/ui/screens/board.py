@@ -8,16 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
@@ -30,7 +26,9 @@ from vadesk.services.writes import WriteQueue
 from vadesk.ui.history import Change, History, Step
 from vadesk.ui.idle import IdleWatcher
 from vadesk.ui.lazy import LazyModule
+from vadesk.ui.widgets.board_header import BoardHeader
 from vadesk.ui.widgets.lane_view import LaneView
+from vadesk.ui.widgets.lanes import LaneColumn, Lanes
 from vadesk.ui.widgets.timer_pane import TimerPane, hms
 
 if TYPE_CHECKING:
@@ -77,66 +75,6 @@ class Op:
 
     def describe(self) -> str:
         return self.what or self.label
-
-
-class Line(Widget):
-    """One line of text that repaints without a layout pass (Static.update re-lays out)."""
-
-    DEFAULT_CSS = "Line { height: 1; }"
-    text: reactive[Text] = reactive(Text, layout=False)
-    """What the line shows."""
-
-    def render(self) -> Text:
-        return self.text
-
-
-class Lanes(Horizontal, can_focus=True):
-    """Holds the board's focus; the screen's bindings act on its current lane."""
-
-
-class LaneColumn(Vertical):
-    """A lane's header and its cards."""
-
-    def __init__(self, lane: LaneRow) -> None:
-        super().__init__(id=f"lane-{lane.id}", classes="lane-column")
-        self.lane = lane
-        self.header = Line(classes="lane-header")
-        self.view = LaneView(lane.id, done=lane.role == "done", id=f"lane-view-{lane.id}")
-        self.current = False
-        """The cursor's lane: its header is highlighted."""
-        self._label: tuple[str, bool] = ("", False)
-        self._header_parts = ("", "", "")
-        """(before, lane name, after) of the header: a narrow column shortens the name only."""
-
-    def compose(self) -> ComposeResult:
-        yield self.header
-        yield self.view
-
-    def set_header(
-        self, lane: LaneRow, count: int, narrow: bool, filtered: bool, position: int | None = None
-    ) -> None:
-        """``Urgent (12)``; the cursor's lane says where it is: ``Urgent (3/12)``."""
-        self.lane = lane
-        where = f"{position}/{count}" if position is not None and count else f"{count}"
-        name = display(lane.name)  # stored text: another tool may have written escapes
-        after = f" ({where})" if not filtered else f" ({where} shown)"
-        self._header_parts = ("◀ " if narrow else "", name, after + (" ▶" if narrow else ""))
-        self._show_header()
-
-    def on_resize(self) -> None:
-        self._show_header()
-
-    def _show_header(self) -> None:
-        before, name, after = self._header_parts
-        room = self.header.size.width - cell_len(before) - cell_len(after)
-        if self.header.size.width and cell_len(name) > room:
-            name = set_cell_size(name, max(room - 1, 0)) + "…" if room > 1 else ""
-        label = f"{before}{name}{after}"
-        key = (label, self.current)
-        if key != self._label:
-            self._label = key
-            style = "bold reverse" if self.current else "bold"
-            self.header.text = Text(label, style=style)
 
 
 class BoardScreen(Screen[None]):
@@ -305,7 +243,7 @@ class BoardScreen(Screen[None]):
         self._waiting: list[Callable[[], object]] = []
         """Actions keyed before that, run once it is."""
         self._columns: list[LaneColumn] = []
-        self._header = Line(id="board-header")
+        self._header = BoardHeader(id="board-header")
         self._pane = TimerPane(id="timer-pane")
         self._idle = IdleWatcher(
             clock, lambda: store.settings.timer_idle_minutes * 60, self.check_absence
@@ -534,30 +472,20 @@ class BoardScreen(Screen[None]):
         self._update_header()
 
     def _update_header(self) -> None:
-        if not self.is_mounted:
-            return
-        now = self.clock().astimezone()
-        text = Text()
-        text.append(" vadesk ", "bold reverse")
-        text.append(f"  {now:%a %d %b %Y}  ")
-        if self.overdue:
-            text.append(f" {self.overdue} overdue ", "bold white on red")
-        else:
-            text.append(" nothing overdue ", "green")
+        """Set the header's facts; it repaints itself when one changed."""
+        header = self._header
+        now = self.clock()
+        header.today = now.astimezone().date()
+        header.overdue = self.overdue
         figures = self._pane.figures
-        if figures is not None and figures.running is not None:
-            run = figures.running
-            text.append(
-                f"  ⏱ {hms(run.seconds(self.clock()))} {clean_title(run.card_title)[:30]} ", "bold"
-            )
-        if self.filter.active:
-            parts = []
-            if self.filter.client_id is not None:
-                parts.append(f"client: {display(self.filter.client_name)}")
-            if self.filter.text:
-                parts.append(f"text: {self.filter.text!r}")
-            text.append(f"   filtered ({', '.join(parts)}) — Esc clears", "italic")
-        self._header.text = text
+        run = figures.running if figures is not None else None
+        header.running = (run.card_title, run.seconds(now)) if run is not None else None
+        parts = []
+        if self.filter.client_id is not None:
+            parts.append(f"client: {display(self.filter.client_name)}")
+        if self.filter.text:
+            parts.append(f"text: {self.filter.text!r}")
+        header.filtered = ", ".join(parts)
 
     # ------------------------------------------------------------ lanes and cursor
 
