@@ -15,10 +15,10 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -516,19 +516,19 @@ def tmux_available() -> bool:
     return False
 
 
-def test_in_tmux_title_clipboard_and_screen_stay_clean(hostile_url: str) -> None:
+def test_in_tmux_title_clipboard_and_screen_stay_clean(hostile_url: str, tmp_path: Path) -> None:
     tmux_available()
     url = hostile_url
-    server = f"vadesk-h2-{uuid.uuid4().hex[:8]}"  # a private server: nobody else's sessions
+    server = str(tmp_path / "tmux.sock")  # a private server: nobody else's sessions
 
     def tmux(*args: str) -> str:
-        done = subprocess.run(["tmux", "-L", server, *args], capture_output=True, text=True)
+        done = subprocess.run(["tmux", "-S", server, *args], capture_output=True, text=True)
         return done.stdout
 
     env = {**os.environ, "TERM": "xterm-256color"}
     command = f"{sys.executable} -m vadesk --db '{url}'"
     subprocess.run(
-        ["tmux", "-L", server, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "36"],
+        ["tmux", "-S", server, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "36"],
         check=True,
         env=env,
     )
