@@ -86,16 +86,16 @@ TEXTUAL_OWN = re.compile(
     r"\x1b\[[0-9;:]*m|\x1b\[\d+;\d+H|\x1b\[\d*[ABCD]|\x1b\[\?\d+[hl]|\x1b\]22;[a-z-]*\x07"
 )
 # After Textual's own sequences: no ESC, no C0 control but newline, no C1, no bidi override.
-FORBIDDEN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+FORBIDDEN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def assert_terminal_safe(written: str) -> str:
     """Fail on any byte of a stored escape; returns the text left (for visible markers)."""
     rest = TEXTUAL_OWN.sub("", written)
     bad = FORBIDDEN.search(rest)
-    assert bad is None, (
-        f"raw control {bad.group()!r} on the terminal: {rest[bad.start() - 60 : bad.end() + 60]!r}"
-    )
+    if bad is not None:
+        around = rest[max(0, bad.start() - 60) : bad.end() + 60]
+        pytest.fail(f"raw control {bad.group()!r} on the terminal: {around!r}")
     for leak in ("PWN", "pwn.example", "UFdONTI"):
         assert leak not in rest, f"escape payload {leak!r} reached the terminal"
     assert "\x1b[2J" not in written
