@@ -218,3 +218,16 @@ async def test_a_40_column_terminal_keeps_the_card_column(ui_store: Store) -> No
         await pilot.resize_terminal(110, 30)
         await settle(pilot)
         assert column_labels(pilot) == ["Day", "Start", "End", "Time", "Card", "Client", "Note"]
+
+
+async def test_escape_on_a_form_reopened_after_a_refused_save_asks(ui_store: Store) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "T", shows=TimesheetScreen)
+        await press(pilot, "a", shows=EntryForm)
+        await fill(pilot, "2026-11-24 09:00", "2026-11-24 08:00")  # refused: end before start
+        form = pilot.app.screen
+        assert isinstance(form, EntryForm)
+        await press(pilot, "escape", shows=Confirm)  # untouched since, yet it is typed work
+        await press(pilot, "n", shows=EntryForm)
+        assert form.query_one("#entry-start", Input).value == "2026-11-24 09:00"

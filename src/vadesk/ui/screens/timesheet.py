@@ -66,6 +66,8 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
         card_id: int | None,
         note: str,
         tz: tzinfo | None = None,
+        *,
+        unsaved: bool = False,
     ) -> None:
         super().__init__()
         self.heading, self.start, self.end, self.card_id, self.note = (
@@ -78,6 +80,8 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
         self.tz = tz
         """The zone typed times are in (the time sheet's); None: the system's."""
         self._pristine: tuple[str, ...] = ()
+        self.unsaved = unsaved
+        """The values are typed work that failed to save: Esc asks even if untouched."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -134,7 +138,7 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
 
     @on(Button.Pressed, "#entry-cancel")
     def action_cancel(self) -> None:
-        if self._typed() == self._pristine:
+        if not self.unsaved and self._typed() == self._pristine:
             self.dismiss(None)
             return
         from vadesk.ui.screens.pickers import Confirm
@@ -401,6 +405,7 @@ class TimesheetScreen(Screen[None]):
             data["card_id"],
             data["note"],
             self.tz,
+            unsaved=True,
         )
         self.app.push_screen(form, lambda again: self._save(again, what, entry_id))
         form.call_after_refresh(form.show_error, message)
