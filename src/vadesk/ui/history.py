@@ -1,13 +1,10 @@
-"""Undo and redo of board changes, as pairs of service calls."""
+"""Undo and redo of board changes, as pairs of id-only steps (data, not code)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-# A step runs in a write transaction and returns the card id the cursor should follow.
-Step = Callable[[Any], int | None]
+from vadesk.services.board_steps import Step
 
 
 @dataclass(frozen=True)

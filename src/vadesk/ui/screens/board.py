@@ -20,10 +20,12 @@ from textual.worker import get_current_worker
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.text import clean_title, display
 from vadesk.errors import VadeskError
+from vadesk.services import board_steps
+from vadesk.services.board_steps import Step
 from vadesk.services.board_view import Snapshot, from_quick, read_snapshot, zone
 from vadesk.services.rows import CardLine, LaneRow
 from vadesk.services.writes import WriteQueue
-from vadesk.ui.history import Change, History, Step
+from vadesk.ui.history import Change, History
 from vadesk.ui.idle import IdleWatcher
 from vadesk.ui.lazy import LazyModule
 from vadesk.ui.widgets.board_header import BoardHeader
@@ -62,7 +64,8 @@ class Op:
     """A write to run in the writer worker."""
 
     label: str
-    run: Callable[[Any], tuple[int | None, Change | None]]
+    run: Callable[[Any], tuple[int | None, Change | None]] | None = None
+    """A write that is not a card step (timer, absence, lanes): (card to follow, None)."""
     kind: str = "do"  # do | undo | redo
     change: Change | None = None
     windows: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -72,6 +75,8 @@ class Op:
     """The board's write sequence number once this op was queued."""
     what: str = ""
     """What the user did, for "not saved" reports (the label if empty)."""
+    step: Step | None = None
+    """A card write by ids; its undo is recorded (kind "do")."""
 
     def describe(self) -> str:
         return self.what or self.label
@@ -778,7 +783,14 @@ class BoardScreen(Screen[None]):
         """Run one queued write in its own transaction (on the write queue's thread)."""
         feed = self._feed
         with self.store.write() as session:
-            result = op.run(session)
+            if op.step is not None:
+                done = board_steps.apply(session, op.step, user_id=self._user_id())
+                undoable = op.kind == "do" and done.undo is not None
+                change = Change(op.label, done.undo, done.redo) if done.undo and undoable else None
+                result: tuple[int | None, Change | None] = (done.follow, change)
+            else:
+                assert op.run is not None
+                result = op.run(session)
             before = feed.version_now() if feed is not None else None
         # Our own commit need not come back as an "external" change (a second read of every
         # lane while the user presses the next key); the snapshot read next sees anything else.
@@ -848,27 +860,9 @@ class BoardScreen(Screen[None]):
         self.notify(event.message, severity="error", timeout=8)
         self.reload()
 
-    def _card_op(
-        self,
-        label: str,
-        card: CardLine,
-        step: Step,
-        undo_for: Callable[[Any, int], Step] | None,
-    ) -> None:
-        """Queue ``step`` for ``card``, recording an undo that is built before it runs."""
-        card_id = card.id
-
-        def run(session: Any) -> tuple[int | None, Change | None]:
-            undo = undo_for(session, card_id) if undo_for else None
-            follow = step(session)
-            return follow, Change(label, undo, step) if undo else None
-
-        self.submit(Op(label, run, what=f"{label}: {clean_title(card.title)}"))
-
-    @staticmethod
-    def _restore(session: Any, card_id: int) -> Step:
-        placement = board.placement_of(session, card_id)
-        return lambda s: board.restore_placement(s, card_id, placement).id
+    def _card_op(self, label: str, card: CardLine, step: Step) -> None:
+        """Queue ``step`` for ``card``; the write records how to undo it."""
+        self.submit(Op(label, step=step, what=f"{label}: {clean_title(card.title)}"))
 
     def action_move_lane(self, delta: int) -> None:
         source, card, target = self.lane_view, self.selected, self.current_lane + delta
@@ -884,28 +878,20 @@ class BoardScreen(Screen[None]):
             dest.count,
         )
         anchor = dest._rows.get(index) if index < dest.count else None
-        lane_id, user, card_id = self.lanes[target].id, self._user_id, card.id
         if anchor is not None:
-            anchor_id = anchor.id
-
-            def step(s: Any) -> int:
-                return board.move_card(s, card_id, before_id=anchor_id, user_id=user()).id
+            step = Step("move", card.id, {"before_id": anchor.id})
         else:
-
-            def step(s: Any) -> int:
-                return board.move_card(
-                    s, card_id, lane_id=lane_id, position="bottom", user_id=user()
-                ).id
+            step = Step("move", card.id, {"lane_id": self.lanes[target].id, "position": "bottom"})
 
         # Show the move at once; the writer's snapshot confirms it (or a failure reloads).
         moved = source.take(source.cursor)
         if moved is not None:
             dest.put(index, moved)
         self.focus_lane(target)  # after put: both lane headers show the new counts at once
-        self._card_op("move", card, step, self._restore)
+        self._card_op("move", card, step)
 
     def action_move_step(self, delta: int) -> None:
-        view, card, user = self.lane_view, self.selected, self._user_id
+        view, card = self.lane_view, self.selected
         if view is None or card is None:
             return
         target = max(0, min(view.cursor + delta, view.count - 1))
@@ -913,37 +899,22 @@ class BoardScreen(Screen[None]):
             moved = view.take(view.cursor)
             if moved is not None:
                 view.put(target, moved)
-        card_id = card.id
-        self._card_op(
-            "reorder",
-            card,
-            lambda s: board.move_step(s, card_id, delta, user_id=user()).id,
-            self._restore,
-        )
+        self._card_op("reorder", card, Step("move_step", card.id, {"steps": delta}))
 
     def action_move_top(self) -> None:
-        view, card, user = self.lane_view, self.selected, self._user_id
+        view, card = self.lane_view, self.selected
         if view is None or card is None:
             return
         moved = view.take(view.cursor)
         if moved is not None:
             view.put(0, moved)
-        card_id = card.id
-        self._card_op(
-            "to top",
-            card,
-            lambda s: board.move_card(s, card_id, position="top", user_id=user()).id,
-            self._restore,
-        )
+        self._card_op("to top", card, Step("move", card.id, {"position": "top"}))
 
     def action_done(self) -> None:
-        view, card, user = self.lane_view, self.selected, self._user_id
+        view, card = self.lane_view, self.selected
         if view is None or card is None:
             return
         card_id = card.id
-
-        def step(s: Any) -> None:
-            board.complete_card(s, card_id, user_id=user())
 
         done_view = next((v for v in self.lane_views() if v.done), None)
         if done_view is not None and done_view is not view:
@@ -951,29 +922,16 @@ class BoardScreen(Screen[None]):
             if moved is not None:
                 done_view.put(0, moved)
                 view.move_cursor(view.cursor)  # the cursor stays in this lane
-        self._card_op("done", card, step, self._restore)
+        self._card_op("done", card, Step("complete", card_id))
         self.notify(f"Done: {clean_title(card.title)}{self._timer_note(card_id)}", timeout=3)
 
     def action_archive(self) -> None:
-        view, card, user = self.lane_view, self.selected, self._user_id
+        view, card = self.lane_view, self.selected
         if view is None or card is None:
             return
         card_id = card.id
-
-        def undo_for(session: Any, card_id: int) -> Step:
-            placement = board.placement_of(session, card_id)
-
-            def undo(s: Any) -> int:
-                board.set_archived(s, card_id, False, user_id=user())
-                return board.restore_placement(s, card_id, placement, user_id=user()).id
-
-            return undo
-
-        def step(s: Any) -> None:
-            board.set_archived(s, card_id, True, user_id=user())
-
         view.take(view.cursor)
-        self._card_op("archive", card, step, undo_for)
+        self._card_op("archive", card, Step("archive", card_id))
         self.notify(
             f"Archived: {clean_title(card.title)}{self._timer_note(card_id)}"
             " — ctrl+z brings it back",
@@ -998,7 +956,7 @@ class BoardScreen(Screen[None]):
         if change is None:
             return
         step = change.undo if undo else change.redo
-        self.submit(Op(f"{kind} {change.label}", lambda s: (step(s), None), kind, change))
+        self.submit(Op(f"{kind} {change.label}", kind=kind, change=change, step=step))
         self.notify(f"{'Undone' if undo else 'Redone'}: {change.label}", timeout=2)
 
     # ------------------------------------------------------------ cards: new and edit
@@ -1014,32 +972,15 @@ class BoardScreen(Screen[None]):
         def created(form: CardForm | Edited | None) -> None:
             if not isinstance(form, CardForm):
                 return
-            user = self.store.user_id
-            lane_id = lane.id if lane else None
-
-            def run(s: Any) -> tuple[int | None, Change | None]:
-                row = board.create_card(
-                    s,
-                    form.title,
-                    lane_id=lane_id,
-                    client_id=form.client_id,
-                    kind=form.kind,
-                    due_at=form.due_at,
-                    description=form.description,
-                    user_id=user,
-                )
-                card_id = row.id
-
-                def undo(s2: Any) -> int | None:
-                    board.set_archived(s2, card_id, True, user_id=user)
-                    return None
-
-                def redo(s2: Any) -> int:
-                    return board.set_archived(s2, card_id, False, user_id=user).id
-
-                return card_id, Change("new card", undo, redo)
-
-            self.submit(Op("new card", run, what=f"new card: {clean_title(form.title)}"))
+            fields = {
+                "lane_id": lane.id if lane else None,
+                "client_id": form.client_id,
+                "kind": form.kind,
+                "due_at": form.due_at,
+                "description": form.description,
+            }
+            step = Step("create", 0, {"title": form.title, "fields": fields})
+            self.submit(Op("new card", step=step, what=f"new card: {clean_title(form.title)}"))
 
         self.app.push_screen(
             CardEditor(
@@ -1059,7 +1000,7 @@ class BoardScreen(Screen[None]):
 
         def closed(result: object) -> None:
             if isinstance(result, Edited):
-                self.history.record(edit_change(result, self.store.user_id))
+                self.history.record(edit_change(result))
             self.reload(follow=card.id)
 
         opened = getattr(self.app, "vault", None)
@@ -1156,14 +1097,11 @@ class BoardScreen(Screen[None]):
         self.reload(follow=card_id)
 
 
-def edit_change(edited: Any, user_id: int) -> Change:
+def edit_change(edited: Any) -> Change:
     """Undo/redo for an edit saved in the card editor."""
-    card_id, before, after = edited.card_id, dict(edited.before), dict(edited.after)
-
-    def undo(s: Any) -> int:
-        return board.edit_card(s, card_id, user_id=user_id, **before).id
-
-    def redo(s: Any) -> int:
-        return board.edit_card(s, card_id, user_id=user_id, **after).id
-
-    return Change("edit", undo, redo)
+    before, after = dict(edited.before), dict(edited.after)
+    return Change(
+        "edit",
+        Step("edit", edited.card_id, {"fields": before}),
+        Step("edit", edited.card_id, {"fields": after}),
+    )

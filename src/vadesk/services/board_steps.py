@@ -1,0 +1,97 @@
+"""Board writes as data: a step names a card write by ids and plain values, and can be undone.
+
+The board queues steps, its undo history keeps them; ``apply`` runs one in the caller's write
+session and returns the step that undoes it (read in that same transaction, before writing).
+Importing this module does not import SQLAlchemy (the board's first frame comes before it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+Action = Literal[
+    "move", "move_step", "complete", "archive", "unarchive", "restore", "edit", "create"
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One card write: ``action`` on ``card_id`` with plain arguments (no objects, no code).
+
+    - ``move``: ``lane_id`` and ``position`` ("top"/"bottom"), or ``before_id``
+    - ``move_step``: ``steps`` up (negative) or down within the lane
+    - ``complete``: to the Done lane; ``archive``; ``unarchive`` (``placement`` optional)
+    - ``restore``: back to ``placement`` (a ``board.Placement``)
+    - ``edit``: ``fields`` as ``board.edit_card`` takes them
+    - ``create``: ``card_id`` 0; ``title`` and ``fields`` as ``board.create_card`` takes them
+    """
+
+    action: Action
+    card_id: int
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Done:
+    follow: int | None
+    """The card the cursor should be on now, if any."""
+    undo: Step | None
+    """Puts things back (None: nothing to undo)."""
+    redo: Step
+    """Does it again after an undo (the step itself, or e.g. ``unarchive`` for a new card)."""
+
+
+def apply(
+    session: Session, step: Step, *, user_id: int | None, now: datetime | None = None
+) -> Done:
+    """Run ``step`` in ``session``; where the cursor goes and how to undo and redo it."""
+    from vadesk.services import board
+
+    card_id, args = step.card_id, step.args
+    if step.action == "create":
+        fields = dict(args.get("fields", {}))
+        row = board.create_card(session, args["title"], user_id=user_id, now=now, **fields)
+        return Done(row.id, Step("archive", row.id), Step("unarchive", row.id))
+    undo: Step | None = None
+    if step.action in ("move", "move_step", "complete", "restore"):
+        undo = Step("restore", card_id, {"placement": board.placement_of(session, card_id)})
+    elif step.action == "archive":
+        undo = Step("unarchive", card_id, {"placement": board.placement_of(session, card_id)})
+    elif step.action == "unarchive":
+        undo = Step("archive", card_id)
+    return Done(_run(session, step, user_id, now), undo, step)
+
+
+def _run(session: Session, step: Step, user_id: int | None, now: datetime | None) -> int | None:
+    from vadesk.services import board
+
+    card_id, args = step.card_id, step.args
+    match step.action:
+        case "move":
+            return board.move_card(session, card_id, user_id=user_id, now=now, **args).id
+        case "move_step":
+            return board.move_step(session, card_id, args["steps"], user_id=user_id, now=now).id
+        case "complete":
+            board.complete_card(session, card_id, user_id=user_id, now=now)
+            return None
+        case "archive":
+            board.set_archived(session, card_id, True, user_id=user_id, now=now)
+            return None
+        case "unarchive":
+            row = board.set_archived(session, card_id, False, user_id=user_id, now=now)
+            placement = args.get("placement")
+            if placement is None:
+                return row.id
+            return board.restore_placement(session, card_id, placement, user_id=user_id, now=now).id
+        case "restore":
+            placement = args["placement"]
+            return board.restore_placement(session, card_id, placement, user_id=user_id, now=now).id
+        case "edit":
+            return board.edit_card(session, card_id, user_id=user_id, now=now, **args["fields"]).id
+    raise ValueError(f"unknown board step {step.action!r}")
