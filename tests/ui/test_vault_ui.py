@@ -325,7 +325,11 @@ async def test_a_crash_never_prints_a_decrypted_value(
             await pilot.press("r")
             await settle(pilot)
     dump = "".join(printed)
-    assert "boom" in dump and SECRET not in dump and PASS not in dump
+    report = app.crash_report.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+    assert "RuntimeError" in dump and str(app.crash_report) in dump.replace("\n", "")  # type: ignore[attr-defined]
+    assert "boom" in report and "explode" in report  # the traceback is in the report
+    for text in (dump, report):
+        assert SECRET not in text and PASS not in text
     assert app.vault is None  # type: ignore[attr-defined]
 
 
