@@ -594,3 +594,66 @@ def test_no_message_points_to_a_command_that_does_not_exist() -> None:
         if "vadesk restore" in p.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_vault_commands_print_what_changed_as_json(db_url: str, tmp_path: Path) -> None:
+    import json
+
+    run = CliRunner()
+    base = ["--db", db_url]
+    phrase = PASS.reveal()
+    assert run.invoke(cli, [*base, "client", "add", "Acme"]).exit_code == 0
+
+    def call(*args: str, stdin: str) -> Any:
+        result = run.invoke(
+            cli, [*base, "vault", *args, "--json", "--passphrase-stdin"], input=stdin
+        )
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    created = call("init", stdin=f"{phrase}\n")
+    assert created["created"] is True and len(created["vault_id"]) == 32
+    added = call("add", "note", "--client", "Acme", "--name", "Door", stdin=f"{phrase}\ncode\n")
+    assert added["kind"] == "note" and added["name"] == "Door" and added["client"] == "Acme"
+    exported = call(
+        "export",
+        "Acme",
+        str(tmp_path / "a.vadesk"),
+        stdin=f"{phrase}\nanother long handover phrase\n",
+    )
+    assert exported == {"client": "Acme", "path": str(tmp_path / "a.vadesk"), "items": 1}
+    rotated = call("rotate", stdin=f"{phrase}\n")
+    assert rotated["rotated"] is True and rotated["items"] == 1
+    changed = call("passwd", stdin=f"{phrase}\nan entirely new vault passphrase\n")
+    assert changed["passphrase_changed"] is True and changed["old_key_wiped"] is True
+
+
+def test_vault_commands_never_create_a_database(tmp_path: Path) -> None:
+    target = tmp_path / "mistyped.db"
+    for args in (["list"], ["get", "x", "password"], ["verify"], ["unlock"]):
+        result = CliRunner().invoke(
+            cli,
+            ["--db", f"sqlite:///{target}", "vault", *args, "--passphrase-stdin"],
+            input=f"{PASS.reveal()}\n",
+        )
+        assert result.exit_code == 1
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert not target.exists()
+
+
+def test_export_into_a_missing_folder_names_the_file_asked_for(
+    store: Store, opened: vault.OpenVault, db_url: str, tmp_path: Path
+) -> None:
+    with store.write() as s:
+        from vadesk.services.clients import add_client
+
+        add_client(s, "Acme")
+        vault.save_item(s, opened, login("Bank"))
+    target = tmp_path / "no-such-folder" / "acme.vadesk"
+    result = CliRunner().invoke(
+        cli,
+        ["--db", db_url, "vault", "export", "Acme", str(target), "--passphrase-stdin"],
+        input=f"{PASS.reveal()}\nan export passphrase for acme only\n",
+    )
+    assert result.exit_code == 1
+    assert str(target) in result.stderr and ".acme.vadesk." not in result.stderr

@@ -44,8 +44,9 @@ def vault() -> None:
 
 @vault.command("init")
 @passphrase_option
+@json_option()
 @pass_ctx
-def vault_init(ctx: Context, passphrase_stdin: bool) -> None:
+def vault_init(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
     """Create the vault. A forgotten passphrase cannot be recovered."""
     from vadesk.domain.passwords import check_strength
     from vadesk.services import vault as vaults
@@ -64,8 +65,12 @@ def vault_init(ctx: Context, passphrase_stdin: bool) -> None:
     secret = read_passphrase(passphrase_stdin, "New vault passphrase", confirm=True)
     check_strength(secret.reveal())
     with store.write() as s:
-        vaults.init(s, secret, vaults.kdf_for(store.settings.vault_kdf))
-    click.echo("vault created")
+        created = vaults.init(s, secret, vaults.kdf_for(store.settings.vault_kdf))
+    created.lock()
+    if as_json:
+        echo_json({"vault_id": created.vault_id, "created": True})
+    else:
+        click.echo("vault created")
 
 
 def _open_vault(store: Any, passphrase_stdin: bool, *, accept_older: bool = False) -> Any:
@@ -108,7 +113,7 @@ def vault_add(
     from vadesk.services import vault as vaults
     from vadesk.services.clients import client_by_name
 
-    store = ctx.store()
+    store = ctx.store(create=False)
     with store.read() as s:
         client_row = client_by_name(s, client_name)
     opened = _open_vault(store, passphrase_stdin)
@@ -159,7 +164,7 @@ def vault_list(
     """List items: id, kind, client, name (secrets are never listed)."""
     from vadesk.services import vault as vaults
 
-    store = ctx.store()
+    store = ctx.store(create=False)
     opened = _open_vault(store, passphrase_stdin)
     rows = [
         {
@@ -194,7 +199,7 @@ def vault_get(ctx: Context, item_id: str, field_name: str, passphrase_stdin: boo
     """Print one field of ITEM: its id, an unambiguous id prefix, or its exact name."""
     from vadesk.services import vault as vaults
 
-    store = ctx.store()
+    store = ctx.store(create=False)
     opened = _open_vault(store, passphrase_stdin)
     try:
         document = opened.items[vaults.find_item(opened, item_id)]
@@ -215,37 +220,45 @@ def vault_get(ctx: Context, item_id: str, field_name: str, passphrase_stdin: boo
 
 @vault.command("passwd")
 @passphrase_option
+@json_option()
 @pass_ctx
-def vault_passwd(ctx: Context, passphrase_stdin: bool) -> None:
+def vault_passwd(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
     """Change the vault passphrase (the old one stops working at once)."""
     from vadesk.domain.passwords import check_strength
     from vadesk.services import vault as vaults
 
-    store = ctx.store()
+    store = ctx.store(create=False)
     old = read_passphrase(passphrase_stdin, "Current passphrase")
     new = read_passphrase(passphrase_stdin, "New passphrase", confirm=not passphrase_stdin)
     check_strength(new.reveal())
     vaults.finish_pending_wipe(store)
     with store.write() as s:
         vaults.change_passphrase(s, old, new, vaults.kdf_for(store.settings.vault_kdf))
-    if not vaults.checkpoint(store):
+    wiped = vaults.checkpoint(store)
+    if not wiped:
         click.echo(vaults.WIPE_PENDING, err=True)
-    click.echo("passphrase changed")
+    if as_json:
+        echo_json({"passphrase_changed": True, "old_key_wiped": wiped})
+    else:
+        click.echo("passphrase changed")
 
 
 @vault.command("export")
 @click.argument("client_name", metavar="CLIENT")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @passphrase_option
+@json_option()
 @pass_ctx
-def vault_export(ctx: Context, client_name: str, path: str, passphrase_stdin: bool) -> None:
+def vault_export(
+    ctx: Context, client_name: str, path: str, passphrase_stdin: bool, as_json: bool
+) -> None:
     """Write one client's items to a file encrypted under its own passphrase (for handover)."""
     from vadesk.domain.passwords import check_strength
     from vadesk.services import vault as vaults
     from vadesk.services.clients import client_by_name
     from vadesk.services.files import write_private
 
-    store = ctx.store()
+    store = ctx.store(create=False)
     with store.read() as s:
         name = client_by_name(s, client_name).name
     opened = _open_vault(store, passphrase_stdin)
@@ -254,13 +267,17 @@ def vault_export(ctx: Context, client_name: str, path: str, passphrase_stdin: bo
     )
     check_strength(file_secret.reveal())
     try:
+        count = len(vaults.matching(opened, client=name))
         data = vaults.export_client(
             opened, name, file_secret, vaults.kdf_for(store.settings.vault_kdf)
         )
     finally:
         opened.lock()
-    write_private(path, data)
-    click.echo(f"exported {clean_text(name)}'s items to {clean_text(path)}")
+    written = write_private(path, data)
+    if as_json:
+        echo_json({"client": name, "path": str(written), "items": count})
+    else:
+        click.echo(f"exported {clean_text(name)}'s items to {clean_text(path)}")
 
 
 @vault.command("import")
@@ -274,7 +291,7 @@ def vault_import(ctx: Context, path: str, passphrase_stdin: bool, as_json: bool)
 
     from vadesk.services import vault as vaults
 
-    store = ctx.store()
+    store = ctx.store(create=False)
     opened = _open_vault(store, passphrase_stdin)
     file_secret = read_passphrase(passphrase_stdin, "Passphrase of the export file")
     try:
@@ -290,12 +307,13 @@ def vault_import(ctx: Context, path: str, passphrase_stdin: bool, as_json: bool)
 
 @vault.command("rotate")
 @passphrase_option
+@json_option()
 @pass_ctx
-def vault_rotate(ctx: Context, passphrase_stdin: bool) -> None:
+def vault_rotate(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
     """Re-encrypt every item under a new random data key (same passphrase)."""
     from vadesk.services import vault as vaults
 
-    store = ctx.store()
+    store = ctx.store(create=False)
     secret = read_passphrase(passphrase_stdin)
     opened = vaults.open_vault(store, secret)
     try:
@@ -303,10 +321,15 @@ def vault_rotate(ctx: Context, passphrase_stdin: bool) -> None:
             fresh = vaults.rotate_key(s, opened, secret, vaults.kdf_for(store.settings.vault_kdf))
     finally:
         opened.lock()
+    count = len(fresh.items)
     fresh.lock()
-    if not vaults.checkpoint(store):
+    wiped = vaults.checkpoint(store)
+    if not wiped:
         click.echo(vaults.WIPE_PENDING.replace("passphrase's", "data key's"), err=True)
-    click.echo("data key rotated")
+    if as_json:
+        echo_json({"rotated": True, "items": count, "old_key_wiped": wiped})
+    else:
+        click.echo("data key rotated")
 
 
 @vault.command("unlock")

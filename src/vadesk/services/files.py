@@ -16,7 +16,10 @@ def write_private(path: str | Path, data: bytes) -> Path:
     full disk never leaves half a file. An OSError names the path (the CLI prints it).
     """
     target = Path(path).expanduser()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:  # name the file asked for, not the temporary one
+        raise OSError(error.errno, error.strerror, str(target)) from None
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -24,6 +27,10 @@ def write_private(path: str | Path, data: bytes) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OSError(error.errno, error.strerror, str(target)) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
