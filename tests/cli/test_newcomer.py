@@ -80,3 +80,11 @@ def test_a_change_still_creates_the_database_in_an_existing_folder(tmp_path: Pat
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{path}", "card", "add", "first"])
     assert result.exit_code == 0, result.output
     assert path.exists()
+
+
+def test_a_first_read_only_command_says_there_is_no_database_yet_not_check_db() -> None:
+    result = CliRunner().invoke(cli, ["card", "list"])
+    assert result.exit_code == 1
+    line = one_line(result)
+    assert "No vadesk database yet" in line and "--db" not in line
+    assert not (data_dir() / "vadesk.db").exists()

@@ -142,6 +142,11 @@ def prepare_sqlite_file(path: Path, *, create: bool, make_folder: bool) -> None:
         return
     if not path.exists():
         if not create:
+            if make_folder:  # the default place: nothing typed wrong, just nothing there yet
+                raise DatabaseError(
+                    f"No vadesk database yet at {path}; start vadesk, or add a card or client, "
+                    "to create it (nothing was created)."
+                )
             raise DatabaseError(f"No vadesk database at {path}; check --db (nothing was created).")
         check_can_create(path, make_folder=make_folder)
         if make_folder:
