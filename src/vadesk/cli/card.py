@@ -18,10 +18,11 @@ from vadesk.cli.common import (
     stream_json_list,
 )
 from vadesk.domain.dates import parse_when
+from vadesk.domain.kinds import CARD_KINDS
 from vadesk.domain.text import display
 from vadesk.errors import InvalidInputError
 
-KINDS = click.Choice(["admin", "creative", "call", "purchase", "other"])
+KINDS = click.Choice(CARD_KINDS)
 ESTIMATE = click.IntRange(0, 100_000)
 """Minutes (100,000 is about 70 days of work: anything more is a typo)."""
 

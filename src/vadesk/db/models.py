@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vadesk.db.types import RankString, UTCDateTime
+from vadesk.domain.kinds import CARD_KINDS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,7 +34,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-CARD_KINDS = ("admin", "creative", "call", "purchase", "other")
+
 LANE_ROLES = ("normal", "done", "inbox")
 
 
@@ -120,7 +121,7 @@ class Lane(Base):
 class Card(Base):
     __tablename__ = "cards"
     __table_args__ = (
-        CheckConstraint("kind IN ('admin', 'creative', 'call', 'purchase', 'other')", name="kind"),
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in CARD_KINDS)})", name="kind"),
         Index("ix_cards_lane_order", "lane_id", "archived", "rank", "id"),
         Index("ix_cards_updated_at", "updated_at"),
     )

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-KINDS = ("admin", "creative", "call", "purchase", "other")
+from vadesk.domain.kinds import CARD_KINDS
+
+KINDS = CARD_KINDS
 CURRENCY_EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "HUF": 2, "KWD": 3, "BHD": 3, "TND": 3}
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 

@@ -11,7 +11,6 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from vadesk.db.models import (
-    CARD_KINDS,
     Card,
     CardActivity,
     ChecklistItem,
@@ -20,6 +19,7 @@ from vadesk.db.models import (
     TimeEntry,
 )
 from vadesk.domain.clock import utcnow
+from vadesk.domain.kinds import CARD_KINDS
 from vadesk.domain.ranking import rank_between
 from vadesk.domain.text import clean_text, clean_title, display
 from vadesk.domain.turnaround import Turnaround, default_due
