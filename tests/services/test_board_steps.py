@@ -104,3 +104,23 @@ def test_an_edit_step_sets_the_fields_it_names(store: Store) -> None:
     assert follow == ids["b1"]
     assert undo is None  # the editor records before and after itself
     assert board_state(store)["High"] == ["b1 renamed"]
+
+
+def test_timer_and_lane_steps_are_not_undone_and_say_what_they_did(store: Store) -> None:
+    ids = seed(store)
+    with store.write() as s:
+        done = apply(s, Step("timer", ids["a1"]), user_id=store.user_id, now=NOW)
+    assert done.undo is None
+    action, entry = done.result
+    assert (action, entry.card_title) == ("started", "a1")
+    with store.read() as s:
+        high = board.lane_by_name(s, "High").id
+    for step in (
+        Step("add_lane", 0, {"name": "Waiting", "position": 1}),
+        Step("rename_lane", 0, {"lane_id": high, "name": "Soon"}),
+        Step("move_lane", 0, {"lane_id": high, "position": 0}),
+    ):
+        assert run(store, step)[1] is None
+    with store.read() as s:
+        names = [lane.name for lane in board.list_lanes(s)]
+    assert names == ["Soon", "Urgent", "Waiting", "Normal", "Low", "Done"]

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from vadesk.services import board
+from vadesk.services import board, board_steps
+from vadesk.services.board_steps import Step
 from vadesk.services.board_view import read_snapshot
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
-from vadesk.ui.screens.board import BoardScreen, Op
+from vadesk.ui.screens.board import BoardScreen
 
 from .conftest import NOW, board_screen, clock, lane_titles, make_app, settle, wait_until
 
@@ -117,17 +118,23 @@ async def test_a_reload_read_before_a_move_does_not_undo_it_on_screen(tall_store
         assert not any(moved == c.title for c in screen.lane_views()[0]._rows.values())
 
 
-async def test_a_commit_elsewhere_while_our_write_runs_still_shows(tall_store: Store) -> None:
+async def test_a_commit_elsewhere_while_our_write_runs_still_shows(
+    tall_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    apply = board_steps.apply
+
+    def slow_apply(session: Any, step: Step, **kw: Any) -> Any:  # our write, still running
+        if step.action == "rename_lane":
+            release.wait(10)
+        return apply(session, step, **kw)
+
+    monkeypatch.setattr(board_steps, "apply", slow_apply)
     async with make_app(tall_store).run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = board_screen(pilot)
-        release = threading.Event()
-
-        def slow_write(s: Any) -> tuple[None, None]:  # our write, still running
-            release.wait(10)
-            return None, None
-
-        screen.submit(Op("slow", slow_write))
+        urgent = screen.lanes[0].id
+        screen.lane_op("rename", Step("rename_lane", 0, {"lane_id": urgent, "name": "Urgent"}))
         with tall_store.write() as s:  # another process
             card = next(c for c in board.list_cards(s) if c.title == "c3 newsletter")
             board.move_card(s, card.id, lane_id=board.lane_by_name(s, "Low").id)

@@ -42,6 +42,7 @@ from vadesk.db.models import (
 )
 from vadesk.domain import vault_crypto as vc
 from vadesk.services import board, timer, vault
+from vadesk.services.board_steps import Step
 from vadesk.services.clients import add_client
 from vadesk.services.store import Store, open_store
 from vadesk.ui.app import VadeskApp
@@ -348,7 +349,7 @@ async def test_notifications_quote_card_titles_cleaned(
         written.clear()
         screen = board_screen(pilot)
         lane_id = screen.lanes[-1].id
-        screen.lane_op("remove lane", lambda s: board.remove_lane(s, lane_id))
+        screen.lane_op("remove lane", Step("remove_lane", 0, {"lane_id": lane_id}))
         await settle(pilot)
         await wait_until(pilot, lambda: "still holds" in shown(written))
 

@@ -16,7 +16,20 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 Action = Literal[
-    "move", "move_step", "complete", "archive", "unarchive", "restore", "edit", "create"
+    "move",
+    "move_step",
+    "complete",
+    "archive",
+    "unarchive",
+    "restore",
+    "edit",
+    "create",
+    "timer",
+    "absence",
+    "add_lane",
+    "rename_lane",
+    "move_lane",
+    "remove_lane",
 ]
 
 
@@ -30,6 +43,10 @@ class Step:
     - ``restore``: back to ``placement`` (a ``board.Placement``)
     - ``edit``: ``fields`` as ``board.edit_card`` takes them
     - ``create``: ``card_id`` 0; ``title`` and ``fields`` as ``board.create_card`` takes them
+    - ``timer``: start or stop the timer on ``card_id`` (the result says which, and the entry)
+    - ``absence``: resolve the running timer's absence by ``choice`` (keep, discard, split)
+    - ``add_lane`` (``name``, ``position``), ``rename_lane`` (``lane_id``, ``name``),
+      ``move_lane`` (``lane_id``, ``position``), ``remove_lane`` (``lane_id``): ``card_id`` 0
     """
 
     action: Action
@@ -45,6 +62,8 @@ class Done:
     """Puts things back (None: nothing to undo)."""
     redo: Step
     """Does it again after an undo (the step itself, or e.g. ``unarchive`` for a new card)."""
+    result: Any = None
+    """What the service returned, where the caller shows it (the timer's action and entry)."""
 
 
 def apply(
@@ -58,6 +77,8 @@ def apply(
         fields = dict(args.get("fields", {}))
         row = board.create_card(session, args["title"], user_id=user_id, now=now, **fields)
         return Done(row.id, Step("archive", row.id), Step("unarchive", row.id))
+    if step.action in ("timer", "absence", "add_lane", "rename_lane", "move_lane", "remove_lane"):
+        return Done(None, None, step, _other(session, step, user_id, now))
     undo: Step | None = None
     if step.action in ("move", "move_step", "complete", "restore"):
         undo = Step("restore", card_id, {"placement": board.placement_of(session, card_id)})
@@ -94,4 +115,27 @@ def _run(session: Session, step: Step, user_id: int | None, now: datetime | None
             return board.restore_placement(session, card_id, placement, user_id=user_id, now=now).id
         case "edit":
             return board.edit_card(session, card_id, user_id=user_id, now=now, **args["fields"]).id
+    raise ValueError(f"unknown board step {step.action!r}")
+
+
+def _other(session: Session, step: Step, user_id: int | None, now: datetime | None) -> Any:
+    """Writes that are not undone: the timer and the lanes."""
+    from vadesk.services import board, timer
+
+    args = step.args
+    if step.action in ("timer", "absence"):
+        if user_id is None:
+            raise ValueError("a timer step needs a user")
+        if step.action == "timer":
+            return timer.toggle(session, user_id, step.card_id, now=now)
+        return timer.resolve_absence(session, user_id, args["choice"], now=now)
+    match step.action:
+        case "add_lane":
+            return board.add_lane(session, args["name"], args.get("position"))
+        case "rename_lane":
+            return board.rename_lane(session, args["lane_id"], args["name"])
+        case "move_lane":
+            return board.move_lane(session, args["lane_id"], args["position"])
+        case "remove_lane":
+            return board.remove_lane(session, args["lane_id"])
     raise ValueError(f"unknown board step {step.action!r}")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 
+from vadesk.services.board_steps import Step
 from vadesk.ui.lazy import LazyModule
 from vadesk.ui.safe import display, highlight, safe_content, safe_markup
 
@@ -77,6 +78,7 @@ class BoardCommands(Provider):
         lane = screen.lanes[screen.current_lane] if screen.lanes else None
         if lane is not None:
             lane_id, name = lane.id, display(lane.name)
+            left = max(0, lane.position - 1)
             commands += [
                 (
                     "lane: add lane to the right",
@@ -93,7 +95,7 @@ class BoardCommands(Provider):
                     partial(
                         screen.lane_op,
                         "lane left",
-                        lambda s: board.move_lane(s, lane_id, max(0, lane.position - 1)),
+                        Step("move_lane", 0, {"lane_id": lane_id, "position": left}),
                     ),
                     "Reorder lanes",
                 ),
@@ -102,13 +104,15 @@ class BoardCommands(Provider):
                     partial(
                         screen.lane_op,
                         "lane right",
-                        lambda s: board.move_lane(s, lane_id, lane.position + 1),
+                        Step("move_lane", 0, {"lane_id": lane_id, "position": lane.position + 1}),
                     ),
                     "Reorder lanes",
                 ),
                 (
                     f"lane: remove {name}",
-                    partial(screen.lane_op, "remove lane", lambda s: board.remove_lane(s, lane_id)),
+                    partial(
+                        screen.lane_op, "remove lane", Step("remove_lane", 0, {"lane_id": lane_id})
+                    ),
                     "Only an empty lane can go",
                 ),
             ]
@@ -123,9 +127,12 @@ class BoardCommands(Provider):
             if not name:
                 return
             if lane_id is None:
-                screen.lane_op("add lane", lambda s: board.add_lane(s, name, position))
+                screen.lane_op(
+                    "add lane", Step("add_lane", 0, {"name": name, "position": position})
+                )
             else:
-                screen.lane_op("rename lane", lambda s: board.rename_lane(s, lane_id, name))
+                step = Step("rename_lane", 0, {"lane_id": lane_id, "name": name})
+                screen.lane_op("rename lane", step)
 
         title = "New lane name" if lane_id is None else "Rename lane to"
         screen.app.push_screen(TextPrompt(title), done)

@@ -64,8 +64,8 @@ class Op:
     """A write to run in the writer worker."""
 
     label: str
-    run: Callable[[Any], tuple[int | None, Change | None]] | None = None
-    """A write that is not a card step (timer, absence, lanes): (card to follow, None)."""
+    step: Step
+    """The write, by ids; a card step's undo is recorded (kind "do")."""
     kind: str = "do"  # do | undo | redo
     change: Change | None = None
     windows: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -75,8 +75,6 @@ class Op:
     """The board's write sequence number once this op was queued."""
     what: str = ""
     """What the user did, for "not saved" reports (the label if empty)."""
-    step: Step | None = None
-    """A card write by ids; its undo is recorded (kind "do")."""
 
     def describe(self) -> str:
         return self.what or self.label
@@ -352,20 +350,11 @@ class BoardScreen(Screen[None]):
         self.notify(f"Opening the database: {what} follows in a moment.", timeout=2)
 
     def action_timer(self) -> None:
-        card, user = self.selected, self._user_id
+        card = self.selected
         if card is None:
             return
-        card_id = card.id
-
-        def run(s: Any) -> tuple[int | None, Change | None]:
-            action, entry = timer.toggle(s, user(), card_id, now=self.clock())
-            spent = f" ({hms(entry.seconds(self.clock()))})" if action == "stopped" else ""
-            self.post_message(
-                self.Notice(f"Timer {action}: {clean_title(entry.card_title)}{spent}")
-            )
-            return None, None
-
-        self.submit(Op("timer", run, what=f"timer start/stop: {clean_title(card.title)}"))
+        what = f"timer start/stop: {clean_title(card.title)}"
+        self.submit(Op("timer", Step("timer", card.id), what=what))
 
     def action_vault(self) -> None:
         if not self._ready:
@@ -445,17 +434,12 @@ class BoardScreen(Screen[None]):
 
         if any(isinstance(screen, AbsencePrompt) for screen in self.app.screen_stack):
             return
-        user = self.store.user_id
 
         def chosen(choice: str | None) -> None:
             if choice is None:
                 return
 
-            def run(s: Any) -> tuple[int | None, Change | None]:
-                timer.resolve_absence(s, user, choice, now=self.clock())
-                return None, None
-
-            self.submit(Op(f"absence {choice}", run))
+            self.submit(Op(f"absence {choice}", Step("absence", 0, {"choice": choice})))
 
         self.app.push_screen(AbsencePrompt(clean_title(entry.card_title), gap), chosen)
 
@@ -783,20 +767,21 @@ class BoardScreen(Screen[None]):
         """Run one queued write in its own transaction (on the write queue's thread)."""
         feed = self._feed
         with self.store.write() as session:
-            if op.step is not None:
-                done = board_steps.apply(session, op.step, user_id=self._user_id())
-                undoable = op.kind == "do" and done.undo is not None
-                change = Change(op.label, done.undo, done.redo) if done.undo and undoable else None
-                result: tuple[int | None, Change | None] = (done.follow, change)
-            else:
-                assert op.run is not None
-                result = op.run(session)
+            done = board_steps.apply(session, op.step, user_id=self._user_id(), now=self.clock())
             before = feed.version_now() if feed is not None else None
         # Our own commit need not come back as an "external" change (a second read of every
         # lane while the user presses the next key); the snapshot read next sees anything else.
         if feed is not None:
             feed.absorb(before)
-        return result
+        if op.step.action == "timer":
+            action, entry = done.result
+            spent = f" ({hms(entry.seconds(self.clock()))})" if action == "stopped" else ""
+            self.post_message(
+                self.Notice(f"Timer {action}: {clean_title(entry.card_title)}{spent}")
+            )
+        undoable = op.kind == "do" and done.undo is not None
+        change = Change(op.label, done.undo, done.redo) if done.undo and undoable else None
+        return done.follow, change
 
     def _written(self, done: list[tuple[Op, tuple[int | None, Change | None]]]) -> None:
         """The queue is empty (on its thread): tell the screen, which reads the board anew.
@@ -1086,12 +1071,9 @@ class BoardScreen(Screen[None]):
 
     # ------------------------------------------------------------ lanes (palette)
 
-    def lane_op(self, label: str, fn: Callable[[Any], object]) -> None:
-        def run(s: Any) -> tuple[int | None, Change | None]:
-            fn(s)
-            return None, None
-
-        self.submit(Op(label, run))
+    def lane_op(self, label: str, step: Step) -> None:
+        """Queue a lane step from the palette (add, rename, move, remove)."""
+        self.submit(Op(label, step))
 
     def go_to_card(self, card_id: int) -> None:
         self.reload(follow=card_id)
