@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from vadesk.domain.clock import Clock, utcnow
+from vadesk.domain.durations import hms
 from vadesk.domain.text import clean_title, display
 from vadesk.errors import VadeskError
 from vadesk.services import board_steps
@@ -31,7 +32,7 @@ from vadesk.ui.lazy import LazyModule
 from vadesk.ui.widgets.board_header import BoardHeader
 from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.lanes import LaneColumn, Lanes
-from vadesk.ui.widgets.timer_pane import TimerPane, hms
+from vadesk.ui.widgets.timer_pane import TimerPane
 
 if TYPE_CHECKING:
     from vadesk.services.changes import ChangeFeed
@@ -862,7 +863,7 @@ class BoardScreen(Screen[None]):
             + int(dest.scroll_offset.y) // LaneView.CARD_HEIGHT,
             dest.count,
         )
-        anchor = dest._rows.get(index) if index < dest.count else None
+        anchor = dest.row(index) if index < dest.count else None
         if anchor is not None:
             step = Step("move", card.id, {"before_id": anchor.id})
         else:

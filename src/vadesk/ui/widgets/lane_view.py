@@ -232,6 +232,10 @@ class LaneView(ScrollView, can_focus=False):
     def selected(self) -> CardLine | None:
         return self._rows.get(self.cursor) if self.count else None
 
+    def row(self, index: int) -> CardLine | None:
+        """The card at ``index`` in the lane, if its row is loaded."""
+        return self._rows.get(index)
+
     def visible_range(self) -> tuple[int, int]:
         first = int(self.scroll_offset.y) // self.CARD_HEIGHT
         rows = max(1, self.size.height // self.CARD_HEIGHT + 2)
