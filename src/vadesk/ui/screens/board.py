@@ -18,7 +18,6 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from vadesk.domain.clock import Clock, utcnow
-from vadesk.domain.durations import hms
 from vadesk.domain.text import clean_title, display
 from vadesk.errors import VadeskError
 from vadesk.services import board_steps
@@ -32,7 +31,7 @@ from vadesk.ui.lazy import LazyModule
 from vadesk.ui.widgets.board_header import BoardHeader
 from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.lanes import LaneColumn, Lanes
-from vadesk.ui.widgets.timer_pane import TimerPane
+from vadesk.ui.widgets.timer_pane import TimerPane, hms
 
 if TYPE_CHECKING:
     from vadesk.services.changes import ChangeFeed
