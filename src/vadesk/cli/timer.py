@@ -6,6 +6,7 @@ import click
 
 from vadesk.cli.common import ID, Context, echo_json, emit, json_option, pass_ctx
 from vadesk.domain.dates import parse_when
+from vadesk.domain.durations import hms, words
 from vadesk.domain.text import display
 from vadesk.errors import InvalidInputError
 
@@ -48,9 +49,8 @@ def timer_stop(ctx: Context, as_json: bool) -> None:
     if entry is None:
         click.echo("no timer running")
         return
-    minutes, seconds = divmod(entry.seconds(now), 60)
     click.echo(
-        f"stopped #{entry.card_id} {display(entry.card_title)} after {minutes}m {seconds:02d}s"
+        f"stopped #{entry.card_id} {display(entry.card_title)} after {words(entry.seconds(now))}"
     )
 
 
@@ -72,10 +72,9 @@ def timer_status(ctx: Context, as_json: bool) -> None:
     if entry is None:
         click.echo("no timer running")
         return
-    hours, rest = divmod(entry.seconds(now), 3600)
     click.echo(
         f"#{entry.card_id} {display(entry.card_title)} ({display(entry.client or 'no client')}) "
-        f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+        f"{hms(entry.seconds(now))}"
     )
 
 

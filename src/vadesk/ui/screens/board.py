@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from vadesk.domain.clock import Clock, utcnow
+from vadesk.domain.durations import hms
 from vadesk.domain.text import clean_title, display
 from vadesk.errors import VadeskError
 from vadesk.services import board_steps
@@ -31,7 +32,7 @@ from vadesk.ui.lazy import LazyModule
 from vadesk.ui.widgets.board_header import BoardHeader
 from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.lanes import LaneColumn, Lanes
-from vadesk.ui.widgets.timer_pane import TimerPane, hms
+from vadesk.ui.widgets.timer_pane import TimerPane
 
 if TYPE_CHECKING:
     from vadesk.services.changes import ChangeFeed
@@ -61,7 +62,7 @@ class Filter:
 
 @dataclass
 class Op:
-    """A write to run in the writer worker."""
+    """A write the screen already shows, queued for the write queue with what to read after."""
 
     label: str
     step: Step
@@ -779,8 +780,8 @@ class BoardScreen(Screen[None]):
             self.post_message(
                 self.Notice(f"Timer {action}: {clean_title(entry.card_title)}{spent}")
             )
-        undoable = op.kind == "do" and done.undo is not None
-        change = Change(op.label, done.undo, done.redo) if done.undo and undoable else None
+        # Undoing or redoing a change moves it between the history's stacks (see _record).
+        change = Change(op.label, done.undo, done.redo) if op.kind == "do" and done.undo else None
         return done.follow, change
 
     def _written(self, done: list[tuple[Op, tuple[int | None, Change | None]]]) -> None:

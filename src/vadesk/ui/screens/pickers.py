@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from vadesk.domain.durations import words
 from vadesk.services.clients import ClientRow
 from vadesk.ui.safe import display, safe_text
 
@@ -131,10 +132,9 @@ class AbsencePrompt(ModalScreen[str | None]):
 
     def question(self) -> str:
         gap = self.gap_seconds + int(time.monotonic() - self._opened)
-        hours, rest = divmod(gap, 3600)
         return (
             f"The timer on “{display(self.card_title)}” kept running while you were away "
-            f"for {hours}h {rest // 60:02d}m. What should happen to that time?"
+            f"for {words(gap)}. What should happen to that time?"
         )
 
     def compose(self) -> ComposeResult:

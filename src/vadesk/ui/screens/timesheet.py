@@ -17,13 +17,13 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import parse_when
+from vadesk.domain.durations import hm
 from vadesk.domain.text import clean_title, display
 from vadesk.domain.timecalc import split_by_local_day
 from vadesk.errors import VadeskError
 from vadesk.services import timer
 from vadesk.services.store import Store
 from vadesk.services.timer import EntryRow
-from vadesk.ui.widgets.timer_pane import hm
 
 
 def sheet_zone(store: Store) -> tzinfo:

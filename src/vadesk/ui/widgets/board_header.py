@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from vadesk.domain.durations import hms
 from vadesk.domain.text import clean_title
-from vadesk.ui.widgets.timer_pane import hms
 
 
 class BoardHeader(Widget):

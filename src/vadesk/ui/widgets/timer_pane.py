@@ -9,22 +9,11 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from vadesk.domain.durations import hm, hms
 from vadesk.domain.text import clean_title
 
 if TYPE_CHECKING:
     from vadesk.services.timer import Figures
-
-
-def hms(seconds: int) -> str:
-    seconds = max(0, seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-
-
-def hm(seconds: int) -> str:
-    sign = "-" if seconds < 0 else ""
-    hours, rest = divmod(abs(seconds), 3600)
-    return f"{sign}{hours}:{rest // 60:02d}"
 
 
 class TimerPane(Widget):
