@@ -380,7 +380,10 @@ def _echo_report(report: Any) -> None:
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no items"
     click.echo(f"manifest: {report.manifest} (revision {report.manifest_revision}); {summary}")
     for check in report.problems:
-        name = clean_text(check.name)[:40] if check.name else "(cannot be read)"
+        if check.name:
+            name = clean_text(check.name)[:40]
+        else:
+            name = "(not in the database)" if check.status == "missing" else "(cannot be read)"
         click.echo(f"  {check.status:<11} {check.item_id[:12]}  {check.kind or '-':<5} {name}")
 
 

@@ -245,7 +245,12 @@ class ResealScreen(ModalScreen[bool]):
         readable = sum(1 for c in report.items if c.decrypts)
         text.append(f"{readable} item(s) decrypt and will be kept as they are.\n")
         for check in report.problems:
-            name = display(check.name)[:40] if check.name else "(cannot be read: removed)"
+            if check.name:
+                name = display(check.name)[:40]
+            elif check.status == "missing":
+                name = "(gone from the database)"
+            else:
+                name = "(cannot be read: will be removed)"
             text.append(f"{check.status:<12} {check.item_id[:12]}  {name}\n")
         if report.intact:
             text.append("The vault is intact; nothing to reseal.")
