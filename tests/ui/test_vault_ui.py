@@ -565,3 +565,23 @@ async def test_the_open_vault_and_the_command_line_writing_together(with_vault: 
         "From the CLI",
         "From the TUI",
     ]
+
+
+async def test_an_older_vault_is_reported_at_unlock_and_can_be_accepted(with_vault: Store) -> None:
+    from vadesk.services import vault_state
+
+    opened = vault.open_vault(with_vault, vc.Secret(PASS))
+    # As if this user had opened a newer vault than the database now holds (a restore).
+    vault_state.remember(opened.vault_id, opened.manifest_revision + 5, "newer", force=True)
+    opened.lock()
+    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await unlock(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, PassphraseForm)
+        error = str(form.query_one("#vault-error").render())
+        assert "older than the one you last opened" in error and "ctrl+o" in error
+        await press(pilot, "ctrl+o", shows=VaultScreen)
+        assert len(pilot.app.vault.items) == 2  # type: ignore[attr-defined]
+    # Accepted once: the next unlock opens without the question.
+    assert len(vault.open_vault(with_vault, vc.Secret(PASS)).items) == 2

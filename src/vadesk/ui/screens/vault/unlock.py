@@ -36,7 +36,7 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
             tooltip="List what is intact and re-sign the vault over it",
         ),
         Binding(
-            "ctrl+a",
+            "ctrl+o",
             "accept_older",
             "Accept older vault",
             id="vault.accept-older",
@@ -180,7 +180,7 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
         first.focus()
         hint = {
             "damaged": "\nctrl+r: see what is intact and reseal the vault over it.",
-            "older": "\nctrl+a: accept this older vault (only after a deliberate restore).",
+            "older": "\nctrl+o: open this older vault (only after a deliberate restore).",
         }.get(event.problem, "")
         self.query_one("#vault-error", Static).update(Text(event.message + hint))
         self._offer(event.problem)
