@@ -78,6 +78,13 @@ class Settings:
     """SQLite `synchronous` pragma: FULL survives power loss, NORMAL only a killed process."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id to keys, e.g. {"board.new-card" = "a"}; handed to Textual's set_keymap."""
+    backup_dir: str | None = None
+    """Folder for `vadesk backup` (an external disk, a synced folder); `backups` in the data
+    folder when unset. A configured folder that is missing is reported, never replaced."""
+    backup_keep_daily: int = 14
+    """Rotation keeps the newest backup of each of this many most recent days."""
+    backup_keep_weekly: int = 8
+    """Rotation also keeps the newest backup of each of this many most recent weeks."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -116,9 +123,17 @@ class Settings:
             raise ConfigError("vault_kdf must be 'moderate' or 'interactive'.")
         if settings.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
             raise ConfigError("sqlite_synchronous must be FULL, EXTRA or NORMAL.")
-        for name in ("vault_idle_lock_minutes", "clipboard_clear_seconds", "timer_idle_minutes"):
+        names = (
+            "vault_idle_lock_minutes",
+            "clipboard_clear_seconds",
+            "timer_idle_minutes",
+            "backup_keep_daily",
+        )
+        for name in names:
             if getattr(settings, name) < 1:
                 raise ConfigError(f"Setting {name!r} must be at least 1.")
+        if settings.backup_keep_weekly < 0:
+            raise ConfigError("Setting 'backup_keep_weekly' must be 0 or more.")
         return settings
 
     def resolve_database_url(self, cli_url: str | None) -> str:

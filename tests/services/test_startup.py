@@ -413,7 +413,10 @@ def test_damaged_database_still_says_damaged(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[16:100] = b"\xff" * 84  # the header's page size and counters: not SQLite any more
     path.write_bytes(bytes(data))
-    with pytest.raises(NotADatabaseError, match="is damaged or not a SQLite database; restore"):
+    with pytest.raises(
+        NotADatabaseError,
+        match="is damaged or not a SQLite database; put a backup back with `vadesk restore FILE`",
+    ):
         open_store(Settings(user="me"), f"sqlite:///{path}")
 
 

@@ -292,8 +292,8 @@ def translate_errors(db: Database) -> Iterator[None]:
         message = str(error.orig).lower() if error.orig else str(error).lower()
         if "file is not a database" in message or "malformed" in message:
             raise NotADatabaseError(
-                f"{db.display_url} is damaged or not a database; put back a copy of the "
-                "file from a backup (with vadesk closed)."
+                f"{db.display_url} is damaged or not a database; put a backup back with "
+                "`vadesk restore FILE` (see `vadesk backup --status`)."
             ) from None
         raise
 
@@ -305,14 +305,17 @@ def describe_operational_error(db: Database, error: exc.OperationalError) -> str
         # The driver's message quotes the row's bytes: never show them.
         return (
             f"A row in {db.display_url} holds text that is not valid UTF-8 (damaged, or "
-            "written by another tool); put back a copy of the file from a backup."
+            "written by another tool); put a backup back with `vadesk restore FILE`."
         )
     if "database is locked" in lowered or "database is busy" in lowered:
         return "The database is locked by another program; wait a moment and try again."
     if "disk is full" in lowered or "no space" in lowered:
         return "The disk is full; nothing was saved. Free some space and try again."
     if "file is not a database" in lowered or "malformed" in lowered:
-        return f"{db.display_url} is damaged or not a database; restore a backup."
+        return (
+            f"{db.display_url} is damaged or not a database; put a backup back with "
+            "`vadesk restore FILE`."
+        )
     if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
         problem = sqlite_access_problem(db.path) if db.path is not None else None
         return problem or (

@@ -6,8 +6,11 @@ normal start stays lean.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -87,7 +90,8 @@ def sqlite_revision(path: Path) -> str | None:
         raise DatabaseError(describe_sqlite_open_error(path, error)) from None
     except sqlite3.DatabaseError:
         raise NotADatabaseError(
-            f"{path} is damaged or not a SQLite database; restore a backup or give another --db."
+            f"{path} is damaged or not a SQLite database; put a backup back with `vadesk "
+            "restore FILE` or give another --db."
         ) from None
 
 
@@ -169,16 +173,41 @@ def backup_before_migration(path: Path, revision: str) -> Path:
     """Copy the database aside with SQLite's online backup before changing its schema."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.before-{revision}-{stamp}.bak")
-    fd_path = target
-    fd_path.touch(mode=0o600, exist_ok=False)
-    source = sqlite3.connect(path)
-    try:
-        dest = sqlite3.connect(target)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
+    online_copy(path, target)
     log.info("copied database aside before migration: %s", target)
     return target
+
+
+def online_copy(source: Path, target: Path) -> None:
+    """Copy a SQLite database consistently while others write to it; the one way vadesk copies.
+
+    SQLite's online backup reads one snapshot (writers carry on in WAL mode) into a new 0600
+    file beside ``target``, made self-contained (rollback journal, no -wal), synced to disk,
+    then renamed into place: ``target`` is either complete or absent.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)  # mkstemp made it 0600
+    try:
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        try:
+            dest = sqlite3.connect(tmp)
+            try:
+                src.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
+        finally:
+            src.close()
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        with contextlib.suppress(OSError):  # the rename itself survives a power cut
+            dir_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

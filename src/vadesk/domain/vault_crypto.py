@@ -59,7 +59,7 @@ class KdfParamsRejected(VaultError):
 
 DAMAGED_HINT = (
     "`vadesk vault verify` lists what is intact and `vadesk vault reseal` reopens it, "
-    "or put back a copy of the database file from before the damage"
+    "or put back a backup from before the damage with `vadesk restore FILE`"
 )
 """What a user can do about a damaged vault (names only commands that exist)."""
 
@@ -245,9 +245,13 @@ def unlock(header: VaultHeader, passphrase: Secret) -> DataKey:
             f"Vault format {header.format_version} is unknown to this vadesk; upgrade vadesk."
         )
     if len(header.salt) != SALT_BYTES:
-        raise VaultHeaderInvalid("Vault header is damaged (bad salt length); restore a backup.")
+        raise VaultHeaderInvalid(
+            "Vault header is damaged (bad salt length); restore a backup (`vadesk restore FILE`)."
+        )
     if len(header.wrapped_key) != WRAPPED_KEY_BYTES:
-        raise VaultHeaderInvalid("Vault header is damaged (bad key length); restore a backup.")
+        raise VaultHeaderInvalid(
+            "Vault header is damaged (bad key length); restore a backup (`vadesk restore FILE`)."
+        )
     try:
         key = _derive(passphrase, header.salt, header.kdf).decrypt(
             header.wrapped_key,
