@@ -204,3 +204,13 @@ def test_export_to_a_missing_folder_is_one_line(tmp_path: Path, sqlite_url: str)
     line = one_line(result)
     assert str(target.parent) in line and "No such file or directory" in line
     assert not target.parent.exists()
+
+
+def test_starting_the_running_card_again_says_it_already_runs(db_url: str) -> None:
+    run = CliRunner()
+    base = ["--db", db_url]
+    assert run.invoke(cli, [*base, "card", "add", "Call the bank"]).exit_code == 0
+    first = run.invoke(cli, [*base, "timer", "start", "1"])
+    again = run.invoke(cli, [*base, "timer", "start", "1"])
+    assert first.output.startswith("started #1")
+    assert again.exit_code == 0 and again.output.startswith("already running #1")

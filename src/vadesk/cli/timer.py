@@ -27,8 +27,11 @@ def timer_start(ctx: Context, card_id: int, as_json: bool) -> None:
 
     store = ctx.store()
     with store.write() as s:
+        before = timers.running(s, store.user_id)
         entry = timers.start(s, store.user_id, card_id)
-    emit(as_json, entry.as_json(utcnow()), f"started #{entry.card_id} {display(entry.card_title)}")
+    already = before is not None and before.id == entry.id
+    verb = "already running" if already else "started"
+    emit(as_json, entry.as_json(utcnow()), f"{verb} #{entry.card_id} {display(entry.card_title)}")
 
 
 @timer.command("stop")
