@@ -242,8 +242,9 @@ def sqlite_contents(path: Path, *, check: bool = True, shown: str | None = None)
             if check:
                 rows = [r[0] for r in conn.execute("PRAGMA integrity_check(1)")]
                 if rows != ["ok"]:
+                    lines = [x for x in str(rows[0]).splitlines() if not x.startswith("***")]
                     raise BackupError(
-                        f"{shown} is damaged (integrity check: {str(rows[0])[:60]}); "
+                        f"{shown} is damaged (integrity check: {' '.join(lines)[:80]}); "
                         "it cannot be used. Nothing was changed."
                     )
             names = {
