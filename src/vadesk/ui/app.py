@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 SIGNAL_GRACE = 0.1
 """Seconds between SIGHUP/SIGTERM and the exit, for keys typed just before it."""
+BACKUP_DELAY = 1.0
+"""Seconds after start before the background backup check, clear of the first frames."""
 
 
 class VadeskApp(App[None]):
@@ -63,6 +65,7 @@ class VadeskApp(App[None]):
         clock: Clock = utcnow,
         quick: QuickBoard | None = None,
         freeze_heap: bool = False,
+        auto_backup: bool = False,
     ) -> None:
         super().__init__()
         self.store = store
@@ -79,6 +82,10 @@ class VadeskApp(App[None]):
         """The board's queue of writes already shown; drained after the app exits."""
         self.crash_report: Path | None = None
         """Where the last unhandled error was written, if it was."""
+        self.auto_backup = auto_backup
+        """Back the database up soon after start when the newest backup is a day old."""
+        self.backup_note: str | None = None
+        """The newest backup's age (or why there is none), for the help screen."""
 
     def on_mount(self) -> None:
         from vadesk.ui.screens.board import BoardScreen
@@ -95,6 +102,28 @@ class VadeskApp(App[None]):
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self._signalled, signum)
+        if self.auto_backup:
+            self.set_timer(BACKUP_DELAY, self._start_backup)
+
+    def _start_backup(self) -> None:
+        self.run_worker(
+            self._backup_if_stale, thread=True, group="backup", exclusive=True, exit_on_error=False
+        )
+
+    def _backup_if_stale(self) -> None:
+        """In a thread: a backup when the newest is over a day old; the note for the help."""
+        from vadesk.errors import VadeskError
+        from vadesk.services.backup import backup_if_stale
+
+        try:
+            note = backup_if_stale(self.store.db, self.store.settings, clock=self.clock).line()
+        except VadeskError as error:
+            note = f"No backup made at start: {error}"
+        except OSError as error:
+            log.warning("start-up backup failed: %s", error.strerror)
+            note = f"No backup made at start: {error.strerror or error}."
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.call_from_thread(setattr, self, "backup_note", note)
 
     def _signalled(self, signum: int) -> None:
         log.info("signal %d: closing", signum)

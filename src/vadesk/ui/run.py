@@ -46,7 +46,7 @@ def run_tui(settings: Settings, db_url: str | None, *, demo: bool = False) -> No
             store = StoreHandle(open_it, settings)
     if store is None:
         store = prepare(settings, db_url, demo=demo)
-    app = VadeskApp(store, quick=quick, freeze_heap=True)
+    app = VadeskApp(store, quick=quick, freeze_heap=True, auto_backup=not demo)
     try:
         app.run()
     finally:

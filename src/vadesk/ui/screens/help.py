@@ -54,6 +54,9 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(*(safe_text(cell) for cell in row))
         table.add_row("ctrl+p", "Command palette: every action, go to card, lanes", "")
         with VerticalScroll():
+            note = getattr(self.app, "backup_note", None)  # set by the start-up backup
+            if note:
+                yield Static(safe_text(note), id="backup-note")
             yield Static(table)
 
     def action_close(self) -> None:
