@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
-from tests.helpers.terminal import SHIFT_RIGHT, VADESK, TerminalApp
+from tests.helpers.terminal import SHIFT_LEFT, SHIFT_RIGHT, VADESK, TerminalApp
 
 from vadesk.config import Settings
 from vadesk.db.models import CardActivity, TimeEntry
@@ -122,6 +124,36 @@ def run_once(
     return count, saved(url, what)
 
 
+def key_to_commit(folder: Path, keys: int) -> list[float]:
+    """Seconds from a move key written to the terminal to its row in the SQLite file."""
+    url = fresh_database(folder, None)
+    env = {"XDG_CONFIG_HOME": str(folder / "config"), "XDG_STATE_HOME": str(folder / "state")}
+    app = TerminalApp([*VADESK, "--db", url], env)
+    watcher = sqlite3.connect(url.removeprefix("sqlite:///"))
+    moved = "SELECT COUNT(id) FROM card_activity WHERE kind = 'moved'"
+    times = []
+    try:
+        app.wait_for_text("durability card 1")
+        app.wait_for_text("No timer running")
+        time.sleep(1.0)
+        for i in range(keys):
+            before = watcher.execute(moved).fetchone()[0]
+            started = time.perf_counter()
+            app.send(SHIFT_RIGHT if i % 2 == 0 else SHIFT_LEFT)
+            while watcher.execute(moved).fetchone()[0] == before:
+                if time.perf_counter() - started > 10:
+                    raise TimeoutError("a move never reached the database")
+                time.sleep(0.0005)
+            times.append(time.perf_counter() - started)
+            time.sleep(0.2)
+        app.send(b"q")
+        app.wait(30)
+    finally:
+        watcher.close()
+        app.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -132,8 +164,14 @@ def main() -> None:
     args = parser.parse_args()
     backend = "PostgreSQL" if args.db_url else "SQLite"
     when = f"{args.settle} s after the board is live" if args.settle else "at the first frame"
-    print(f"{backend}, {args.runs} runs each, first key {when}")
     with tempfile.TemporaryDirectory() as tmp:
+        if not args.db_url:
+            times = key_to_commit(Path(tmp) / "latency", 20)
+            print(
+                f"SQLite, key to commit of a move (20 keys, 0.2 s apart): median "
+                f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+            )
+        print(f"{backend}, {args.runs} runs each, first key {when}")
         for seen in (False, True):
             print(
                 "ended once the screen shows the last change"

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 
 SHIFT_RIGHT = b"\x1b[1;2C"
+SHIFT_LEFT = b"\x1b[1;2D"
 VADESK = [sys.executable, "-m", "vadesk"]
 """The installed entry point, without a shell wrapper in front (pyenv shims add ~0.1 s)."""
 ESCAPES = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
