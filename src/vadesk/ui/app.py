@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from vadesk.services.store import Store
     from vadesk.services.vault import OpenVault
     from vadesk.services.writes import WriteQueue
-from vadesk.ui.commands import BoardCommands
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,6 @@ class VadeskApp(App[None]):
     """Board first; everything else opens from it."""
 
     TITLE = "vadesk"
-    COMMANDS = App.COMMANDS | {BoardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
         # Priority: the focus moves when the app reads the key, not when the field it was
@@ -171,12 +169,21 @@ class VadeskApp(App[None]):
         if self.vault is not None and idle > self.store.settings.vault_idle_lock_minutes * 60:
             self.lock_vault("Vault locked after inactivity.")
 
+    def on_card_editor_vault_item_chosen(self, message: Any) -> None:
+        """The card editor asks for a linked vault item (CardEditor.VaultItemChosen)."""
+        from vadesk.ui.screens.vault import VaultScreen
+
+        self.push_screen(
+            VaultScreen(self.store, message.clients, message.client, select=message.item_id)
+        )
+
     def lock_vault(self, message: str = "Vault locked.") -> None:
         """Drop the key and decrypted items, close vault screens, clear a copied secret."""
         from vadesk.ui.screens.vault import (
             ChangePassphrase,
             ItemForm,
             PassphraseForm,
+            ResealScreen,
             RotateKey,
             VaultScreen,
         )
@@ -184,7 +191,14 @@ class VadeskApp(App[None]):
         if self.vault is not None:
             self.vault.lock()
             self.vault = None
-        vault_screens = (VaultScreen, ItemForm, ChangePassphrase, PassphraseForm, RotateKey)
+        vault_screens = (
+            VaultScreen,
+            ItemForm,
+            ChangePassphrase,
+            PassphraseForm,
+            ResealScreen,
+            RotateKey,
+        )
         # Everything above the lowest vault screen goes too (a dialog opened from it).
         while any(isinstance(screen, vault_screens) for screen in self.screen_stack):
             self.pop_screen()

@@ -30,8 +30,11 @@ class IdleWatcher:
         clock: Clock,
         threshold_seconds: Callable[[], float],
         on_idle: Callable[[datetime | None], object],
+        question_open: Callable[[], bool] = lambda: False,
     ) -> None:
         self.clock = clock
+        self.question_open = question_open
+        """Whether the absence question is on screen (the screen knows its dialogs)."""
         self.threshold_seconds = threshold_seconds
         """Read each time, so a changed setting applies at once."""
         self.on_idle = on_idle
@@ -74,9 +77,4 @@ class IdleWatcher:
         Answering moves ``last_input`` on, and a heartbeat written between a key in the
         question and the answer would hide the absence the answer is about.
         """
-        from vadesk.ui.screens.pickers import AbsencePrompt
-
-        app = self._app
-        if app is not None and any(isinstance(s, AbsencePrompt) for s in app.screen_stack):
-            return None
-        return self.last_input
+        return None if self.question_open() else self.last_input

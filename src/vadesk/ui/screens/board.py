@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -29,6 +30,7 @@ from vadesk.services.writes import WriteQueue
 from vadesk.ui.history import Change, History
 from vadesk.ui.idle import IdleWatcher
 from vadesk.ui.lazy import LazyModule
+from vadesk.ui.screens.board_commands import BoardCommands
 from vadesk.ui.widgets.board_header import BoardHeader
 from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.lanes import LaneColumn, Lanes
@@ -85,6 +87,7 @@ class BoardScreen(Screen[None]):
     """Lanes in priority order; every action is a key."""
 
     CSS_PATH = "board.tcss"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {BoardCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_card", "New", id="board.new-card", tooltip="New card in this lane"),
@@ -250,7 +253,10 @@ class BoardScreen(Screen[None]):
         self._header = BoardHeader(id="board-header")
         self._pane = TimerPane(id="timer-pane")
         self._idle = IdleWatcher(
-            clock, lambda: store.settings.timer_idle_minutes * 60, self.check_absence
+            clock,
+            lambda: store.settings.timer_idle_minutes * 60,
+            self.check_absence,
+            question_open=self._absence_question_open,
         )
         self._figures_for: int | None = -1
         self._lanes_box = Lanes(id="lanes")
@@ -408,6 +414,11 @@ class BoardScreen(Screen[None]):
 
     def action_toggle_pane(self) -> None:
         self._pane.display = not self._pane.display
+
+    def _absence_question_open(self) -> bool:
+        from vadesk.ui.screens.pickers import AbsencePrompt
+
+        return any(isinstance(s, AbsencePrompt) for s in self.app.screen_stack)
 
     @work(thread=True, exclusive=True, group="absence", exit_on_error=False)
     def check_absence(self, seen: datetime | None = None) -> None:

@@ -112,6 +112,16 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             super().__init__()
             self.edited = edited
 
+    class VaultItemChosen(Message):
+        """A linked vault item was picked: the app opens the vault on it (this screen does
+        not import the vault's screens)."""
+
+        def __init__(self, item_id: str, client: str | None, clients: list[ClientRow]) -> None:
+            super().__init__()
+            self.item_id = item_id
+            self.client = client
+            self.clients = clients
+
     def __init__(
         self,
         store: Store,
@@ -432,8 +442,6 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
 
     @on(OptionList.OptionSelected, "#vault-items")
     def _open_vault_item(self, event: OptionList.OptionSelected) -> None:
-        from vadesk.ui.screens.vault import VaultScreen
-
         card = self.detail.card if self.detail else None
         client = card.client if card else None
         opened = getattr(self.app, "vault", None)
@@ -442,7 +450,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             # A linked item may be another client's: filter by its client, so it is the
             # one selected (not the first of the card's client's).
             client = item.get("client")
-        self.app.push_screen(VaultScreen(self.store, self.clients, client, select=event.option.id))
+        if event.option.id is not None:
+            self.post_message(self.VaultItemChosen(event.option.id, client, self.clients))
 
     # ------------------------------------------------------------ checklist and comments
 

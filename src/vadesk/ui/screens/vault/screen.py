@@ -24,8 +24,8 @@ from vadesk.errors import ConflictError, NotFoundError, VadeskError
 from vadesk.services import vault as vaults
 from vadesk.services.clients import ClientRow
 from vadesk.services.store import Store
-from vadesk.ui.commands import VaultCommands
 from vadesk.ui.safe import display, safe_text
+from vadesk.ui.screens.vault.commands import VaultCommands
 from vadesk.ui.screens.vault.common import FIELDS, LABELS
 from vadesk.ui.screens.vault.item_form import ItemForm
 from vadesk.ui.screens.vault.keys import ChangePassphrase, RotateKey
