@@ -276,6 +276,21 @@ def test_rotation_with_the_defaults_across_four_months_of_days(sqlite_store: Sto
     assert len(older) == len({w.isocalendar()[:2] for w in older})
 
 
+def test_of_several_backups_within_one_second_the_last_written_is_kept(
+    sqlite_store: Store,
+) -> None:
+    now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    for n in range(4):
+        add(sqlite_store, f"card {n}")
+        last = backups.backup(sqlite_store.db, SETTINGS, clock=lambda: now)
+    folder = last.file.path.parent
+    assert folder_state(folder) == [last.file.path.name]
+    with sqlite3.connect(last.file.path) as conn:
+        assert conn.execute("SELECT count(*) FROM cards").fetchone() == (4,)
+    status = backups.status(sqlite_store.db.url, SETTINGS, clock=lambda: now)
+    assert status.newest is not None and status.newest.path == last.file.path
+
+
 def test_nothing_but_vadesk_backups_of_this_database_is_ever_pruned(
     sqlite_store: Store,
 ) -> None:

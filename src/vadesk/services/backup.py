@@ -174,18 +174,27 @@ def list_backups(folder: Path, label: str, ext: str) -> list[BackupFile]:
         info = parse_name(entry)
         if info is not None and info.label == label and entry.suffix == f".{ext}":
             found.append(info)
-    found.sort(key=lambda b: (b.created, b.path.name), reverse=True)
+    found.sort(key=_written_order, reverse=True)
     return found
+
+
+def _written_order(backup: BackupFile) -> tuple[datetime, int]:
+    """Newest last: by the time in the name, then (within one second) by its number."""
+    return (backup.created, _number(backup.path))
+
+
+def _number(path: Path) -> int:
+    match = NAME_RE.match(path.name)
+    return int(match["n"]) if match is not None and match["n"] else 0
 
 
 def _target_name(folder: Path, label: str, now: datetime, revision: str, ext: str) -> Path:
     base = f"{label}-{now.astimezone(UTC).strftime(STAMP)}-r{revision}"
-    target = folder / f"{base}.{ext}"
-    n = 1
-    while target.exists():  # two backups within one second
-        target = folder / f"{base}-{n}.{ext}"
-        n += 1
-    return target
+    # Several within one second are numbered in the order written (above any left).
+    taken = [_number(p) for p in folder.glob(f"{base}*.{ext}") if NAME_RE.match(p.name)]
+    if not taken:
+        return folder / f"{base}.{ext}"
+    return folder / f"{base}-{max(taken) + 1}.{ext}"
 
 
 def rotation_keep(stamps: Iterable[datetime], keep_daily: int, keep_weekly: int) -> set[datetime]:
@@ -215,8 +224,8 @@ def rotate(folder: Path, label: str, ext: str, settings: Settings) -> list[Path]
     keep = rotation_keep(by_stamp, settings.backup_keep_daily, settings.backup_keep_weekly)
     pruned: list[Path] = []
     for stamp, group in by_stamp.items():
-        # Of several in one second, the last written (highest suffix) counts.
-        group.sort(key=lambda b: (len(b.path.name), b.path.name), reverse=True)
+        # Of several in one second, the last written counts.
+        group.sort(key=_written_order, reverse=True)
         doomed = group if stamp not in keep else group[1:]
         for backup in doomed:
             with contextlib.suppress(FileNotFoundError):
