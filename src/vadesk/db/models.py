@@ -233,3 +233,51 @@ class VaultItem(Base):
     revision: Mapped[int]
     updated_at: Mapped[datetime]
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Invoice(Base):
+    """Time billed to a client under an invoice number (`vadesk report --mark-billed`)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("client_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    number: Mapped[str] = mapped_column(String(100))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    currency: Mapped[str] = mapped_column(String(3))
+    billed_seconds: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class InvoiceEntry(Base):
+    """One time entry as it was billed: a copy, so a later edit or deletion shows as a
+    correction. ``entry_id`` is no foreign key on purpose: a deleted entry stays recorded.
+    A correction row (billed on a later invoice) supersedes the entry's earlier rows."""
+
+    __tablename__ = "invoice_entries"
+    __table_args__ = (
+        # Nothing is billed twice: one original billing per time entry.
+        Index(
+            "uq_invoice_entries_billed_once",
+            "entry_id",
+            unique=True,
+            sqlite_where=text("correction = false"),
+            postgresql_where=text("correction = false"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[int] = mapped_column(Integer, index=True)
+    card_id: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    billed_seconds: Mapped[int]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    correction: Mapped[bool] = mapped_column(Boolean, default=False)
