@@ -166,6 +166,7 @@ def main() -> None:
     when = f"{args.settle} s after the board is live" if args.settle else "at the first frame"
     with tempfile.TemporaryDirectory() as tmp:
         if not args.db_url:
+            (Path(tmp) / "latency").mkdir()
             times = key_to_commit(Path(tmp) / "latency", 20)
             print(
                 f"SQLite, key to commit of a move (20 keys, 0.2 s apart): median "
