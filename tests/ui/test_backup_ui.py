@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from textual.widgets import Static
 
-from tests.ui.conftest import NOW, clock, settle, wait_until
+from tests.ui.conftest import NOW, board_screen, clock, selected_title, settle, wait_until
 from vadesk.config import Settings
 from vadesk.services import backup as backups
+from vadesk.services import board
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.help import HelpScreen
@@ -74,3 +76,21 @@ async def test_without_auto_backup_the_help_has_no_backup_line(ui_store: Store) 
         assert isinstance(app.screen, HelpScreen)
         assert not app.screen.query("#backup-note")
     assert backups.list_backups(backups.folder_for(ui_store.settings)[0], "vadesk", "db") == []
+
+
+async def test_an_open_board_shows_a_restore_without_restart(ui_store: Store) -> None:
+    made = backups.backup(ui_store.db, ui_store.settings)  # Urgent a1 a2, High b1, ...
+    with ui_store.write() as s:
+        for title in ("d1 added later", "d2 added later"):
+            board.create_card(s, title, lane_id=board.lane_by_name(s, "Urgent").id)
+    async with VadeskApp(ui_store, clock=clock).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = board_screen(pilot)
+        assert screen.lane_views()[0].count == 4
+        prepared = backups.prepare_restore(str(ui_store.db.url), made.file.path)
+        await asyncio.to_thread(backups.apply_restore, prepared, ui_store.settings)
+        await wait_until(pilot, lambda: screen.lane_views()[0].count == 2)
+        await settle(pilot)
+        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0]
+        await pilot.press("down")
+        assert selected_title(pilot) == "a2 call bank"
