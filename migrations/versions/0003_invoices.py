@@ -49,7 +49,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("invoice_id", sa.Integer(), nullable=False),
         sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("card_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("started_at", vadesk.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ended_at", vadesk.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("billed_seconds", sa.Integer(), nullable=False),
@@ -70,7 +72,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "uq_invoice_entries_billed_once",
-            ["entry_id"],
+            ["entry_id", "day"],
             unique=True,
             sqlite_where=sa.text("correction = false"),
             postgresql_where=sa.text("correction = false"),

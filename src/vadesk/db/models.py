@@ -254,9 +254,9 @@ class Invoice(Base):
 
 
 class InvoiceEntry(Base):
-    """One time entry as it was billed: a copy, so a later edit or deletion shows as a
-    correction. ``entry_id`` is no foreign key on purpose: a deleted entry stays recorded.
-    A correction row (billed on a later invoice) supersedes the entry's earlier rows."""
+    """One local day of a time entry as it was billed: a copy, so a later edit or deletion
+    shows as a correction. ``entry_id`` is no foreign key on purpose: a deleted entry stays
+    recorded. A correction row (billed on a later invoice) supersedes the earlier rows."""
 
     __tablename__ = "invoice_entries"
     __table_args__ = (
@@ -264,6 +264,7 @@ class InvoiceEntry(Base):
         Index(
             "uq_invoice_entries_billed_once",
             "entry_id",
+            "day",
             unique=True,
             sqlite_where=text("correction = false"),
             postgresql_where=text("correction = false"),
@@ -275,7 +276,10 @@ class InvoiceEntry(Base):
         ForeignKey("invoices.id", ondelete="CASCADE"), index=True
     )
     entry_id: Mapped[int] = mapped_column(Integer, index=True)
+    day: Mapped[date] = mapped_column(Date)
+    """The local day of this piece (an entry crossing midnight is billed per local day)."""
     card_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime]
     billed_seconds: Mapped[int]
