@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.cli.conftest import Run, dump, one_line
+from tests.services.test_backup import needs_pg_dump
 from vadesk.cli import cli
 
 
@@ -23,7 +24,9 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.setenv("VADESK_CONFIG", str(path))
 
 
-def test_backup_json_and_status_on_both_databases(run: Run) -> None:
+def test_backup_json_and_status_on_both_databases(run: Run, db_url: str) -> None:
+    if db_url.startswith("postgresql"):
+        needs_pg_dump()
     run("card", "add", "Invoice Acme")
     made = json.loads(run("backup", "--json").stdout)
     path = Path(made["path"])
