@@ -49,8 +49,11 @@ def backup(
     passphrase_stdin: bool,
     as_json: bool,
 ) -> None:
-    """Write a verified copy of the database to FOLDER (default: backup_dir, or the data
-    folder's `backups`), keeping backup_keep_daily daily and backup_keep_weekly weekly copies."""
+    """Write a verified copy of the database; rotate old ones.
+
+    FOLDER defaults to the setting backup_dir, else `backups` in the data folder; rotation
+    keeps the newest copy of each of the last backup_keep_daily days and backup_keep_weekly
+    weeks."""
     from vadesk.services import backup as backups
 
     if show_status and encrypt_to is not None:
@@ -105,8 +108,10 @@ def backup(
 @json_option("Print what was restored as a JSON object (needs --yes).")
 @pass_ctx
 def restore(ctx: Context, file: Path, yes: bool, passphrase_stdin: bool, as_json: bool) -> None:
-    """Replace the database with the backup FILE, after checking it and backing up the
-    current database. Close vadesk first, or an open board reloads."""
+    """Put the backup FILE in place of the database.
+
+    FILE is checked first, shown against the database, and the database is backed up
+    before it is replaced; an open board reloads to show the restored data."""
     from vadesk.services import backup as backups
 
     if ctx.demo:
