@@ -85,6 +85,11 @@ class Settings:
     """Rotation keeps the newest backup of each of this many most recent days."""
     backup_keep_weekly: int = 8
     """Rotation also keeps the newest backup of each of this many most recent weeks."""
+    locale: str = "en_US"
+    """Locale for amounts and dates in reports (Babel/CLDR name: en_US, de_DE, fr_CH ...)."""
+    business: dict[str, str] = field(default_factory=dict)
+    """The VA's details on report headers: name, address, vat_id (VAT or company id), logo
+    (path to a PNG or JPEG)."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -134,6 +139,21 @@ class Settings:
                 raise ConfigError(f"Setting {name!r} must be at least 1.")
         if settings.backup_keep_weekly < 0:
             raise ConfigError("Setting 'backup_keep_weekly' must be 0 or more.")
+        unknown_business = sorted(set(settings.business) - {"name", "address", "vat_id", "logo"})
+        if unknown_business:
+            raise ConfigError(
+                f"Unknown [business] key {unknown_business[0]!r} in {source}; use name, "
+                "address, vat_id or logo."
+            )
+        if settings.locale != "en_US":
+            from babel import Locale, UnknownLocaleError
+
+            try:
+                Locale.parse(settings.locale)
+            except (UnknownLocaleError, ValueError, TypeError):
+                raise ConfigError(
+                    f"Unknown locale {settings.locale!r} in {source}; use a name like de_DE."
+                ) from None
         return settings
 
     def resolve_database_url(self, cli_url: str | None) -> str:

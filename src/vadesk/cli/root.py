@@ -7,7 +7,7 @@ import sys
 import click
 
 from vadesk import __version__
-from vadesk.cli import backup, card, client, lane, seed, timer, vault
+from vadesk.cli import backup, card, client, lane, report, seed, timer, vault
 from vadesk.cli.common import Context, VadeskGroup, reset_stdin, setup_logging
 from vadesk.config import Settings
 
@@ -45,6 +45,8 @@ cli.add_command(vault.vault)
 cli.add_command(seed.seed)
 cli.add_command(backup.backup)
 cli.add_command(backup.restore)
+cli.add_command(report.report)
+cli.add_command(report.invoices)
 
 
 def main() -> None:
