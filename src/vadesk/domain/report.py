@@ -280,8 +280,8 @@ def build_report(
     package_lines = tuple(
         PackageLine(
             u.id,
-            p.purchased_at,
-            p.expires_at,
+            p.purchased_at.astimezone(tz),
+            p.expires_at.astimezone(tz) if p.expires_at is not None else None,
             u.total_seconds,
             u.used_seconds - used_before.get(u.id, 0),
             u.remaining_seconds,
