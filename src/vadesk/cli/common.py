@@ -9,13 +9,16 @@ import logging.handlers
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from vadesk.config import Settings, log_dir
 from vadesk.domain.text import display
 from vadesk.errors import VadeskError
+
+if TYPE_CHECKING:
+    from vadesk.services.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vadesk")
@@ -115,9 +118,9 @@ class Context:
         self.db_url = db_url
         self.settings = settings
         self.demo = demo
-        self._store: Any = None
+        self._store: Store | None = None
 
-    def store(self, *, create: bool = True) -> Any:
+    def store(self, *, create: bool = True) -> Store:
         """The store; ``create=False`` (read-only commands) never creates a database."""
         if self._store is None:
             if self.demo:

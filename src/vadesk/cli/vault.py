@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -11,12 +11,17 @@ from vadesk.cli.common import Context, echo_json, json_option, pass_ctx, stdin_l
 from vadesk.domain.text import clean_text
 from vadesk.errors import InvalidInputError
 
+if TYPE_CHECKING:
+    from vadesk.domain.vault_crypto import Secret
+    from vadesk.services.store import Store
+    from vadesk.services.vault import OpenVault
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def read_passphrase(
     from_stdin: bool, prompt: str = "Vault passphrase", confirm: bool = False
-) -> Any:
+) -> Secret:
     """A passphrase from the terminal, or the first line of stdin; never from argv."""
     from vadesk.domain.vault_crypto import Secret
 
@@ -63,7 +68,7 @@ def vault_init(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
             err=True,
         )
     secret = read_passphrase(passphrase_stdin, "New vault passphrase", confirm=True)
-    check_strength(secret.reveal())
+    check_strength(secret.text())
     with store.write() as s:
         created = vaults.init(s, secret, vaults.kdf_for(store.settings.vault_kdf))
     created.lock()
@@ -73,7 +78,7 @@ def vault_init(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
         click.echo("vault created")
 
 
-def _open_vault(store: Any, passphrase_stdin: bool, *, accept_older: bool = False) -> Any:
+def _open_vault(store: Store, passphrase_stdin: bool, *, accept_older: bool = False) -> OpenVault:
     from vadesk.services import vault as vaults
 
     secret = read_passphrase(passphrase_stdin)
@@ -209,7 +214,7 @@ def vault_get(ctx: Context, item_id: str, field_name: str, passphrase_stdin: boo
     if field_name == "totp-code":
         from vadesk.domain.passwords import totp_now
 
-        value = totp_now(str(document.get("totp", "")))
+        value: object = totp_now(str(document.get("totp", "")))
     else:
         value = document.get(field_name)
     opened.lock()
@@ -230,7 +235,7 @@ def vault_passwd(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
     store = ctx.store(create=False)
     old = read_passphrase(passphrase_stdin, "Current passphrase")
     new = read_passphrase(passphrase_stdin, "New passphrase", confirm=not passphrase_stdin)
-    check_strength(new.reveal())
+    check_strength(new.text())
     vaults.finish_pending_wipe(store)
     with store.write() as s:
         vaults.change_passphrase(s, old, new, vaults.kdf_for(store.settings.vault_kdf))
@@ -265,7 +270,7 @@ def vault_export(
     file_secret = read_passphrase(
         passphrase_stdin, "Passphrase for the export file", confirm=not passphrase_stdin
     )
-    check_strength(file_secret.reveal())
+    check_strength(file_secret.text())
     try:
         count = len(vaults.matching(opened, client=name))
         data = vaults.export_client(

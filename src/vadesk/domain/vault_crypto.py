@@ -104,6 +104,11 @@ class Secret:
     def reveal(self) -> str | bytes:
         return self._value
 
+    def text(self) -> str:
+        """The value as text (a passphrase typed or read from stdin)."""
+        value = self._value
+        return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
     def as_bytes(self) -> bytes:
         value = self._value
         return value.encode("utf-8") if isinstance(value, str) else bytes(value)

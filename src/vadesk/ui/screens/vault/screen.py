@@ -378,7 +378,7 @@ class VaultScreen(Screen[None]):
         if opened is None:
             return
         try:
-            check_strength(str(phrase.reveal()))
+            check_strength(phrase.text())
             data = vaults.export_client(
                 opened, client, phrase, vaults.kdf_for(self.store.settings.vault_kdf)
             )
