@@ -184,7 +184,7 @@ def stream_json_list(items: Iterable[dict[str, Any]]) -> None:
     """A JSON array written as it is produced, one object per line (no list in memory)."""
     import orjson
 
-    out = click.get_binary_stream("stdout")
+    out = sys.stdout.buffer
     out.write(b"[")
     first = True
     for item in items:
@@ -216,6 +216,6 @@ def stdin_line() -> str:
     """The next line of standard input (one reader for the whole command, so none is lost)."""
     global _stdin_lines
     if _stdin_lines is None:
-        _stdin_lines = click.get_text_stream("stdin").read().splitlines()
+        _stdin_lines = sys.stdin.read().splitlines()
         _stdin_lines.reverse()
     return _stdin_lines.pop() if _stdin_lines else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -439,7 +440,7 @@ def vault_reseal(ctx: Context, yes: bool, passphrase_stdin: bool, as_json: bool)
         return
     _echo_report(report)
     if not yes:
-        if passphrase_stdin or not click.get_text_stream("stdin").isatty():
+        if passphrase_stdin or not sys.stdin.isatty():
             raise InvalidInputError("Reseal changes the vault: confirm with --yes.")
         click.confirm("Re-sign the vault over the items listed as readable?", abort=True, err=True)
     with store.write() as s:
