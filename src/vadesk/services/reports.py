@@ -465,3 +465,85 @@ def file_name(report: Report, fmt: str) -> str:
     )
     period = f"{first:%Y-%m}" if whole_month else f"{first}_{last}"
     return f"{slug}-{report.client_id}-{period}.{EXTENSIONS[fmt]}"
+
+
+# ---------------------------------------------------------------- the reports screen
+
+
+@dataclass(frozen=True)
+class ClientFigures:
+    """One client's bars on the reports screen."""
+
+    id: int
+    name: str
+    currency: str
+    week_seconds: int
+    month_seconds: int
+    package_left: int
+    package_total: int
+    has_rates: bool
+
+
+def overview(session: Session, now: datetime, tz: tzinfo) -> list[ClientFigures]:
+    """Every active client's time this week and this month (local), and package balance."""
+    from vadesk.db.models import ClientRate
+    from vadesk.domain.timecalc import month_start
+    from vadesk.services.billing import package_balance
+    from vadesk.services.timer import period_starts
+
+    _, week_start = period_starts(now, tz)
+    first = month_start(now, tz).astimezone(UTC)
+    since = min(week_start, first)
+    clients = session.execute(
+        select(Client.id, Client.name, Client.currency, Client.default_rate_minor)
+        .where(Client.archived.is_(False))
+        .order_by(func.lower(Client.name))
+    ).all()
+    rated = set(session.scalars(select(ClientRate.client_id).where(ClientRate.rate_minor > 0)))
+    spans = session.execute(
+        select(Card.client_id, TimeEntry.started_at, TimeEntry.ended_at)
+        .join(Card, Card.id == TimeEntry.card_id)
+        .where(
+            TimeEntry.idle.is_(False),
+            TimeEntry.started_at < now,
+            or_(TimeEntry.ended_at.is_(None), TimeEntry.ended_at > since),
+            TimeEntry.started_at >= since - timedelta(days=1),
+        )
+    ).all()
+    week: dict[int, int] = {}
+    month: dict[int, int] = {}
+    for client_id, started, ended in spans:
+        if client_id is None:
+            continue
+        finish = min(ended or now, now)
+        for bucket, start in ((week, week_start), (month, first)):
+            seconds = int((finish - max(started, start)).total_seconds())
+            if seconds > 0:
+                bucket[client_id] = bucket.get(client_id, 0) + seconds
+    result = []
+    for cid, name, currency, default_rate in clients:
+        left, total = package_balance(session, cid, now, tz)
+        result.append(
+            ClientFigures(
+                cid,
+                name,
+                currency,
+                week.get(cid, 0),
+                month.get(cid, 0),
+                left,
+                total,
+                default_rate > 0 or cid in rated,
+            )
+        )
+    return result
+
+
+def export_folder() -> Path:
+    """Where the reports screen writes files: ``vadesk-reports`` in the documents folder."""
+    import platformdirs
+
+    from vadesk.config import make_private_dir
+
+    folder = Path(platformdirs.user_documents_dir()) / "vadesk-reports"
+    make_private_dir(folder)
+    return folder

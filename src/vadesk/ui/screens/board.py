@@ -148,6 +148,14 @@ class BoardScreen(Screen[None]):
             show=False,
             tooltip="Entries by day and week",
         ),
+        Binding(
+            "R",
+            "reports",
+            "Reports",
+            id="board.reports",
+            show=False,
+            tooltip="Monthly reports per client: totals, bars, export, billing",
+        ),
         Binding("v", "vault", "Vault", id="board.vault", tooltip="Logins, cards and notes"),
         Binding(
             "space", "timer", "Timer", id="board.timer", tooltip="Start/stop the timer on this card"
@@ -410,6 +418,22 @@ class BoardScreen(Screen[None]):
 
         self.app.push_screen(
             TimesheetScreen(self.store, clock=self.clock, card_id=card.id if card else None), closed
+        )
+
+    def action_reports(self) -> None:
+        if not self._ready:
+            return self._when_ready("the reports", self.action_reports)
+        from vadesk.ui.screens.reports import ReportsScreen
+
+        card = self.selected
+
+        def closed(_: object) -> None:
+            self._figures_for = -1  # billing may have changed what the pane shows
+            self.reload()
+
+        self.app.push_screen(
+            ReportsScreen(self.store, clock=self.clock, client_id=card.client_id if card else None),
+            closed,
         )
 
     def action_toggle_pane(self) -> None:

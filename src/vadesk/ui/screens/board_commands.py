@@ -30,6 +30,8 @@ ACTIONS = (
     ("vault: open", "vault", "Logins, payment cards and notes (unlock first)"),
     ("timer: start or stop on the selected card", "timer", "One timer at a time"),
     ("timer: time sheet", "timesheet", "Entries by day and week: add, edit, delete"),
+    ("report: monthly reports", "reports", "Per-client totals, bars, export and billing"),
+    ("report: export a timesheet", "reports", "PDF, CSV, Markdown or JSON per client"),
 )
 
 
