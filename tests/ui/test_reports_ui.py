@@ -34,9 +34,9 @@ def billed_store(ui_store: Store) -> Store:
         billing.set_rules(s, clients["Acme Bakery"], default_rate_minor=5000)
         cards = {c.title: c.id for c in board_cards(s)}
         for card, start, minutes in (
-            ("a1 chase supplier", NOW - timedelta(days=3), 60),
-            ("b1 design post", NOW - timedelta(days=2), 30),
-            ("a2 call bank", NOW - timedelta(days=1), 30),
+            ("a1 chase supplier", NOW - timedelta(hours=26), 60),
+            ("b1 design post", NOW - timedelta(hours=24), 30),
+            ("a2 call bank", NOW - timedelta(hours=3), 30),
         ):
             timer.add_entry(
                 s, ui_store.user_id, cards[card], start, start + timedelta(minutes=minutes), now=NOW
@@ -125,3 +125,49 @@ async def test_palette_finds_report(billed_store: Store) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ReportsScreen)
+
+
+async def test_time_sheet_marks_billed_entries_and_asks_before_changing_them(
+    billed_store: Store,
+) -> None:
+    from vadesk.ui.screens.pickers import Confirm
+    from vadesk.ui.screens.timesheet import EntryForm, TimesheetScreen
+
+    with billed_store.write() as s:
+        acme = next(c.id for c in list_clients(s) if c.name == "Acme Bakery")
+        reports.mark_billed(
+            s,
+            acme,
+            reports.month_period("2026-11"),
+            "INV-3",
+            reports.report_zone(billed_store.settings)[0],
+            now=NOW,
+        )
+    async with make_app(billed_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sheet = await press(pilot, "T", shows=TimesheetScreen)
+        text = screen_text(pilot)
+        assert text.count("billed INV-3") == 2  # Acme's two entries; Cedar's is not billed
+        assert "€50.00" in text and "€25.00" in text  # amounts where a rate is set
+        assert sheet.rows[0].client == "Acme Bakery"
+        await press(pilot, "delete", shows=Confirm)
+        assert "billed under invoice INV-3" in squashed(screen_text(pilot))
+        await press(pilot, "n", shows=TimesheetScreen)
+        assert len(sheet.rows) == 3
+        await press(pilot, "e", shows=Confirm)
+        await press(pilot, "y", shows=EntryForm)
+        await press(pilot, "escape", shows=TimesheetScreen)
+        await press(pilot, "delete", shows=Confirm)
+        await press(pilot, "y", shows=TimesheetScreen)
+        await wait_until(pilot, lambda: len(sheet.rows) == 2)
+        await press(pilot, "down", "down", "delete", shows=TimesheetScreen)  # Cedar's: no question
+        await wait_until(pilot, lambda: len(sheet.rows) == 1)
+    with billed_store.read() as s:
+        r = reports.client_report(
+            s,
+            acme,
+            reports.month_period("2026-11"),
+            reports.report_zone(billed_store.settings)[0],
+            now=NOW,
+        )
+    assert [(c.deleted, c.invoice) for c in r.corrections] == [(True, "INV-3")]

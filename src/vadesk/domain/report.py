@@ -314,7 +314,8 @@ def build_report(
     )
 
 
-def _billable(seconds: int, rules: BillingRules) -> int:
+def billable_seconds(seconds: int, rules: BillingRules) -> int:
+    """One entry's billable seconds on its own: the minimum, then rounding up."""
     unit = rules.rounding.minutes * 60
     seconds = max(seconds, rules.minimum_minutes * 60) if seconds > 0 else 0
     return seconds if unit <= 0 else -(-seconds // unit) * unit
@@ -351,7 +352,7 @@ def corrections_for(
             continue
         if seconds == 0 and bill.billed_seconds == 0:
             continue
-        now_billed = _billable(seconds, rules)
+        now_billed = billable_seconds(seconds, rules)
         delta = now_billed - bill.billed_seconds
         amount = _half_up(Decimal(delta * rules.rate_for(bill.kind)) / 3600)
         result.append(

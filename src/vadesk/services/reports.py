@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -547,3 +548,31 @@ def export_folder() -> Path:
     folder = Path(platformdirs.user_documents_dir()) / "vadesk-reports"
     make_private_dir(folder)
     return folder
+
+
+# ---------------------------------------------------------------- amounts next to hours
+
+
+def entry_amounts(
+    session: Session, entries: Iterable[tuple[int, int | None, str, int]]
+) -> dict[int, tuple[int, str]]:
+    """Entry id -> (amount, currency) at its client's rate for its kind, after the entry's
+    rounding and minimum (packages aside), for (entry id, client id, kind, seconds) tuples.
+    Entries of clients without a rate for that kind are left out."""
+    from vadesk.domain.report import billable_seconds
+
+    rules: dict[int, Any] = {}
+    result: dict[int, tuple[int, str]] = {}
+    for entry_id, client_id, kind, seconds in entries:
+        if client_id is None:
+            continue
+        if client_id not in rules:
+            rules[client_id] = rules_for(session, client_id)
+        rule = rules[client_id]
+        rate = rule.rate_for(kind)
+        if rate <= 0:
+            continue
+        billed = billable_seconds(seconds, rule)
+        amount = int((Decimal(billed * rate) / 3600).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        result[entry_id] = (amount, rule.currency)
+    return result

@@ -18,10 +18,11 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import parse_when
 from vadesk.domain.durations import hm
+from vadesk.domain.report_format import money
 from vadesk.domain.text import clean_title, display
 from vadesk.domain.timecalc import split_by_local_day
 from vadesk.errors import VadeskError
-from vadesk.services import timer
+from vadesk.services import reports, timer
 from vadesk.services.store import Store
 from vadesk.services.timer import EntryRow
 
@@ -174,9 +175,18 @@ class TimesheetScreen(Screen[None]):
     """Below this width only the day, the time and the card are shown."""
 
     class Loaded(Message):
-        def __init__(self, rows: list[EntryRow]) -> None:
+        def __init__(
+            self,
+            rows: list[EntryRow],
+            billed: dict[int, str] | None = None,
+            amounts: dict[int, tuple[int, str]] | None = None,
+        ) -> None:
             super().__init__()
             self.rows = rows
+            self.billed = billed or {}
+            """Entry id -> the invoice number it was billed under."""
+            self.amounts = amounts or {}
+            """Entry id -> (amount, currency) where the client has a rate."""
 
     class Done(Message):
         def __init__(self, message: str, severity: str = "information") -> None:
@@ -192,6 +202,8 @@ class TimesheetScreen(Screen[None]):
         self.week = 0
         self.rows: list[EntryRow] = []
         self.deleted: list[EntryRow] = []
+        self.billed: dict[int, str] = {}
+        self.amounts: dict[int, tuple[int, str]] = {}
         self.tz = sheet_zone(store)
         self._shown: tuple[bool, str] | None = None
         """(narrow, running entry's minutes) as last drawn: redraw when either changes."""
@@ -230,14 +242,20 @@ class TimesheetScreen(Screen[None]):
         try:
             with self.store.read() as s:
                 rows = timer.entries_between(s, self.store.user_id, start, end)
+                billed = reports.billed_entries(s, [r.id for r in rows])
+                now = self.clock()
+                amounts = reports.entry_amounts(
+                    s, [(r.id, r.client_id, r.kind, r.seconds(now)) for r in rows if r.ended_at]
+                )
         except VadeskError as error:
             self.post_message(self.Done(str(error), "error"))
             return
-        self.post_message(self.Loaded(rows))
+        self.post_message(self.Loaded(rows, billed, amounts))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         self.rows = event.rows
+        self.billed, self.amounts = event.billed, event.amounts
         self._draw()
 
     def _draw(self) -> None:
@@ -273,6 +291,11 @@ class TimesheetScreen(Screen[None]):
             if row.id in clashing:
                 mark = "⚠" if narrow else "⚠ overlap"
                 time = Text(f"{hm(row.seconds(now))} {mark}", style="bold yellow")
+            if row.id in self.amounts and not narrow:
+                amount, currency = self.amounts[row.id]
+                time.append(f" {money(amount, currency, self.store.settings.locale)}", "dim")
+            if row.id in self.billed:
+                time.append(" ✓" if narrow else f" billed {display(self.billed[row.id])}", "green")
             card = Text(f"#{row.card_id} {clean_title(row.card_title)}")
             if narrow:
                 table.add_row(label, time, card, key=str(row.id))
@@ -326,10 +349,32 @@ class TimesheetScreen(Screen[None]):
     def _row_chosen(self) -> None:
         self.action_edit()
 
+    def _if_billed(self, row: EntryRow, verb: str, then: Any) -> None:
+        """Run ``then`` at once, or after a yes when the entry was billed already."""
+        number = self.billed.get(row.id)
+        if number is None:
+            then()
+            return
+        from vadesk.ui.screens.pickers import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(
+            Confirm(
+                f"Entry #{row.id} was billed under invoice {number}. {verb} it anyway?",
+                "The next report of this client lists the change as a correction.",
+            ),
+            answered,
+        )
+
     def action_edit(self) -> None:
         row = self._selected()
-        if row is None:
-            return
+        if row is not None:
+            self._if_billed(row, "Edit", lambda: self._edit(row))
+
+    def _edit(self, row: EntryRow) -> None:
         form = EntryForm(
             f"Entry #{row.id}",
             local_text(row.started_at, self.tz),
@@ -343,7 +388,7 @@ class TimesheetScreen(Screen[None]):
     def action_delete(self) -> None:
         row = self._selected()
         if row is not None:
-            self._write("delete", row.id, {})
+            self._if_billed(row, "Delete", lambda: self._write("delete", row.id, {}))
 
     def action_undo(self) -> None:
         if self.deleted:
