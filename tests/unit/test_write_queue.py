@@ -127,3 +127,22 @@ def test_busy_until_the_after_write_callback_has_run() -> None:
     assert idle.wait(1)
     assert not queue.busy
     queue.close(1)
+
+
+def test_a_held_write_starts_on_release_or_when_the_hold_runs_out() -> None:
+    started: list[tuple[str, float]] = []
+    queue: WriteQueue[str, None] = WriteQueue(lambda item: started.append((item, time.monotonic())))
+    submitted = time.monotonic()
+    queue.submit("held", hold=0.3)
+    time.sleep(0.1)
+    assert started == []  # still held
+    queue.release()  # the screen has painted the change
+    assert wait_for(lambda: len(started) == 1)
+    assert started[0][1] - submitted < 0.3
+    submitted = time.monotonic()
+    queue.submit("unreleased", hold=0.2)
+    assert wait_for(lambda: len(started) == 2)
+    assert 0.15 < started[1][1] - submitted < 2  # the hold ran out: it starts anyway
+    queue.submit("closing", hold=30)
+    assert queue.close(5) == []  # closing ends a hold at once
+    assert [item for item, _ in started] == ["held", "unreleased", "closing"]

@@ -53,6 +53,7 @@ class WriteQueue(Generic[W, R]):
         self._busy = False
         self._closing = False
         self._lost: list[str] = []
+        self._hold_until = 0.0
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -62,17 +63,29 @@ class WriteQueue(Generic[W, R]):
         with self._cond:
             return self._busy
 
-    def submit(self, item: W) -> None:
-        """Queue a write; it starts at once unless earlier ones are still running."""
+    def submit(self, item: W, *, hold: float = 0.0) -> None:
+        """Queue a write; it starts at once (after ``hold`` s at most) unless earlier ones run.
+
+        ``hold``: the board paints the change first; ``release`` ends the hold sooner (its
+        next repaint done), ``close`` at once. Either way the write starts within ``hold``.
+        """
         with self._cond:
             if self._closing:
                 self._lost.append(self._describe(item))
                 return
+            if hold > 0:
+                self._hold_until = max(self._hold_until, time.monotonic() + hold)
             self._pending.append(item)
             self._busy = True
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
+            self._cond.notify_all()
+
+    def release(self) -> None:
+        """End a hold: queued writes may start now."""
+        with self._cond:
+            self._hold_until = 0.0
             self._cond.notify_all()
 
     def close(self, timeout: float) -> list[str]:
@@ -128,6 +141,8 @@ class WriteQueue(Generic[W, R]):
         done: list[tuple[W, R]] = []
         while True:
             with self._cond:
+                while not self._closing and (left := self._hold_until - time.monotonic()) > 0:
+                    self._cond.wait(left)
                 if not self._pending:
                     return done
                 item = self._pending.popleft()

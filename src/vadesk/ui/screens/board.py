@@ -49,6 +49,8 @@ timer: Any = LazyModule("vadesk.services.timer")
 
 log = logging.getLogger(__name__)
 NARROW_WIDTH = 60
+WRITE_HOLD = 0.02
+"""Seconds a write may wait for the repaint that shows it (see submit)."""
 
 
 @dataclass
@@ -793,7 +795,11 @@ class BoardScreen(Screen[None]):
         op.pane_client = self._pane_client()
         self._seq += 1
         op.seq = self._seq
-        self.writes.submit(op)
+        # The change is painted first (a write competes with the paint for the interpreter),
+        # but the write waits for no more than WRITE_HOLD: it is in the database within tens
+        # of milliseconds even when the screen is slow to repaint.
+        self.writes.submit(op, hold=WRITE_HOLD)
+        self.call_after_refresh(self.writes.release)
 
     def _user_id(self) -> int:
         """Asked on the write thread: in a quick start the store may still be opening."""
