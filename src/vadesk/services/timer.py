@@ -363,6 +363,21 @@ class Figures:
     package_total: int
     package_left: int
     computed_at: datetime
+    currency: str = ""
+    """The client's currency, when the client has a rate."""
+    rate_minor: int = 0
+    """Hourly rate of the running entry's kind for this client (0: none)."""
+    client_today_value: int = 0
+    """Seconds times hourly rate of the client's time today: the amount times 3600, exact."""
+    client_week_value: int = 0
+
+    @property
+    def client_today_minor(self) -> int:
+        return (self.client_today_value + 1800) // 3600
+
+    @property
+    def client_week_minor(self) -> int:
+        return (self.client_week_value + 1800) // 3600
 
     def at(self, now: datetime) -> Figures:
         """The same figures a moment later: only the running entry has grown."""
@@ -379,6 +394,10 @@ class Figures:
             self.package_total,
             self.package_left - client_grow,
             now,
+            self.currency,
+            self.rate_minor,
+            self.client_today_value + client_grow * self.rate_minor,
+            self.client_week_value + client_grow * self.rate_minor,
         )
 
     @property
@@ -436,7 +455,20 @@ def figures(
         session.scalar(select(Client.name).where(Client.id == client_id)) if client_id else None
     )
     package_total = package_left = 0
+    currency, rate, today_value, week_value = "", 0, 0, 0
     if client_id is not None:
+        from vadesk.services.billing import rules_for
+
+        rules = rules_for(session, client_id)
+        if rules.default_rate_minor > 0 or any(v > 0 for v in rules.rates.values()):
+            currency = rules.currency
+            for r in client_rows:
+                week_value += _clipped([r], week_start, now) * rules.rate_for(r.kind)
+                if (r.ended_at or now) > day_start:
+                    today_value += _clipped([r], day_start, now) * rules.rate_for(r.kind)
+            live = running(session, user_id)
+            if live is not None and live.client_id == client_id:
+                rate = rules.rate_for(live.kind)
         from vadesk.services.billing import package_balance
 
         # Billable time (rounding, minimum) draws packages down, oldest first.
@@ -454,6 +486,10 @@ def figures(
         package_total=package_total,
         package_left=package_left,
         computed_at=now,
+        currency=currency,
+        rate_minor=rate,
+        client_today_value=today_value,
+        client_week_value=week_value,
     )
 
 

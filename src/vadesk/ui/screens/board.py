@@ -262,6 +262,7 @@ class BoardScreen(Screen[None]):
         self._columns: list[LaneColumn] = []
         self._header = BoardHeader(id="board-header")
         self._pane = TimerPane(id="timer-pane")
+        self._pane.locale = store.settings.locale  # amounts in the pane
         self._idle = IdleWatcher(
             clock,
             lambda: store.settings.timer_idle_minutes * 60,

@@ -30,6 +30,8 @@ class TimerPane(Widget):
     """Totals as last computed by the screen (in a worker, on each change)."""
     now: reactive[datetime] = reactive(lambda: datetime.now(UTC), layout=False)
     """The current instant; the screen sets it every second."""
+    locale: str = "en_US"
+    """How amounts are written (the ``locale`` setting); the screen may set it."""
 
     def watch_figures(self, figures: Figures | None) -> None:
         self.set_class(bool(figures and figures.running), "-running")
@@ -69,7 +71,17 @@ class TimerPane(Widget):
             parts.append(
                 (2, f"   {clean_title(current.client)}: today {hm(current.client_today)}", "")
             )
+            if current.currency:
+                from vadesk.domain.report_format import money  # Babel: not before the first frame
+
+                today = money(current.client_today_minor, current.currency, self.locale)
+                parts.append((6, f" {today}", ""))
             parts.append((5, f" · week {hm(current.client_week)}", ""))
+            if current.currency:
+                from vadesk.domain.report_format import money
+
+                week = money(current.client_week_minor, current.currency, self.locale)
+                parts.append((7, f" {week}", ""))
             if current.package_total:
                 style = {"low": "bold yellow", "exhausted": "bold red"}.get(
                     current.package_level, ""
