@@ -248,3 +248,27 @@ def test_month_period_is_local_days() -> None:
         datetime(2026, 10, 31, 23, 0, tzinfo=UTC),
         datetime(2026, 11, 30, 23, 0, tzinfo=UTC),
     )
+
+
+def test_timer_figures_carry_amounts_where_rates_are_set(store: Store) -> None:
+    acme, _ = seed(store)
+    with store.write() as s:
+        quiet = reports.client_by_name(s, "Quiet Co").id
+        card = board.create_card(s, "Logo v2", client_id=acme, kind="creative").id
+        other = board.create_card(s, "Quiet task", client_id=quiet).id
+        timer.add_entry(
+            s,
+            store.user_id,
+            other,
+            FIXED_NOW - timedelta(hours=2),
+            FIXED_NOW - timedelta(hours=1),
+            now=FIXED_NOW,
+        )
+        timer.start(s, store.user_id, card, now=FIXED_NOW - timedelta(minutes=30))
+    with store.read() as s:
+        fig = timer.figures(s, store.user_id, now=FIXED_NOW, tz=BERLIN, client_id=acme)
+        plain = timer.figures(s, store.user_id, now=FIXED_NOW, tz=BERLIN, client_id=quiet)
+    # 30 minutes of creative work at €60/h so far today, growing with the running timer.
+    assert (fig.currency, fig.rate_minor, fig.client_today_minor) == ("EUR", 6000, 3000)
+    assert fig.at(FIXED_NOW + timedelta(minutes=15)).client_today_minor == 4500
+    assert plain.currency == ""  # no rate: no amount

@@ -171,3 +171,13 @@ async def test_time_sheet_marks_billed_entries_and_asks_before_changing_them(
             now=NOW,
         )
     assert [(c.deleted, c.invoice) for c in r.corrections] == [(True, "INV-3")]
+
+
+async def test_timer_pane_shows_the_amount_next_to_the_hours(billed_store: Store) -> None:
+    async with make_app(billed_store).run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        # a1 chase supplier is Acme's, at €50/h: the pane shows today's Acme time and amount.
+        await pilot.press("space")
+        await settle(pilot)
+        text = squashed(screen_text(pilot))
+        assert "Acme Bakery: today 0:00 €0.00" in text
