@@ -238,3 +238,20 @@ def test_turnaround_is_a_named_placeholder_until_client_profiles_land() -> None:
     r = report([])
     assert to_json(r)["turnaround"] == {"available": False, "note": TURNAROUND_PENDING}
     assert TURNAROUND_PENDING in to_markdown(r)
+
+
+def test_terminal_escapes_never_reach_csv_or_markdown() -> None:
+    e = SourceEntry(
+        1,
+        1,
+        "Logo\x1b]0;pwned\x07 v2",
+        "admin",
+        "ok\x1b[2J\r\nnext",
+        at("2026-11-03T09:00"),
+        at("2026-11-03T09:30"),
+    )
+    r = report([e])
+    for text in (to_csv(r), to_markdown(r)):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "Logo v2" in to_markdown(r)
+    assert list(csv.reader(io.StringIO(to_csv(r))))[1][8] == "ok next"

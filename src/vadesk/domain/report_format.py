@@ -17,6 +17,7 @@ from babel.numbers import format_currency
 
 from vadesk.domain.billing import CURRENCY_EXPONENTS
 from vadesk.domain.report import Report, Row
+from vadesk.domain.text import clean_text
 
 DEFAULT_LOCALE = "en_US"
 CSV_HEADER = (
@@ -52,7 +53,9 @@ def money(minor: int, currency: str, locale: str = DEFAULT_LOCALE) -> str:
 
 
 def safe_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
+    """A cell a spreadsheet shows as text, never runs as a formula; terminal escape sequences
+    and control characters are dropped (the file may be printed on a terminal)."""
+    value = clean_text(value)
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
@@ -213,7 +216,7 @@ def to_csv(report: Report) -> str:
 
 def _md(value: str) -> str:
     """A table cell: pipes escaped, one line, no formula."""
-    return safe_cell(" ".join(value.split())).replace("|", "\\|")
+    return safe_cell(value).replace("|", "\\|")
 
 
 def to_markdown(report: Report, locale: str = DEFAULT_LOCALE) -> str:
