@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -272,3 +273,66 @@ def test_timer_figures_carry_amounts_where_rates_are_set(store: Store) -> None:
     assert (fig.currency, fig.rate_minor, fig.client_today_minor) == ("EUR", 6000, 3000)
     assert fig.at(FIXED_NOW + timedelta(minutes=15)).client_today_minor == 4500
     assert plain.currency == ""  # no rate: no amount
+
+
+def test_two_windows_billing_at_once_bill_the_time_once(db_url: str) -> None:
+    import threading
+
+    from vadesk.config import Settings
+    from vadesk.services.store import open_store
+
+    first = open_store(Settings(user="tester"), db_url)
+    second = open_store(Settings(user="tester"), db_url)
+    try:
+        acme, _ = seed(first)
+        results: list[str] = []
+        barrier = threading.Barrier(2)
+
+        def bill(store: Store, number: str) -> None:
+            barrier.wait()
+            try:
+                with store.write() as s:
+                    reports.mark_billed(s, acme, NOVEMBER, number, BERLIN, now=FIXED_NOW)
+                results.append(number)
+            except ConflictError as error:
+                results.append(f"refused: {error}")
+
+        threads = [
+            threading.Thread(target=bill, args=(first, "A-1")),
+            threading.Thread(target=bill, args=(second, "B-1")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(results) == 2
+        assert sum(not r.startswith("refused") for r in results) == 1, results
+        with first.read() as s:
+            (invoice,) = reports.list_invoices(s, BERLIN, acme)
+        assert invoice.entries == 5
+    finally:
+        first.close()
+        second.close()
+
+
+def test_pdf_carries_the_business_logo(store: Store, tmp_path: Path) -> None:
+    from PIL import Image
+
+    acme, _ = seed(store)
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (200, 30, 30)).save(logo)
+    with store.read() as s:
+        r = reports.client_report(
+            s,
+            acme,
+            NOVEMBER,
+            BERLIN,
+            business=Business("Maria", logo=str(logo)),
+            now=FIXED_NOW,
+        )
+    path = tmp_path / "logo.pdf"
+    path.write_bytes(reports.render(r, "pdf", "en_US"))
+    assert len(PdfReader(path).pages[0].images) == 1
+    r_without = replace(r, business=Business("Maria"))
+    path.write_bytes(reports.render(r_without, "pdf", "en_US"))
+    assert len(PdfReader(path).pages[0].images) == 0

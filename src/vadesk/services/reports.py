@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vadesk.config import Settings
@@ -245,7 +246,9 @@ def mark_billed(
     number = " ".join(number.split())
     if not number or len(number) > 100:
         raise InvalidInputError("An invoice number is 1 to 100 characters, e.g. 2026-014.")
-    client = session.get(Client, client_id)
+    # One billing of a client at a time (PostgreSQL row lock; SQLite writes are serial).
+    locked = session.scalar(select(Client.id).where(Client.id == client_id).with_for_update())
+    client = session.get(Client, client_id) if locked is not None else None
     if client is None:
         raise NotFoundError(f"No client #{client_id}.")
     taken = session.scalar(
@@ -326,7 +329,12 @@ def mark_billed(
                 correction=True,
             )
         )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # billed meanwhile in another window: the database said no
+        raise ConflictError(
+            f"{client.name}'s time was billed meanwhile elsewhere; run the report again."
+        ) from None
     return _invoice_rows(session, tz, Invoice.id == invoice.id)[0]
 
 
