@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 from vadesk.config import Settings
-from vadesk.services import board
+from vadesk.services.board_read import lane_counts, lane_window, list_cards
+from vadesk.services.lanes import list_lanes
+from vadesk.services.ordering import move_card, move_step
 from vadesk.services.seed import seed
 from vadesk.services.store import Store, open_store
 
@@ -41,20 +43,20 @@ def pct(values: list[float], q: float) -> float:
 
 def measure(store: Store, url: str, size: int) -> None:
     with store.read() as s:
-        lanes = board.list_lanes(s)
+        lanes = list_lanes(s)
     first_screens = []
     for _ in range(20):
         start = time.perf_counter()
         with store.read() as s:
-            counts = board.lane_counts(s)
+            counts = lane_counts(s)
             for lane in lanes:
-                board.lane_window(s, lane.id, 0, SCREEN)
+                lane_window(s, lane.id, 0, SCREEN)
         first_screens.append(time.perf_counter() - start)
     per_lane = [t / len(lanes) for t in first_screens]
 
     rng = random.Random(1)
     with store.read() as s:
-        ids = [r.id for r in board.list_cards(s)]
+        ids = [r.id for r in list_cards(s)]
     moves = []
     for _ in range(200):
         card_id = rng.choice(ids)
@@ -62,9 +64,9 @@ def measure(store: Store, url: str, size: int) -> None:
         start = time.perf_counter()
         with store.write() as s:
             if rng.random() < 0.5:
-                board.move_card(s, card_id, lane_id=target, position="top")
+                move_card(s, card_id, lane_id=target, position="top")
             else:
-                board.move_step(s, card_id, rng.choice((-1, 1)))
+                move_step(s, card_id, rng.choice((-1, 1)))
         moves.append(time.perf_counter() - start)
 
     env = dict(os.environ, VADESK_DATABASE_URL=url)

@@ -35,8 +35,9 @@ from tests.helpers.terminal import SHIFT_LEFT, SHIFT_RIGHT, VADESK, TerminalApp
 
 from vadesk.config import Settings
 from vadesk.db.models import CardActivity, TimeEntry
-from vadesk.services import board
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
+from vadesk.services.lanes import lane_by_name
 from vadesk.services.store import open_store
 
 CARDS = 6
@@ -55,9 +56,9 @@ def fresh_database(folder: Path, pg_admin: str | None) -> str:
     store = open_store(Settings(user="bench"), url)
     with store.write() as s:
         client = add_client(s, "Acme Bakery")
-        urgent = board.lane_by_name(s, "Urgent").id
+        urgent = lane_by_name(s, "Urgent").id
         for i in range(1, CARDS + 1):
-            board.create_card(s, f"durability card {i}", lane_id=urgent, client_id=client.id)
+            create_card(s, f"durability card {i}", lane_id=urgent, client_id=client.id)
     store.close()
     return url
 

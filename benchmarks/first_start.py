@@ -30,7 +30,7 @@ import sys, time
 url, start_at = sys.argv[1], float(sys.argv[2])
 from vadesk.config import Settings
 from vadesk.errors import VadeskError
-from vadesk.services import board
+from vadesk.services.lanes import list_lanes
 from vadesk.services.store import open_store
 time.sleep(max(0.0, start_at - time.time()))
 try:
@@ -40,7 +40,7 @@ except VadeskError as error:
     sys.exit(1)
 try:
     with store.read() as s:
-        lanes = board.list_lanes(s)
+        lanes = list_lanes(s)
 finally:
     store.close()
 print(len(lanes))

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from vadesk.config import Settings
 from vadesk.db.models import Card
-from vadesk.services import board
+from vadesk.services.cards import create_card, edit_card, get_card
+from vadesk.services.lanes import list_lanes
+from vadesk.services.ordering import move_card, move_step
 from vadesk.services.store import open_store
 
 
@@ -19,21 +21,21 @@ def churn(url: str, tag: str, rounds: int) -> None:
     rng = random.Random(tag)
     with store.read() as s:
         ids = list(s.scalars(select(Card.id)))
-        lanes = [lane.id for lane in board.list_lanes(s)]
+        lanes = [lane.id for lane in list_lanes(s)]
     for i in range(rounds):
         with store.write() as s:
             card_id = rng.choice(ids)
             choice = rng.random()
             if choice < 0.4:
-                board.move_card(s, card_id, lane_id=rng.choice(lanes), position="top")
+                move_card(s, card_id, lane_id=rng.choice(lanes), position="top")
             elif choice < 0.7:
-                board.move_card(s, card_id, before_id=rng.choice([x for x in ids if x != card_id]))
+                move_card(s, card_id, before_id=rng.choice([x for x in ids if x != card_id]))
             else:
-                board.move_step(s, card_id, rng.choice((-1, 1)))
+                move_step(s, card_id, rng.choice((-1, 1)))
         with store.write() as s:
             target = rng.choice(ids)
-            current = board.get_card(s, target, for_update=True).description
-            board.edit_card(s, target, description=current + f"[{tag}:{i}]")
+            current = get_card(s, target, for_update=True).description
+            edit_card(s, target, description=current + f"[{tag}:{i}]")
     store.close()
     print("done", flush=True)
 
@@ -44,7 +46,7 @@ def stream(url: str) -> None:
     i = 0
     while True:
         with store.write() as s:
-            card_id = board.create_card(s, f"stream {i}").id
+            card_id = create_card(s, f"stream {i}").id
         print(card_id, flush=True)
         i += 1
 

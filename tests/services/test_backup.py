@@ -27,7 +27,8 @@ from vadesk.db.models import Card
 from vadesk.db.revisions import HEAD
 from vadesk.domain import vault_crypto as vc
 from vadesk.services import backup as backups
-from vadesk.services import board, vault
+from vadesk.services import vault
+from vadesk.services.cards import create_card
 from vadesk.services.changes import ChangeFeed
 from vadesk.services.store import Store, open_store
 
@@ -44,7 +45,7 @@ def titles(store: Store) -> set[str]:
 def add(store: Store, *names: str) -> None:
     for name in names:
         with store.write() as s:
-            board.create_card(s, name)
+            create_card(s, name)
 
 
 def login(name: str) -> dict[str, Any]:
@@ -158,7 +159,7 @@ def test_a_backup_under_concurrent_writers_holds_every_change_committed_before_i
         while not stop.is_set():
             title = f"thread{n}-{i}"
             with store.write() as s:
-                board.create_card(s, title)
+                create_card(s, title)
             with guard:
                 seen.append((time.monotonic(), title))
             i += 1

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from click.testing import CliRunner
 
 from vadesk.cli import cli
-from vadesk.services import billing, board, timer
+from vadesk.services import billing, timer
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
 from vadesk.services.store import Store
 
@@ -30,8 +31,8 @@ def test_rules_packages_and_invoice(store: Store) -> None:
             minimum_minutes=0,
             discount_percent=10,
         )
-        admin = board.create_card(s, "admin task", client_id=acme.id, kind="admin").id
-        design = board.create_card(s, "flyer", client_id=acme.id, kind="creative").id
+        admin = create_card(s, "admin task", client_id=acme.id, kind="admin").id
+        design = create_card(s, "flyer", client_id=acme.id, kind="creative").id
         timer.add_package(s, acme.id, 1, 3500, purchased_at=NOW - timedelta(days=10))
         timer.add_entry(
             s,

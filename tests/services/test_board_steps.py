@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from vadesk.services import board
+from vadesk.services.board_read import list_cards
 from vadesk.services.board_steps import Step, apply
+from vadesk.services.cards import create_card
+from vadesk.services.lanes import lane_by_name, list_lanes
 from vadesk.services.store import Store
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -14,9 +16,9 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 def seed(store: Store) -> dict[str, int]:
     """Urgent: a1 a2 a3; High: b1."""
     with store.write() as s:
-        lanes = {lane.name: lane.id for lane in board.list_lanes(s)}
+        lanes = {lane.name: lane.id for lane in list_lanes(s)}
         return {
-            title: board.create_card(s, title, lane_id=lanes[lane], now=NOW).id
+            title: create_card(s, title, lane_id=lanes[lane], now=NOW).id
             for lane, title in (
                 ("Urgent", "a1"),
                 ("Urgent", "a2"),
@@ -29,8 +31,8 @@ def seed(store: Store) -> dict[str, int]:
 def board_state(store: Store) -> dict[str, list[str]]:
     with store.read() as s:
         return {
-            lane.name: [c.title for c in board.list_cards(s, lane_id=lane.id)]
-            for lane in board.list_lanes(s)
+            lane.name: [c.title for c in list_cards(s, lane_id=lane.id)]
+            for lane in list_lanes(s)
             if lane.name in ("Urgent", "High", "Done")
         }
 
@@ -85,7 +87,7 @@ def test_archive_is_undone_back_into_its_place(store: Store) -> None:
 def test_a_new_card_is_undone_by_archiving_and_redone_without_a_copy(store: Store) -> None:
     seed(store)
     with store.read() as s:
-        high = board.lane_by_name(s, "High").id
+        high = lane_by_name(s, "High").id
     step = Step("create", 0, {"title": "Renew domain", "fields": {"lane_id": high}})
     follow, undo, redo = run(store, step)
     assert follow is not None
@@ -114,7 +116,7 @@ def test_timer_and_lane_steps_are_not_undone_and_say_what_they_did(store: Store)
     action, entry = done.result
     assert (action, entry.card_title) == ("started", "a1")
     with store.read() as s:
-        high = board.lane_by_name(s, "High").id
+        high = lane_by_name(s, "High").id
     for step in (
         Step("add_lane", 0, {"name": "Waiting", "position": 1}),
         Step("rename_lane", 0, {"lane_id": high, "name": "Soon"}),
@@ -122,5 +124,5 @@ def test_timer_and_lane_steps_are_not_undone_and_say_what_they_did(store: Store)
     ):
         assert run(store, step)[1] is None
     with store.read() as s:
-        names = [lane.name for lane in board.list_lanes(s)]
+        names = [lane.name for lane in list_lanes(s)]
     assert names == ["Soon", "Urgent", "Waiting", "Normal", "Low", "Done"]

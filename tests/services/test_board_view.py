@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from vadesk.services import board, timer
+from vadesk.services import timer
 from vadesk.services.board_view import read_snapshot
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
+from vadesk.services.lanes import lane_by_name, list_lanes
 from vadesk.services.store import Store
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -17,18 +19,18 @@ def seed(store: Store, normal: int = 0) -> dict[str, int]:
     with store.write() as s:
         acme = add_client(s, "Acme Bakery", now=NOW).id
         cedar = add_client(s, "Cedar Law", now=NOW).id
-        lanes = {lane.name: lane.id for lane in board.list_lanes(s)}
+        lanes = {lane.name: lane.id for lane in list_lanes(s)}
         ids = {}
         for lane, title, client, due in (
             ("Urgent", "a1 chase supplier", acme, NOW - timedelta(hours=2)),
             ("Urgent", "a2 call bank", cedar, None),
             ("High", "b1 design post", acme, None),
         ):
-            ids[title] = board.create_card(
+            ids[title] = create_card(
                 s, title, lane_id=lanes[lane], client_id=client, due_at=due, now=NOW
             ).id
         for n in range(normal):
-            ids[f"n{n}"] = board.create_card(s, f"n{n}", lane_id=lanes["Normal"], now=NOW).id
+            ids[f"n{n}"] = create_card(s, f"n{n}", lane_id=lanes["Normal"], now=NOW).id
     return ids
 
 
@@ -60,7 +62,7 @@ def test_filters_narrow_counts_and_rows(store: Store) -> None:
 def test_following_a_card_reads_its_lane_around_it(store: Store) -> None:
     ids = seed(store, normal=300)
     with store.read() as s:
-        normal = board.lane_by_name(s, "Normal").id
+        normal = lane_by_name(s, "Normal").id
     snap = read_snapshot(store, {normal: (0, 60)}, ids["n250"], "", None, NOW)
     assert snap.follow == (normal, 250)
     window = snap.windows[normal]
@@ -72,7 +74,7 @@ def test_following_a_card_reads_its_lane_around_it(store: Store) -> None:
 def test_a_window_past_the_end_is_pulled_back_to_the_last_rows(store: Store) -> None:
     seed(store, normal=100)
     with store.read() as s:
-        normal = board.lane_by_name(s, "Normal").id
+        normal = lane_by_name(s, "Normal").id
     window = read_snapshot(store, {normal: (95, 60)}, None, "", None, NOW).windows[normal]
     assert (window.offset, len(window.lines)) == (40, 60)
     assert window.lines[-1].title == "n99"

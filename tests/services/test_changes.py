@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from vadesk.config import Settings
-from vadesk.services import board
+from vadesk.services.cards import create_card
 from vadesk.services.changes import ChangeFeed
+from vadesk.services.lanes import list_lanes
 from vadesk.services.store import Store, open_store
 
 
@@ -22,7 +23,7 @@ def other(db_url: str, store: Store) -> Iterator[Store]:
 
 def add_card(store: Store, title: str) -> None:
     with store.write() as s:
-        board.create_card(s, title, lane_id=board.list_lanes(s)[0].id)
+        create_card(s, title, lane_id=list_lanes(s)[0].id)
 
 
 def test_a_commit_elsewhere_is_heard_once(store: Store, other: Store) -> None:
@@ -42,7 +43,7 @@ def test_our_absorbed_commit_is_not_reported_but_one_before_it_is(
     feed = ChangeFeed(store, poll_interval=0.02)
     try:
         with store.write() as s:
-            board.create_card(s, "ours", lane_id=board.list_lanes(s)[0].id)
+            create_card(s, "ours", lane_id=list_lanes(s)[0].id)
             before = feed.version_now()
         feed.absorb(before)
         if store.is_sqlite:
@@ -52,7 +53,7 @@ def test_our_absorbed_commit_is_not_reported_but_one_before_it_is(
             assert feed.wait(3)
         add_card(other, "theirs, not yet heard")
         with store.write() as s:
-            board.create_card(s, "ours again", lane_id=board.list_lanes(s)[0].id)
+            create_card(s, "ours again", lane_id=list_lanes(s)[0].id)
             before = feed.version_now()
         feed.absorb(before)
         assert feed.wait(3)  # the other commit was pending: it must still be reported

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from vadesk.services import board
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import create_card
+from vadesk.services.lanes import lane_by_name
 from vadesk.services.store import Store
 
 WORKER = str(Path(__file__).parent.parent / "helpers" / "worker.py")
@@ -24,7 +26,7 @@ ROUNDS = 300
 def test_two_processes_moving_and_editing_lose_no_update(store: Store, db_url: str) -> None:
     with store.write() as s:
         for i in range(12):
-            board.create_card(s, f"card {i}", lane_id=board.lane_by_name(s, "Normal").id)
+            create_card(s, f"card {i}", lane_id=lane_by_name(s, "Normal").id)
     procs = [
         subprocess.Popen(
             [sys.executable, WORKER, "churn", db_url, tag, str(ROUNDS)],
@@ -39,7 +41,7 @@ def test_two_processes_moving_and_editing_lose_no_update(store: Store, db_url: s
         assert proc.returncode == 0, err[-2000:]
         assert "locked" not in err and out.strip() == "done"
     with store.read() as s:
-        rows = board.list_cards(s)
+        rows = list_cards(s)
     markers = re.findall(r"\[([AB]):(\d+)\]", "".join(r.description for r in rows))
     assert sorted(markers) == sorted((t, str(i)) for t in "AB" for i in range(ROUNDS))
     assert len(rows) == 12
@@ -67,5 +69,5 @@ def test_sigkill_mid_stream_loses_no_committed_card(sqlite_store: Store, sqlite_
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
     with sqlite_store.read() as s:
-        present = {r.id for r in board.list_cards(s)}
+        present = {r.id for r in list_cards(s)}
     assert set(committed) <= present

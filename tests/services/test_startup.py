@@ -26,7 +26,8 @@ from vadesk.db import locks, migrate
 from vadesk.db.models import User
 from vadesk.db.revisions import HEAD
 from vadesk.errors import DatabaseError, DatabaseNewerError, NotADatabaseError
-from vadesk.services import board
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import create_card
 from vadesk.services.store import open_store
 
 
@@ -50,12 +51,12 @@ def test_read_only_open_in_an_existing_folder_leaves_the_folder_empty(tmp_path: 
 def test_read_only_open_of_an_existing_database_reads_it(sqlite_url: str) -> None:
     store = open_store(Settings(user="me"), sqlite_url)
     with store.write() as s:
-        board.create_card(s, "kept")
+        create_card(s, "kept")
     store.close()
     again = open_store(Settings(user="me"), sqlite_url, create=False)
     try:
         with again.read() as s:
-            assert [c.title for c in board.list_cards(s)] == ["kept"]
+            assert [c.title for c in list_cards(s)] == ["kept"]
     finally:
         again.close()
 
@@ -83,12 +84,12 @@ OPENER = """
 import sys, time
 url, start_at = sys.argv[1], float(sys.argv[2])
 from vadesk.config import Settings
-from vadesk.services import board
+from vadesk.services.lanes import list_lanes
 from vadesk.services.store import open_store
 time.sleep(max(0.0, start_at - time.time()))
 store = open_store(Settings(user="va"), url)
 with store.read() as s:
-    print(store.user_id, ",".join(lane.name for lane in board.list_lanes(s)))
+    print(store.user_id, ",".join(lane.name for lane in list_lanes(s)))
 store.close()
 """
 STARTERS = 8
@@ -170,12 +171,12 @@ OPEN_AND_WRITE = """
 import sys
 from vadesk.config import Settings
 from vadesk.errors import VadeskError
-from vadesk.services import board
+from vadesk.services.cards import create_card
 from vadesk.services.store import open_store
 try:
     store = open_store(Settings(user="me"), sys.argv[1])
     with store.write() as s:
-        board.create_card(s, "written")
+        create_card(s, "written")
     store.close()
 except VadeskError as error:  # what the CLI and the app show: the message, one line
     print(error, file=sys.stderr)
@@ -232,7 +233,7 @@ def _good_database(folder: Path) -> Path:
     path = folder / "vadesk.db"
     store = open_store(Settings(user="me"), f"sqlite:///{path}")
     with store.write() as s:
-        board.create_card(s, "precious")
+        create_card(s, "precious")
     store.close()  # the last connection folds the WAL in and removes -wal and -shm
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("vadesk.db-")) == []
     return path

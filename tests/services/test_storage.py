@@ -19,7 +19,8 @@ from vadesk.db import migrate
 from vadesk.db.engine import Database
 from vadesk.db.models import Base, Card
 from vadesk.errors import DatabaseError, DatabaseNewerError, NotADatabaseError
-from vadesk.services import board
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import create_card
 from vadesk.services.store import Store, open_store
 
 
@@ -45,7 +46,7 @@ def test_default_database_is_created_private_in_the_data_folder(isolated_paths: 
     store = open_store(Settings(user="me"))
     try:
         with store.write() as s:
-            board.create_card(s, "hello")
+            create_card(s, "hello")
         path = store.db.path
         assert path is not None and path.parent == isolated_paths / "xdg_data_home" / "vadesk"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -137,7 +138,7 @@ def test_pending_migration_copies_the_file_aside_first(sqlite_url: str) -> None:
     store = open_store(Settings(user="me"), sqlite_url)
     try:
         with store.read() as s:
-            assert [c.title for c in board.list_cards(s)] == ["precious"]
+            assert [c.title for c in list_cards(s)] == ["precious"]
             assert migrate.current_revision(s.connection()) == migrate.HEAD
     finally:
         store.close()

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from vadesk.db.models import TimeEntry
 from vadesk.errors import InvalidInputError, NotFoundError
-from vadesk.services import board, timer
+from vadesk.services import timer
+from vadesk.services.cards import create_card
 from vadesk.services.store import Store
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 def cards(store: Store, n: int = 2) -> list[int]:
     with store.write() as s:
-        return [board.create_card(s, f"task {i}").id for i in range(n)]
+        return [create_card(s, f"task {i}").id for i in range(n)]
 
 
 def running_count(store: Store) -> int:
@@ -240,8 +241,8 @@ def test_pane_figures_count_today_week_client_and_package(store: Store) -> None:
     berlin = ZoneInfo("Europe/Berlin")
     with store.write() as s:
         acme = add_client(s, "Acme")
-        mine = board.create_card(s, "acme task", client_id=acme.id).id
-        other = board.create_card(s, "other task").id
+        mine = create_card(s, "acme task", client_id=acme.id).id
+        other = create_card(s, "other task").id
         timer.add_package(s, acme.id, 2, 8000, purchased_at=NOW - timedelta(days=30))
         # Tuesday 24 Nov 2026, 11:00 Berlin. Monday 23: 1 h on Acme; today 08:00-08:30 other.
         timer.add_entry(

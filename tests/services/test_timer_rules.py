@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from vadesk.db.models import TimeEntry
-from vadesk.services import board, timer
+from vadesk.services import timer
+from vadesk.services.cards import (
+    card_detail,
+    complete_card,
+    create_card,
+    edit_card,
+    get_card,
+    set_archived,
+)
 from vadesk.services.store import Store
 
 NOW = datetime(2026, 11, 24, 10, 0, 17, tzinfo=UTC)
@@ -21,7 +29,7 @@ def entry_count(store: Store) -> int:
 
 def test_starting_the_card_that_already_runs_changes_nothing(store: Store) -> None:
     with store.write() as s:
-        card = board.create_card(s, "call the bank").id
+        card = create_card(s, "call the bank").id
         first = timer.start(s, store.user_id, card, now=NOW)
     with store.write() as s:
         again = timer.start(s, store.user_id, card, now=NOW + timedelta(minutes=5))
@@ -32,13 +40,13 @@ def test_starting_the_card_that_already_runs_changes_nothing(store: Store) -> No
 
 def test_marking_the_timed_card_done_stops_its_timer(store: Store) -> None:
     with store.write() as s:
-        card = board.create_card(s, "book flights").id
-        other = board.create_card(s, "order toner").id
+        card = create_card(s, "book flights").id
+        other = create_card(s, "order toner").id
         timer.start(s, store.user_id, card, now=NOW)
     with store.write() as s:
-        board.complete_card(s, other, user_id=store.user_id, now=NOW + timedelta(minutes=3))
+        complete_card(s, other, user_id=store.user_id, now=NOW + timedelta(minutes=3))
         assert timer.running(s, store.user_id) is not None  # another card: still running
-        board.complete_card(s, card, user_id=store.user_id, now=NOW + timedelta(minutes=20))
+        complete_card(s, card, user_id=store.user_id, now=NOW + timedelta(minutes=20))
     with store.read() as s:
         assert timer.running(s, store.user_id) is None
         (entry,) = timer.entries_between(s, store.user_id, NOW, NOW + timedelta(hours=1))
@@ -47,10 +55,10 @@ def test_marking_the_timed_card_done_stops_its_timer(store: Store) -> None:
 
 def test_archiving_the_timed_card_stops_its_timer(store: Store) -> None:
     with store.write() as s:
-        card = board.create_card(s, "newsletter").id
+        card = create_card(s, "newsletter").id
         timer.start(s, store.user_id, card, now=NOW)
     with store.write() as s:
-        board.set_archived(s, card, True, user_id=store.user_id, now=NOW + timedelta(minutes=7))
+        set_archived(s, card, True, user_id=store.user_id, now=NOW + timedelta(minutes=7))
     with store.read() as s:
         assert timer.running(s, store.user_id) is None
         (entry,) = timer.entries_between(s, store.user_id, NOW, NOW + timedelta(hours=1))
@@ -60,10 +68,10 @@ def test_archiving_the_timed_card_stops_its_timer(store: Store) -> None:
 def test_editing_the_title_logs_only_the_title(store: Store) -> None:
     # The due time comes from the turnaround rule, with seconds; it must not count as edited.
     with store.write() as s:
-        card = board.create_card(s, "draft post", kind="admin", now=NOW).id
+        card = create_card(s, "draft post", kind="admin", now=NOW).id
     with store.write() as s:
-        before = board.get_card(s, card)
-        board.edit_card(
+        before = get_card(s, card)
+        edit_card(
             s,
             card,
             user_id=store.user_id,
@@ -73,7 +81,7 @@ def test_editing_the_title_logs_only_the_title(store: Store) -> None:
             kind=before.kind,
         )
     with store.read() as s:
-        detail = board.card_detail(s, card)
+        detail = card_detail(s, card)
     edits = [a.detail["fields"] for a in detail.activity if a.kind == "edited"]
     assert edits == [["title"]]
     assert detail.card.due_at == NOW + timedelta(hours=24)
@@ -87,7 +95,7 @@ def test_an_absence_from_the_very_start_leaves_no_empty_entry(
     store: Store, choice: str, expected: list[tuple[bool, int, int | None]]
 ) -> None:
     with store.write() as s:
-        card = board.create_card(s, "inbox zero").id
+        card = create_card(s, "inbox zero").id
         timer.start(s, store.user_id, card, now=NOW)  # and walked away at once
     back = NOW + timedelta(minutes=30)
     with store.write() as s:

@@ -11,8 +11,10 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from vadesk.config import Settings
-from vadesk.services import board
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
+from vadesk.services.lanes import lane_by_name, list_lanes
 from vadesk.services.store import Store, open_store
 from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.board import BoardScreen
@@ -43,7 +45,7 @@ def ui_store(sqlite_url: str) -> Iterator[Store]:
     with store.write() as s:
         acme = add_client(s, "Acme Bakery", now=NOW)
         cedar = add_client(s, "Cedar Law", now=NOW)
-        lanes = {lane.name: lane.id for lane in board.list_lanes(s)}
+        lanes = {lane.name: lane.id for lane in list_lanes(s)}
         for lane, title, client, hours in (
             ("Urgent", "a1 chase supplier", acme.id, -2),
             ("Urgent", "a2 call bank", cedar.id, 3),
@@ -52,7 +54,7 @@ def ui_store(sqlite_url: str) -> Iterator[Store]:
             ("Normal", "c2 order toner", acme.id, None),
             ("Normal", "c3 newsletter", None, None),
         ):
-            board.create_card(
+            create_card(
                 s,
                 title,
                 lane_id=lanes[lane],
@@ -103,7 +105,7 @@ def selected_title(pilot: Pilot[None]) -> str | None:
 
 def lane_titles(store: Store, lane: str) -> list[str]:
     with store.read() as s:
-        return [c.title for c in board.list_cards(s, lane_id=board.lane_by_name(s, lane).id)]
+        return [c.title for c in list_cards(s, lane_id=lane_by_name(s, lane).id)]
 
 
 async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 3) -> None:

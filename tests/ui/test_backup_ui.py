@@ -11,7 +11,8 @@ from textual.widgets import Static
 from tests.ui.conftest import NOW, board_screen, clock, selected_title, settle, wait_until
 from vadesk.config import Settings
 from vadesk.services import backup as backups
-from vadesk.services import board
+from vadesk.services.cards import create_card
+from vadesk.services.lanes import lane_by_name
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.help import HelpScreen
@@ -82,7 +83,7 @@ async def test_an_open_board_shows_a_restore_without_restart(ui_store: Store) ->
     made = backups.backup(ui_store.db, ui_store.settings)  # Urgent a1 a2, High b1, ...
     with ui_store.write() as s:
         for title in ("d1 added later", "d2 added later"):
-            board.create_card(s, title, lane_id=board.lane_by_name(s, "Urgent").id)
+            create_card(s, title, lane_id=lane_by_name(s, "Urgent").id)
     async with VadeskApp(ui_store, clock=clock).run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = board_screen(pilot)

@@ -7,7 +7,10 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 from vadesk.db.models import Card
-from vadesk.services import board
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import card_detail, create_card, edit_card, get_card, set_archived
+from vadesk.services.lanes import lane_by_name, remove_lane
+from vadesk.services.ordering import move_card
 from vadesk.services.store import Store
 from vadesk.ui.screens.card_editor import CardEditor
 from vadesk.ui.screens.help import HelpScreen
@@ -163,7 +166,7 @@ async def test_checklist_and_comment_in_the_card_editor(ui_store: Store) -> None
         await settle(pilot)
         card_id = board_screen(pilot).selected.id  # type: ignore[union-attr]
         with ui_store.read() as s:
-            detail = board.card_detail(s, card_id)
+            detail = card_detail(s, card_id)
         assert [(i.text, i.done) for i in detail.checklist] == [("Call supplier", True)]
         assert any(a.detail.get("text") == "Left a voicemail" for a in detail.activity)
         assert "comment: Left a voicemail" in str(editor.query_one("#activity").render())
@@ -236,8 +239,8 @@ async def test_a_change_from_another_process_shows_without_restart(ui_store: Sto
         await pilot.press("down")
         assert selected_title(pilot) == "a2 call bank"
         with ui_store.write() as s:  # another connection, as `vadesk card move` would be
-            c3 = next(c for c in board.list_cards(s) if c.title == "c3 newsletter")
-            board.move_card(s, c3.id, lane_id=board.lane_by_name(s, "Urgent").id, position="top")
+            c3 = next(c for c in list_cards(s) if c.title == "c3 newsletter")
+            move_card(s, c3.id, lane_id=lane_by_name(s, "Urgent").id, position="top")
         screen = board_screen(pilot)
         await wait_until(pilot, lambda: screen.lane_views()[0].count == 3)
         await settle(pilot)
@@ -279,7 +282,7 @@ async def test_escape_sequences_and_markup_in_titles_never_reach_the_screen(
     ui_store: Store,
 ) -> None:
     with ui_store.write() as s:
-        card = board.create_card(s, "x", lane_id=board.lane_by_name(s, "Low").id)
+        card = create_card(s, "x", lane_id=lane_by_name(s, "Low").id)
     # Written behind the services' back, as a careless foreign writer could.
     with ui_store.db.engine.begin() as conn:
         conn.exec_driver_sql(
@@ -334,14 +337,14 @@ async def test_editor_warns_when_the_card_changed_elsewhere_and_never_overwrites
         editor = pilot.app.screen
         assert isinstance(editor, CardEditor)
         with ui_store.write() as s:  # a teammate renames it meanwhile
-            board.edit_card(s, card_id, title="renamed by a teammate")
+            edit_card(s, card_id, title="renamed by a teammate")
         await wait_until(pilot, lambda: bool(editor.query_one("#banner").display), seconds=4)
         assert "changed elsewhere" in str(editor.query_one("#banner").render())
         editor.query_one("#title").value = "my version"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await settle(pilot)
         with ui_store.read() as s:
-            assert board.get_card(s, card_id).title == "renamed by a teammate"
+            assert get_card(s, card_id).title == "renamed by a teammate"
         assert isinstance(pilot.app.screen, CardEditor)
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -359,8 +362,8 @@ async def test_a_failed_write_is_reported_and_the_board_matches_the_database(
         screen.workers.cancel_group(screen, "changes")
         await settle(pilot)
         with ui_store.write() as s:
-            board.remove_lane(s, board.lane_by_name(s, "Low").id)
-            board.set_archived(s, card_id, True)
+            remove_lane(s, lane_by_name(s, "Low").id)
+            set_archived(s, card_id, True)
             s.execute(delete(Card).where(Card.id == card_id))
         await pilot.press("shift+down")
         await settle(pilot)
@@ -404,7 +407,7 @@ async def test_a_timer_started_earlier_shows_running_with_its_time_on_opening(
     from vadesk.services import timer
 
     with ui_store.write() as s:
-        card = board.list_cards(s)[0]
+        card = list_cards(s)[0]
         timer.start(s, ui_store.user_id, card.id, now=NOW_UI - timedelta(minutes=12))
     async with make_app(ui_store).run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -418,7 +421,7 @@ async def test_absence_prompt_splits_off_the_idle_time(ui_store: Store) -> None:
     from vadesk.ui.screens.pickers import AbsencePrompt
 
     with ui_store.write() as s:
-        card = board.list_cards(s)[0]
+        card = list_cards(s)[0]
         timer.start(s, ui_store.user_id, card.id, now=NOW_UI - timedelta(hours=3))
         timer.heartbeat(s, ui_store.user_id, NOW_UI - timedelta(hours=2))
     async with make_app(ui_store).run_test(size=SIZE) as pilot:

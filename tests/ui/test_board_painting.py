@@ -10,9 +10,13 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from vadesk.services import board, board_steps
+from vadesk.services import board_steps
+from vadesk.services.board_read import list_cards
 from vadesk.services.board_steps import Step
 from vadesk.services.board_view import read_snapshot
+from vadesk.services.cards import create_card
+from vadesk.services.lanes import lane_by_name, list_lanes
+from vadesk.services.ordering import move_card
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.board import BoardScreen
@@ -26,10 +30,10 @@ SIZE = (120, 36)
 def tall_store(ui_store: Store) -> Store:
     """Urgent and High long enough to scroll (14 and 12 cards), so moves shift many rows."""
     with ui_store.write() as s:
-        lanes = {lane.name: lane.id for lane in board.list_lanes(s)}
+        lanes = {lane.name: lane.id for lane in list_lanes(s)}
         for lane, count in (("Urgent", 12), ("High", 11)):
             for n in range(count):
-                board.create_card(
+                create_card(
                     s,
                     f"{lane[0].lower()}{n + 10} task number {n}",
                     lane_id=lanes[lane],
@@ -139,8 +143,8 @@ async def test_a_commit_elsewhere_while_our_write_runs_still_shows(
         urgent = screen.lanes[0].id
         screen.lane_op("rename", Step("rename_lane", 0, {"lane_id": urgent, "name": "Urgent"}))
         with tall_store.write() as s:  # another process
-            card = next(c for c in board.list_cards(s) if c.title == "c3 newsletter")
-            board.move_card(s, card.id, lane_id=board.lane_by_name(s, "Low").id)
+            card = next(c for c in list_cards(s) if c.title == "c3 newsletter")
+            move_card(s, card.id, lane_id=lane_by_name(s, "Low").id)
         await wait_until(pilot, lambda: screen._missed_change)
         assert screen.lane_views()[3].count == 0  # not reloaded under a busy writer
         release.set()

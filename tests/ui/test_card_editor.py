@@ -9,7 +9,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, OptionList
 
 from vadesk.domain import vault_crypto as vc
-from vadesk.services import board, vault
+from vadesk.services import vault
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import CardRow, card_detail, create_card
+from vadesk.services.checklist import add_checklist_item
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.board import BoardScreen
@@ -28,9 +31,9 @@ def _utc(utc_zone: None) -> None:
     """Local time is UTC on screen, whatever the machine's zone."""
 
 
-def card_titled(store: Store, title: str) -> board.CardRow:
+def card_titled(store: Store, title: str) -> CardRow:
     with store.read() as s:
-        return next(c for c in board.list_cards(s) if c.title == title)
+        return next(c for c in list_cards(s) if c.title == title)
 
 
 async def test_escape_after_typing_asks_and_no_keeps_the_typed_text(ui_store: Store) -> None:
@@ -73,7 +76,7 @@ async def test_a_pending_comment_or_new_card_text_also_counts_as_a_change(ui_sto
 async def test_editing_the_title_records_only_the_title(ui_store: Store) -> None:
     with ui_store.write() as s:
         # Due from the turnaround rule carries seconds; the field shows minutes.
-        board.create_card(
+        create_card(
             s, "pay invoice", kind="admin", now=datetime(2026, 11, 23, 8, 14, 37, tzinfo=UTC)
         )
     card = card_titled(ui_store, "pay invoice")
@@ -87,7 +90,7 @@ async def test_editing_the_title_records_only_the_title(ui_store: Store) -> None
         await pilot.press("end", *" 114")
         await press(pilot, "ctrl+s", shows=BoardScreen)
     with ui_store.read() as s:
-        detail = board.card_detail(s, card.id)
+        detail = card_detail(s, card.id)
     assert [a.detail.get("fields") for a in detail.activity if a.kind == "edited"] == [["title"]]
     assert detail.card.due_at == card.due_at
 
@@ -108,7 +111,7 @@ async def test_the_due_hint_is_tomorrow_at_five(
 async def test_tab_shows_every_field_with_its_label_at_40x12(ui_store: Store) -> None:
     with ui_store.write() as s:
         card = card_titled(ui_store, "a1 chase supplier").id
-        board.add_checklist_item(s, card, "ring the supplier")
+        add_checklist_item(s, card, "ring the supplier")
     async with make_app(ui_store).run_test(size=(40, 12)) as pilot:
         await settle(pilot)
         editor = await press(pilot, "enter", shows=CardEditor)

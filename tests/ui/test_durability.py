@@ -22,8 +22,10 @@ from sqlalchemy import func, select
 from tests.helpers.terminal import ESCAPES, SHIFT_RIGHT, VADESK, TerminalApp
 from vadesk.config import Settings
 from vadesk.db.models import CardActivity, TimeEntry
-from vadesk.services import board
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
+from vadesk.services.lanes import lane_by_name, list_lanes
 from vadesk.services.store import Store, open_store
 
 pytestmark = pytest.mark.slow
@@ -38,9 +40,9 @@ def board_url(db_url: str) -> str:
     store = open_store(Settings(user="tester"), db_url)
     with store.write() as s:
         client = add_client(s, "Acme Bakery")
-        urgent = board.lane_by_name(s, "Urgent").id
+        urgent = lane_by_name(s, "Urgent").id
         for i in range(1, 7):
-            board.create_card(s, f"card {i}", lane_id=urgent, client_id=client.id)
+            create_card(s, f"card {i}", lane_id=urgent, client_id=client.id)
     store.close()
     return db_url
 
@@ -50,9 +52,9 @@ def sqlite_board(sqlite_url: str) -> str:
     store = open_store(Settings(user="tester"), sqlite_url)
     with store.write() as s:
         client = add_client(s, "Acme Bakery")
-        urgent = board.lane_by_name(s, "Urgent").id
+        urgent = lane_by_name(s, "Urgent").id
         for i in range(1, 7):
-            board.create_card(s, f"card {i}", lane_id=urgent, client_id=client.id)
+            create_card(s, f"card {i}", lane_id=urgent, client_id=client.id)
     store.close()
     return sqlite_url
 
@@ -90,8 +92,8 @@ def lane_of(url: str, title: str) -> str:
     store = reading(url)
     try:
         with store.read() as s:
-            card = next(c for c in board.list_cards(s) if c.title == title)
-            return next(lane.name for lane in board.list_lanes(s) if lane.id == card.lane_id)
+            card = next(c for c in list_cards(s) if c.title == title)
+            return next(lane.name for lane in list_lanes(s) if lane.id == card.lane_id)
     finally:
         store.close()
 
@@ -101,7 +103,7 @@ def timed_cards(url: str) -> list[str]:
     try:
         with store.read() as s:
             ids = set(s.scalars(select(TimeEntry.card_id)))
-            return sorted(c.title for c in board.list_cards(s) if c.id in ids)
+            return sorted(c.title for c in list_cards(s) if c.id in ids)
     finally:
         store.close()
 
@@ -232,9 +234,7 @@ def test_enter_on_the_first_frame_opens_the_card_once_its_data_is_there(
     store = open_store(Settings(user="tester"), sqlite_url)
     with store.write() as s:
         client = add_client(s, "Acme Bakery")
-        board.create_card(
-            s, "only card", lane_id=board.lane_by_name(s, "High").id, client_id=client.id
-        )
+        create_card(s, "only card", lane_id=lane_by_name(s, "High").id, client_id=client.id)
     store.close()
     app = TerminalApp([*VADESK, "--db", sqlite_url])
     terminals.append(app)

@@ -41,9 +41,12 @@ from vadesk.db.models import (
     User,
 )
 from vadesk.domain import vault_crypto as vc
-from vadesk.services import board, timer, vault
+from vadesk.services import timer, vault
 from vadesk.services.board_steps import Step
+from vadesk.services.cards import create_card, edit_card, get_card
+from vadesk.services.checklist import add_checklist_item, add_comment
 from vadesk.services.clients import add_client
+from vadesk.services.lanes import list_lanes
 from vadesk.services.store import Store, open_store
 from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.card_editor import CardEditor
@@ -121,8 +124,8 @@ def seed(store: Store, *, away: bool = False) -> Seeded:
 
     with store.write() as s:
         acme = add_client(s, "Acme", emails=("acme@in.example.com",), now=NOW)
-        lanes = board.list_lanes(s)
-        card = board.create_card(
+        lanes = list_lanes(s)
+        card = create_card(
             s,
             "card",
             lane_id=lanes[0].id,
@@ -132,9 +135,9 @@ def seed(store: Store, *, away: bool = False) -> Seeded:
             user_id=user,
             now=NOW - timedelta(days=1),
         )
-        board.add_checklist_item(s, card.id, "item", user_id=user, now=NOW)
-        board.add_comment(s, card.id, "comment", user_id=user, now=NOW)
-        board.edit_card(s, card.id, description="plain", user_id=user, now=NOW)
+        add_checklist_item(s, card.id, "item", user_id=user, now=NOW)
+        add_comment(s, card.id, "comment", user_id=user, now=NOW)
+        edit_card(s, card.id, description="plain", user_id=user, now=NOW)
         timer.add_entry(
             s, user, card.id, NOW - timedelta(hours=3), NOW - timedelta(hours=2), note="n", now=NOW
         )
@@ -283,7 +286,7 @@ async def test_saving_a_card_with_hostile_text_writes_the_cleaned_text(
         await settle(pilot)
         shown(written)
     with store.read() as s:
-        card = board.get_card(s, seeded.card_id)
+        card = get_card(s, seeded.card_id)
     assert card.title == f"Xtitle {SHOWN}!"
     assert card.description == f"Xdesc line one {SHOWN}\nline two"
 
@@ -500,7 +503,7 @@ async def test_bytes_that_are_not_utf8_show_as_replacement_characters(sqlite_url
             await settle(pilot)
             assert shown_title in shown(written)
         with store.read() as s:  # the services read it too (escape kept: nothing saved it)
-            assert board.get_card(s, seeded.card_id).title == f"{shown_title}\x1b]2;PWN\x07"
+            assert get_card(s, seeded.card_id).title == f"{shown_title}\x1b]2;PWN\x07"
     finally:
         store.close()
 

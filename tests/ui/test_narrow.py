@@ -8,8 +8,11 @@ from datetime import timedelta
 import pytest
 
 from vadesk.config import Settings
-from vadesk.services import board, timer
+from vadesk.services import timer
+from vadesk.services.board_read import list_cards
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
+from vadesk.services.lanes import list_lanes, rename_lane
 from vadesk.services.store import Store, open_store
 
 from .conftest import NOW, make_app, settle
@@ -25,11 +28,11 @@ def busy_store(sqlite_url: str) -> Iterator[Store]:
     with store.write() as s:
         client = add_client(s, "Acme Bakery and Patisserie", now=NOW)
         timer.add_package(s, client.id, 20, 50_000, purchased_at=NOW - timedelta(days=3))
-        lanes = board.list_lanes(s)
-        board.rename_lane(s, lanes[0].id, "Urgent this week")
+        lanes = list_lanes(s)
+        rename_lane(s, lanes[0].id, "Urgent this week")
         for i in range(330):
-            board.create_card(s, f"card {i}", client_id=client.id, lane_id=lanes[i % 3].id, now=NOW)
-        first = board.list_cards(s, lane_id=lanes[0].id)[0].id
+            create_card(s, f"card {i}", client_id=client.id, lane_id=lanes[i % 3].id, now=NOW)
+        first = list_cards(s, lane_id=lanes[0].id)[0].id
         timer.add_entry(
             s, store.user_id, first, NOW - timedelta(hours=2), NOW - timedelta(hours=1), now=NOW
         )

@@ -9,9 +9,10 @@ import threading
 from textual.widgets import Input, Select
 
 from vadesk.config import Settings
-from vadesk.services import board
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
 from vadesk.services.handle import StoreHandle
+from vadesk.services.lanes import lane_by_name
 from vadesk.services.quick import quick_board
 from vadesk.services.store import Store, open_store
 from vadesk.ui.app import VadeskApp
@@ -54,10 +55,10 @@ async def test_app_shows_quick_frame_then_works_normally(ui_store: Store, sqlite
             await pilot.press("shift+down")
             await settle(pilot)
             with ui_store.read() as s:
-                from vadesk.services import board
+                from vadesk.services.board_read import list_cards
 
-                urgent = board.lane_by_name(s, "Urgent").id
-                assert [c.title for c in board.list_cards(s, lane_id=urgent)] == [
+                urgent = lane_by_name(s, "Urgent").id
+                assert [c.title for c in list_cards(s, lane_id=urgent)] == [
                     "a2 call bank",
                     "a1 chase supplier",
                 ]
@@ -71,8 +72,8 @@ async def test_keys_on_the_quick_frame_wait_for_the_data_they_need(sqlite_url: s
     store = open_store(settings, sqlite_url)
     with store.write() as s:
         client = add_client(s, "Acme Bakery", now=NOW)
-        high = board.lane_by_name(s, "High").id
-        board.create_card(s, "only card", lane_id=high, client_id=client.id, now=NOW)
+        high = lane_by_name(s, "High").id
+        create_card(s, "only card", lane_id=high, client_id=client.id, now=NOW)
     store.close()
     quick = quick_board(sqlite_url, 60, NOW)
     assert quick is not None

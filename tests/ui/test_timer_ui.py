@@ -89,9 +89,9 @@ async def test_the_absence_question_is_shown_whole_on_a_small_terminal(ui_store:
 
 
 def ui_store_first_card(store: Store, session: object) -> int:
-    from vadesk.services import board
+    from vadesk.services.board_read import list_cards
 
-    return board.list_cards(session)[0].id  # type: ignore[arg-type]
+    return list_cards(session)[0].id  # type: ignore[arg-type]
 
 
 async def test_done_and_archive_stop_the_cards_timer_and_say_so(ui_store: Store) -> None:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Button, Input
 
-from vadesk.services import board, timer
+from vadesk.services import timer
+from vadesk.services.board_read import list_cards
 from vadesk.services.store import Store
 from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.pickers import Confirm
@@ -66,7 +67,7 @@ async def test_add_a_forgotten_entry_with_validation(ui_store: Store) -> None:
 
 async def test_edit_flags_overlaps_and_delete_can_be_undone(ui_store: Store) -> None:
     with ui_store.write() as s:
-        card = board.list_cards(s)[0].id
+        card = list_cards(s)[0].id
         timer.add_entry(
             s, ui_store.user_id, card, NOW - timedelta(hours=3), NOW - timedelta(hours=2), now=NOW
         )
@@ -107,7 +108,7 @@ def column_labels(pilot) -> list[str]:  # type: ignore[no-untyped-def]
 
 async def test_edited_entries_that_overlap_are_marked_on_the_sheet(ui_store: Store) -> None:
     with ui_store.write() as s:
-        card = board.list_cards(s)[0].id
+        card = list_cards(s)[0].id
         for start, end in ((3, 2), (1, 0.5), (0.25, 0.1)):
             timer.add_entry(
                 s,
@@ -137,7 +138,7 @@ async def test_a_running_entry_counts_up_while_the_sheet_is_open(ui_store: Store
 
     clock = Clock()
     with ui_store.write() as s:
-        card = board.list_cards(s)[0].id
+        card = list_cards(s)[0].id
         timer.start(s, ui_store.user_id, card, now=NOW - timedelta(minutes=10))
     async with VadeskApp(ui_store, clock=clock).run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -186,7 +187,7 @@ async def test_days_week_and_typed_times_all_follow_the_timezone_setting(
     # Monday 09:00 there, inside the week that starts Monday 23 Nov in Auckland.
     ui_store.settings = replace(ui_store.settings, timezone="Pacific/Auckland")
     with ui_store.write() as s:
-        card = board.list_cards(s)[0].id
+        card = list_cards(s)[0].id
         start = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
         timer.add_entry(s, ui_store.user_id, card, start, start + timedelta(hours=2), now=NOW)
     async with make_app(ui_store).run_test(size=SIZE) as pilot:
@@ -205,7 +206,7 @@ async def test_days_week_and_typed_times_all_follow_the_timezone_setting(
 
 async def test_a_40_column_terminal_keeps_the_card_column(ui_store: Store) -> None:
     with ui_store.write() as s:
-        card = board.list_cards(s)[0].id
+        card = list_cards(s)[0].id
         timer.add_entry(
             s, ui_store.user_id, card, NOW - timedelta(hours=2), NOW - timedelta(hours=1), now=NOW
         )

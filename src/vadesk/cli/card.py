@@ -62,13 +62,14 @@ def card_add(
     as_json: bool,
 ) -> None:
     """Add a card; prints its id."""
-    from vadesk.services import board
+    from vadesk.services.cards import create_card
+    from vadesk.services.lanes import lane_by_name
 
     due_at = parse_when(due, "due date")
     store = ctx.store()
     with store.write() as s:
-        lane_id = board.lane_by_name(s, lane).id if lane else None
-        row = board.create_card(
+        lane_id = lane_by_name(s, lane).id if lane else None
+        row = create_card(
             s,
             title,
             lane_id=lane_id,
@@ -122,11 +123,12 @@ def card_list(
     if quick is not None:
         _print_cards(quick, as_json)
         return
-    from vadesk.services import board
+    from vadesk.services.board_read import iter_card_json
+    from vadesk.services.lanes import lane_by_name
 
     with ctx.store(create=False).read() as s:
-        lane_id = board.lane_by_name(s, lane).id if lane else None
-        rows = board.iter_card_json(
+        lane_id = lane_by_name(s, lane).id if lane else None
+        rows = iter_card_json(
             s,
             lane_id=lane_id,
             client_id=_client_id(s, client),
@@ -174,7 +176,9 @@ def card_move(
     as_json: bool,
 ) -> None:
     """Move a card to a lane and a place in it."""
-    from vadesk.services import board
+    from vadesk.services.cards import get_card
+    from vadesk.services.lanes import lane_by_name
+    from vadesk.services.ordering import move_card
 
     refuse_together(top=top, bottom=bottom, before=before_id, after=after_id)
     where = "top" if top else "bottom" if bottom else None
@@ -184,10 +188,10 @@ def card_move(
         )
     store = ctx.store()
     with store.write() as s:
-        lane_id = board.lane_by_name(s, lane).id if lane else None
+        lane_id = lane_by_name(s, lane).id if lane else None
         if before_id is None and after_id is None and where is None:
             where = "bottom"
-        moved = board.move_card(
+        moved = move_card(
             s,
             card_id,
             lane_id=lane_id,
@@ -196,7 +200,7 @@ def card_move(
             after_id=after_id,
             user_id=store.user_id,
         )
-        row = board.get_card(s, moved.id)
+        row = get_card(s, moved.id)
     emit(as_json, row.as_json(), f"{row.id} {display(row.lane)} {row.position}")
 
 
@@ -222,7 +226,7 @@ def card_edit(
     as_json: bool,
 ) -> None:
     """Change a card's fields."""
-    from vadesk.services import board
+    from vadesk.services.cards import edit_card
 
     changes: dict[str, Any] = {}
     if title is not None:
@@ -241,7 +245,7 @@ def card_edit(
     with store.write() as s:
         if client is not None:
             changes["client_id"] = _client_id(s, client) if client else None
-        row = board.edit_card(s, card_id, user_id=store.user_id, **changes)
+        row = edit_card(s, card_id, user_id=store.user_id, **changes)
     emit(as_json, row.as_json(), f"{row.id} v{row.version}")
 
 
@@ -252,9 +256,9 @@ def card_edit(
 @pass_ctx
 def card_archive(ctx: Context, card_id: int, undo: bool, as_json: bool) -> None:
     """Archive a card (it leaves the board, its history stays)."""
-    from vadesk.services import board
+    from vadesk.services.cards import set_archived
 
     store = ctx.store()
     with store.write() as s:
-        row = board.set_archived(s, card_id, not undo, user_id=store.user_id)
+        row = set_archived(s, card_id, not undo, user_id=store.user_id)
     emit(as_json, row.as_json(), f"{row.id} {'archived' if row.archived else 'restored'}")

@@ -25,7 +25,7 @@ def lane_json(lane: Any) -> dict[str, Any]:
 
 
 def _lane_now(session: Any, lane_id: int) -> dict[str, Any]:
-    from vadesk.services.board import list_lanes
+    from vadesk.services.lanes import list_lanes
 
     return lane_json(next(x for x in list_lanes(session) if x.id == lane_id))
 
@@ -40,7 +40,7 @@ def lane() -> None:
 @pass_ctx
 def lane_list(ctx: Context, as_json: bool) -> None:
     """List lanes in order with their card counts."""
-    from vadesk.services.board import list_lanes
+    from vadesk.services.lanes import list_lanes
 
     with ctx.store(create=False).read() as s:
         lanes = list_lanes(s)
@@ -58,7 +58,7 @@ def lane_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def lane_add(ctx: Context, name: str, position: int | None, as_json: bool) -> None:
     """Add a lane."""
-    from vadesk.services.board import add_lane
+    from vadesk.services.lanes import add_lane
 
     with ctx.store().write() as s:
         row = add_lane(s, name, position)
@@ -72,7 +72,7 @@ def lane_add(ctx: Context, name: str, position: int | None, as_json: bool) -> No
 @pass_ctx
 def lane_rename(ctx: Context, name: str, new_name: str, as_json: bool) -> None:
     """Rename a lane."""
-    from vadesk.services.board import lane_by_name, rename_lane
+    from vadesk.services.lanes import lane_by_name, rename_lane
 
     with ctx.store().write() as s:
         lane_id = lane_by_name(s, name).id
@@ -89,7 +89,7 @@ def lane_rename(ctx: Context, name: str, new_name: str, as_json: bool) -> None:
 @pass_ctx
 def lane_move(ctx: Context, name: str, position: int, as_json: bool) -> None:
     """Put a lane at POSITION (0 = leftmost)."""
-    from vadesk.services.board import lane_by_name, move_lane
+    from vadesk.services.lanes import lane_by_name, move_lane
 
     with ctx.store().write() as s:
         lane_id = lane_by_name(s, name).id
@@ -106,7 +106,7 @@ def lane_move(ctx: Context, name: str, position: int, as_json: bool) -> None:
 @pass_ctx
 def lane_remove(ctx: Context, name: str, as_json: bool) -> None:
     """Remove an empty lane."""
-    from vadesk.services.board import lane_by_name, remove_lane
+    from vadesk.services.lanes import lane_by_name, remove_lane
 
     with ctx.store().write() as s:
         lane_id = lane_by_name(s, name).id

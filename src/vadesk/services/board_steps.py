@@ -40,9 +40,9 @@ class Step:
     - ``move``: ``lane_id`` and ``position`` ("top"/"bottom"), or ``before_id``
     - ``move_step``: ``steps`` up (negative) or down within the lane
     - ``complete``: to the Done lane; ``archive``; ``unarchive`` (``placement`` optional)
-    - ``restore``: back to ``placement`` (a ``board.Placement``)
-    - ``edit``: ``fields`` as ``board.edit_card`` takes them
-    - ``create``: ``card_id`` 0; ``title`` and ``fields`` as ``board.create_card`` takes them
+    - ``restore``: back to ``placement`` (an ``ordering.Placement``)
+    - ``edit``: ``fields`` as ``cards.edit_card`` takes them
+    - ``create``: ``card_id`` 0; ``title`` and ``fields`` as ``cards.create_card`` takes them
     - ``timer``: start or stop the timer on ``card_id`` (the result says which, and the entry)
     - ``absence``: resolve the running timer's absence by ``choice`` (keep, discard, split)
     - ``add_lane`` (``name``, ``position``), ``rename_lane`` (``lane_id``, ``name``),
@@ -70,57 +70,60 @@ def apply(
     session: Session, step: Step, *, user_id: int | None, now: datetime | None = None
 ) -> Done:
     """Run ``step`` in ``session``; where the cursor goes and how to undo and redo it."""
-    from vadesk.services import board
+    from vadesk.services.cards import create_card
+    from vadesk.services.ordering import placement_of
 
     card_id, args = step.card_id, step.args
     if step.action == "create":
         fields = dict(args.get("fields", {}))
-        row = board.create_card(session, args["title"], user_id=user_id, now=now, **fields)
+        row = create_card(session, args["title"], user_id=user_id, now=now, **fields)
         return Done(row.id, Step("archive", row.id), Step("unarchive", row.id))
     if step.action in ("timer", "absence", "add_lane", "rename_lane", "move_lane", "remove_lane"):
         return Done(None, None, step, _other(session, step, user_id, now))
     undo: Step | None = None
     if step.action in ("move", "move_step", "complete", "restore"):
-        undo = Step("restore", card_id, {"placement": board.placement_of(session, card_id)})
+        undo = Step("restore", card_id, {"placement": placement_of(session, card_id)})
     elif step.action == "archive":
-        undo = Step("unarchive", card_id, {"placement": board.placement_of(session, card_id)})
+        undo = Step("unarchive", card_id, {"placement": placement_of(session, card_id)})
     elif step.action == "unarchive":
         undo = Step("archive", card_id)
     return Done(_run(session, step, user_id, now), undo, step)
 
 
 def _run(session: Session, step: Step, user_id: int | None, now: datetime | None) -> int | None:
-    from vadesk.services import board
+    from vadesk.services.cards import complete_card, edit_card, set_archived
+    from vadesk.services.ordering import move_card, move_step, restore_placement
 
     card_id, args = step.card_id, step.args
     match step.action:
         case "move":
-            return board.move_card(session, card_id, user_id=user_id, now=now, **args).id
+            return move_card(session, card_id, user_id=user_id, now=now, **args).id
         case "move_step":
-            return board.move_step(session, card_id, args["steps"], user_id=user_id, now=now).id
+            return move_step(session, card_id, args["steps"], user_id=user_id, now=now).id
         case "complete":
-            board.complete_card(session, card_id, user_id=user_id, now=now)
+            complete_card(session, card_id, user_id=user_id, now=now)
             return None
         case "archive":
-            board.set_archived(session, card_id, True, user_id=user_id, now=now)
+            set_archived(session, card_id, True, user_id=user_id, now=now)
             return None
         case "unarchive":
-            row = board.set_archived(session, card_id, False, user_id=user_id, now=now)
+            row = set_archived(session, card_id, False, user_id=user_id, now=now)
             placement = args.get("placement")
             if placement is None:
                 return row.id
-            return board.restore_placement(session, card_id, placement, user_id=user_id, now=now).id
+            return restore_placement(session, card_id, placement, user_id=user_id, now=now).id
         case "restore":
             placement = args["placement"]
-            return board.restore_placement(session, card_id, placement, user_id=user_id, now=now).id
+            return restore_placement(session, card_id, placement, user_id=user_id, now=now).id
         case "edit":
-            return board.edit_card(session, card_id, user_id=user_id, now=now, **args["fields"]).id
+            return edit_card(session, card_id, user_id=user_id, now=now, **args["fields"]).id
     raise ValueError(f"unknown board step {step.action!r}")
 
 
 def _other(session: Session, step: Step, user_id: int | None, now: datetime | None) -> Any:
     """Writes that are not undone: the timer and the lanes."""
-    from vadesk.services import board, timer
+    from vadesk.services import timer
+    from vadesk.services.lanes import add_lane, move_lane, remove_lane, rename_lane
 
     args = step.args
     if step.action in ("timer", "absence"):
@@ -131,11 +134,11 @@ def _other(session: Session, step: Step, user_id: int | None, now: datetime | No
         return timer.resolve_absence(session, user_id, args["choice"], now=now)
     match step.action:
         case "add_lane":
-            return board.add_lane(session, args["name"], args.get("position"))
+            return add_lane(session, args["name"], args.get("position"))
         case "rename_lane":
-            return board.rename_lane(session, args["lane_id"], args["name"])
+            return rename_lane(session, args["lane_id"], args["name"])
         case "move_lane":
-            return board.move_lane(session, args["lane_id"], args["position"])
+            return move_lane(session, args["lane_id"], args["position"])
         case "remove_lane":
-            return board.remove_lane(session, args["lane_id"])
+            return remove_lane(session, args["lane_id"])
     raise ValueError(f"unknown board step {step.action!r}")

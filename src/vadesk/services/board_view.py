@@ -74,14 +74,22 @@ def read_snapshot(
     ``follow`` is read around that card instead. ``text``/``client_id`` filter the cards;
     ``pane_client`` picks the client whose figures the timer pane shows.
     """
-    from vadesk.services import board, clients, timer
+    from vadesk.services import clients, timer
+    from vadesk.services.board_read import (
+        index_in_lane,
+        lane_counts,
+        lane_window,
+        overdue_count,
+        running_card_ids,
+    )
+    from vadesk.services.lanes import list_lanes
 
     with store.read() as s:
-        lanes = board.list_lanes(s)
-        counts = board.lane_counts(s, text=text, client_id=client_id)
+        lanes = list_lanes(s)
+        counts = lane_counts(s, text=text, client_id=client_id)
         focus: tuple[int, int] | None = None
         if follow is not None:
-            focus = board.index_in_lane(s, follow, text=text, client_id=client_id)
+            focus = index_in_lane(s, follow, text=text, client_id=client_id)
         result: dict[int, Window] = {}
         for lane in lanes:
             count = counts.get(lane.id, 0)
@@ -90,13 +98,13 @@ def read_snapshot(
             if focus is not None and focus[0] == lane.id:
                 offset = max(0, focus[1] - limit // 2)
             offset = max(0, min(offset, max(0, count - limit)))
-            lines = board.lane_window(s, lane.id, offset, limit, text=text, client_id=client_id)
+            lines = lane_window(s, lane.id, offset, limit, text=text, client_id=client_id)
             result[lane.id] = Window(count, offset, lines)
         return Snapshot(
             lanes=lanes,
             windows=result,
-            running=frozenset(board.running_card_ids(s)),
-            overdue=board.overdue_count(s, now.astimezone(UTC)),
+            running=frozenset(running_card_ids(s)),
+            overdue=overdue_count(s, now.astimezone(UTC)),
             clients=clients.list_clients(s),
             figures=timer.figures(s, store.user_id, now=now, tz=zone(store), client_id=pane_client),
             figures_client=pane_client,

@@ -2,7 +2,7 @@
 
 The same SQL runs on both databases (only the placeholder differs). On a current SQLite
 board the CLI reads with the standard library alone and never imports SQLAlchemy, which
-costs more than the listing itself; otherwise ``board.iter_card_json`` runs it in a session.
+costs more than the listing itself; otherwise ``board_read.iter_card_json`` runs it in a session.
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from vadesk.config import Settings, data_dir
 from vadesk.db.models import Card, TimeEntry
 from vadesk.domain.clock import utcnow
-from vadesk.services import board
+from vadesk.services.cards import create_card
+from vadesk.services.checklist import add_checklist_item
 from vadesk.services.clients import add_client
+from vadesk.services.lanes import list_lanes
 
 if TYPE_CHECKING:
     from vadesk.services.store import Store
@@ -77,11 +79,11 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
         add_client(session, name, emails=emails, currency=currency, now=now)
         for name, currency, emails in CLIENTS
     ]
-    lanes = {lane.name: lane.id for lane in board.list_lanes(session)}
+    lanes = {lane.name: lane.id for lane in list_lanes(session)}
     ids: list[int] = []
     for lane, client, kind, title, hours in CARDS:
         due = None if hours is None else now + timedelta(hours=hours)
-        row = board.create_card(
+        row = create_card(
             session,
             title,
             lane_id=lanes[lane],
@@ -100,7 +102,7 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
             )
     first = ids[4]
     for text in ("Caption draft", "Pick photo", "Schedule for 9:00"):
-        board.add_checklist_item(session, first, text, user_id=user_id, now=now)
+        add_checklist_item(session, first, text, user_id=user_id, now=now)
     entries = []
     local_midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
     for day in range(7):

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from vadesk.services.timer import Figures
 
 # Services pull in SQLAlchemy; they load on first use, after the first frame.
-board: Any = LazyModule("vadesk.services.board")
+board_read: Any = LazyModule("vadesk.services.board_read")
 timer: Any = LazyModule("vadesk.services.timer")
 
 log = logging.getLogger(__name__)
@@ -723,7 +723,7 @@ class BoardScreen(Screen[None]):
         seq = self._seq
         try:
             with self.store.read() as s:
-                lines = board.lane_window(
+                lines = board_read.lane_window(
                     s, lane.lane_id, offset, limit, text=text, client_id=client_id
                 )
         except VadeskError as error:

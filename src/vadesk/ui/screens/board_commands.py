@@ -147,7 +147,7 @@ class BoardCommands(Provider):
 
     @staticmethod
     def _find_cards(screen: BoardScreen, query: str) -> list[tuple[int, str, str]]:
-        from vadesk.services.board import find_cards  # after the first frame: no start-up cost
+        from vadesk.services.board_read import find_cards  # after the first frame: no start-up cost
 
         with screen.store.read() as s:
             return find_cards(s, query, limit=20)

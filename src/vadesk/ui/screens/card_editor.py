@@ -29,8 +29,8 @@ from textual.widgets.option_list import Option
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import format_local, parse_when
 from vadesk.errors import ConflictError, VadeskError
-from vadesk.services import board
-from vadesk.services.board import CardDetail
+from vadesk.services.cards import CardDetail, card_detail, edit_card, get_card
+from vadesk.services.checklist import add_checklist_item, add_comment, set_checklist_item
 from vadesk.services.clients import ClientRow
 from vadesk.services.store import Store
 from vadesk.ui.safe import display, safe_text
@@ -258,7 +258,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         assert self.card_id is not None
         try:
             with self.store.read() as s:
-                detail = board.card_detail(s, self.card_id)
+                detail = card_detail(s, self.card_id)
         except VadeskError as error:
             self.post_message(self.Failed(str(error)))
             return
@@ -319,7 +319,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             return
         try:
             with self.store.read() as s:
-                version = board.get_card(s, self.card_id).version
+                version = get_card(s, self.card_id).version
         except VadeskError:
             return
         if version != self.detail.card.version:
@@ -394,7 +394,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         before = {k: getattr(detail.card, k) for k in changes}
         try:
             with self.store.write() as s:
-                board.edit_card(
+                edit_card(
                     s,
                     detail.card.id,
                     expected_version=detail.card.version,
@@ -461,9 +461,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         if text and self.card_id is not None:
             event.input.value = ""
             card_id = self.card_id
-            self._write(
-                lambda s: board.add_checklist_item(s, card_id, text, user_id=self.store.user_id)
-            )
+            self._write(lambda s: add_checklist_item(s, card_id, text, user_id=self.store.user_id))
 
     @on(Input.Submitted, "#comment")
     def _add_comment(self, event: Input.Submitted) -> None:
@@ -471,7 +469,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         if text and self.card_id is not None:
             event.input.value = ""
             card_id = self.card_id
-            self._write(lambda s: board.add_comment(s, card_id, text, user_id=self.store.user_id))
+            self._write(lambda s: add_comment(s, card_id, text, user_id=self.store.user_id))
 
     def on_key(self, event: Any) -> None:
         checklist = self.query_one("#checklist", ListView) if self.card_id is not None else None
@@ -485,16 +483,12 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             event.stop()
             done = not getattr(item, "item_done", False)
             self._write(
-                lambda s: board.set_checklist_item(
-                    s, item_id, done=done, user_id=self.store.user_id
-                )
+                lambda s: set_checklist_item(s, item_id, done=done, user_id=self.store.user_id)
             )
         elif event.key == "delete":
             event.stop()
             self._write(
-                lambda s: board.set_checklist_item(
-                    s, item_id, remove=True, user_id=self.store.user_id
-                )
+                lambda s: set_checklist_item(s, item_id, remove=True, user_id=self.store.user_id)
             )
 
     @work(thread=True, group="card-write", exit_on_error=False)
@@ -507,7 +501,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             return
         try:
             with self.store.read() as s:
-                detail = board.card_detail(s, self.card_id or 0)
+                detail = card_detail(s, self.card_id or 0)
         except VadeskError as error:
             self.post_message(self.Failed(str(error)))
             return
