@@ -18,7 +18,8 @@ from tests.conftest import FIXED_NOW
 from vadesk.cli import cli
 from vadesk.domain.report import Business, Report
 from vadesk.errors import ConflictError
-from vadesk.services import billing, board, reports, timer
+from vadesk.services import billing, reports, timer
+from vadesk.services.cards import create_card
 from vadesk.services.clients import add_client
 from vadesk.services.store import Store
 
@@ -46,8 +47,8 @@ def seed(store: Store) -> tuple[int, list[int]]:
             discount_percent=10,
         )
         timer.add_package(s, acme, 2, 7000, purchased_at=local("2026-11-01T00:00"))
-        inbox = board.create_card(s, "=Inbox | cleanup", client_id=acme, kind="admin").id
-        logo = board.create_card(s, "Logo", client_id=acme, kind="creative").id
+        inbox = create_card(s, "=Inbox | cleanup", client_id=acme, kind="admin").id
+        logo = create_card(s, "Logo", client_id=acme, kind="creative").id
         times = [
             (inbox, "2026-11-03T09:00", "2026-11-03T10:07", "-sorted, filed"),
             (logo, "2026-11-10T23:30", "2026-11-11T01:10", "night shift"),
@@ -127,7 +128,7 @@ def test_pdf_holds_client_entries_and_totals_and_renders(store: Store, tmp_path:
 def test_long_pdf_has_totals_on_the_last_page(store: Store, tmp_path: Path) -> None:
     with store.write() as s:
         acme = add_client(s, "Busy", now=FIXED_NOW).id
-        card = board.create_card(s, "Daily admin", client_id=acme).id
+        card = create_card(s, "Daily admin", client_id=acme).id
         for day in range(1, 24):
             for hour in (8, 10, 12, 14, 16):
                 start = local(f"2026-11-{day:02d}T{hour:02d}:00")
@@ -184,7 +185,7 @@ def test_mark_billed_records_once_and_the_next_report_shows_corrections(store: S
 def test_a_running_timer_is_not_billed(store: Store) -> None:
     acme, _ = seed(store)
     with store.write() as s:
-        card = board.create_card(s, "live", client_id=acme).id
+        card = create_card(s, "live", client_id=acme).id
         timer.start(s, store.user_id, card, now=FIXED_NOW - timedelta(minutes=20))
     r = make(store, acme)
     assert [row.minutes for row in r.rows if row.running] == [20]
@@ -255,8 +256,8 @@ def test_timer_figures_carry_amounts_where_rates_are_set(store: Store) -> None:
     acme, _ = seed(store)
     with store.write() as s:
         quiet = reports.client_by_name(s, "Quiet Co").id
-        card = board.create_card(s, "Logo v2", client_id=acme, kind="creative").id
-        other = board.create_card(s, "Quiet task", client_id=quiet).id
+        card = create_card(s, "Logo v2", client_id=acme, kind="creative").id
+        other = create_card(s, "Quiet task", client_id=quiet).id
         timer.add_entry(
             s,
             store.user_id,
