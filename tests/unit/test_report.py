@@ -255,3 +255,11 @@ def test_terminal_escapes_never_reach_csv_or_markdown() -> None:
         assert "\x1b" not in text and "\x07" not in text
     assert "Logo v2" in to_markdown(r)
     assert list(csv.reader(io.StringIO(to_csv(r))))[1][8] == "ok next"
+
+
+def test_a_currency_without_minor_units() -> None:
+    rules = BillingRules(currency="JPY", default_rate_minor=3000, discount_percent=5)
+    r = report([entry(1, "2026-11-03T09:00", "2026-11-03T09:20")], rules)
+    assert (r.subtotal_minor, r.discount_minor, r.total_minor) == (1000, 50, 950)
+    assert to_json(r, "ja_JP")["totals"]["total"] == "￥950"
+    assert to_csv(r).splitlines()[1].split(",")[9:11] == ["1000", "JPY"]

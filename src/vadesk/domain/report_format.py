@@ -16,6 +16,7 @@ from typing import Any
 from babel.numbers import format_currency
 
 from vadesk.domain.billing import CURRENCY_EXPONENTS
+from vadesk.domain.durations import hm
 from vadesk.domain.report import Report, Row
 from vadesk.domain.text import clean_text
 
@@ -79,9 +80,8 @@ def empty_message(report: Report) -> str:
 
 
 def hours_minutes(minutes: int) -> str:
-    sign = "-" if minutes < 0 else ""
-    h, m = divmod(abs(minutes), 60)
-    return f"{sign}{h}:{m:02d}"
+    """``4:07`` for 247 minutes (domain.durations.hm, from minutes)."""
+    return hm(minutes * 60)
 
 
 # ---------------------------------------------------------------- JSON

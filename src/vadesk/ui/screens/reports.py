@@ -116,9 +116,21 @@ class ReportsScreen(Screen[None]):
     CSS_PATH = "reports.tcss"
     COMMANDS: ClassVar[set[Any]] = {ReportCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Board", id="reports.back"),
-        Binding("left_square_bracket", "month(-1)", "Prev month", id="reports.prev-month"),
-        Binding("right_square_bracket", "month(1)", "Next month", id="reports.next-month"),
+        Binding("escape", "back", "Board", id="reports.back", tooltip="Back to the board"),
+        Binding(
+            "left_square_bracket",
+            "month(-1)",
+            "Prev month",
+            id="reports.prev-month",
+            tooltip="The month before",
+        ),
+        Binding(
+            "right_square_bracket",
+            "month(1)",
+            "Next month",
+            id="reports.next-month",
+            tooltip="The month after (up to this month)",
+        ),
         Binding("x", "export", "Export", id="reports.export", tooltip="PDF, CSV, MD or JSON"),
         Binding(
             "b",
