@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from tests.conftest import FIXED_NOW
 from vadesk.cli import cli
+from vadesk.db.models import Card
 from vadesk.domain.report import Business, Report
 from vadesk.errors import ConflictError
 from vadesk.services import billing, reports, timer
@@ -337,3 +339,15 @@ def test_pdf_carries_the_business_logo(store: Store, tmp_path: Path) -> None:
     r_without = replace(r, business=Business("Maria"))
     path.write_bytes(reports.render(r_without, "pdf", "en_US"))
     assert len(PdfReader(path).pages[0].images) == 0
+
+
+def test_a_timer_left_running_since_last_month_counts_from_the_first(store: Store) -> None:
+    acme, _ = seed(store)
+    with store.write() as s:
+        card = s.scalar(select(Card.id).where(Card.title == "Logo"))
+        timer.start(s, store.user_id, card, now=local("2026-10-29T09:00"))
+    r = make(store, acme)
+    running = [row for row in r.rows if row.running]
+    assert running[0].day == date(2026, 11, 1) and running[-1].day == date(2026, 11, 24)
+    expected = int((FIXED_NOW - local("2026-11-01T00:00")).total_seconds())
+    assert sum(row.seconds for row in running) == expected

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,8 @@ from vadesk.services.billing import packages_for, rules_for
 from vadesk.services.clients import client_by_name as client_by_name
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+MAX_ENTRY_DAYS = 7
+"""A closed entry longer than this that starts before a period is not looked for."""
 
 
 @dataclass(frozen=True)
@@ -150,13 +152,19 @@ def client_report(
     packages = packages_for(session, client_id)
     start, end = period.bounds(tz)
     history = min([start, *(p.purchased_at for p in packages)])
-    # Entries that started up to a day before the period may run into it (over midnight).
+    # An entry that started before the period may run into it (over midnight, or a timer
+    # left running): closed ones up to MAX_ENTRY_DAYS long, running ones however long.
     entries = _source_entries(
         session,
         Card.client_id == client_id,
-        TimeEntry.started_at >= history - timedelta(days=1),
         TimeEntry.started_at < end,
-        or_(TimeEntry.ended_at.is_(None), TimeEntry.ended_at > history),
+        or_(
+            TimeEntry.ended_at.is_(None),
+            and_(
+                TimeEntry.started_at >= history - timedelta(days=MAX_ENTRY_DAYS),
+                TimeEntry.ended_at > history,
+            ),
+        ),
     )
     billed = _billed(session, client_id)
     corrections = corrections_for(billed, _current_of(session, billed, entries), rules, tz, now)
