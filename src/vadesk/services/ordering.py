@@ -1,7 +1,8 @@
 """Order within a lane: ranks, neighbours, positions, and moving cards.
 
 A lane's active cards are ordered by (rank, id): equal ranks (two writers ranking at once)
-fall back to the id. ``ahead_of`` and ``neighbours`` are the one place that order is written.
+fall back to the id. ``ahead_of`` and ``neighbours`` are the one place the "next to"
+comparison in that order is written; moves, undo placements and positions all use them.
 """
 
 from __future__ import annotations
