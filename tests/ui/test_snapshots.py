@@ -15,12 +15,23 @@ def _utc(utc_zone: None) -> None:
     """Times on screen in UTC, whatever the machine's zone."""
 
 
+async def _steady(pilot: Pilot[None]) -> None:
+    """Nothing on screen that depends on when the picture is taken: no animation, no blink."""
+    from textual.widgets import Input, TextArea
+
+    pilot.app.animation_level = "none"
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+    await settle(pilot)
+
+
 async def _settled(pilot: Pilot[None]) -> None:
     """Board loaded and the timer pane showing the selected card's client."""
     await settle(pilot)
     pane = board_screen(pilot).query_one("#timer-pane")
     await wait_until(pilot, lambda: pane.figures is not None and pane.figures.client is not None)  # type: ignore[attr-defined]
-    await settle(pilot)
+    await _steady(pilot)
 
 
 def test_board_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
@@ -31,16 +42,17 @@ def test_card_editor_looks_right(snap_compare, ui_store: Store) -> None:  # type
     async def open_editor(pilot: Pilot[None]) -> None:
         await _settled(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await _steady(pilot)
 
-    assert snap_compare(make_app(ui_store), terminal_size=(100, 32), run_before=open_editor)
+    # Tall enough for every field down to the activity log.
+    assert snap_compare(make_app(ui_store), terminal_size=(100, 56), run_before=open_editor)
 
 
 def test_help_screen_looks_right(snap_compare, ui_store: Store) -> None:  # type: ignore[no-untyped-def]
     async def open_help(pilot: Pilot[None]) -> None:
         await _settled(pilot)
         await pilot.press("question_mark")
-        await settle(pilot)
+        await _steady(pilot)
 
     assert snap_compare(make_app(ui_store), terminal_size=(100, 36), run_before=open_help)
 
@@ -89,7 +101,7 @@ def test_locked_vault_looks_right(snap_compare, vault_store: Store) -> None:  # 
     async def open_unlock(pilot: Pilot[None]) -> None:
         await _settled(pilot)
         await pilot.press("v")
-        await settle(pilot)
+        await _steady(pilot)
 
     assert snap_compare(make_app(vault_store), terminal_size=(100, 24), run_before=open_unlock)
 
@@ -100,6 +112,6 @@ def test_unlocked_vault_looks_right(snap_compare, vault_store: Store) -> None:  
         await pilot.press("v")
         await settle(pilot)
         await pilot.press(*"plum orchard kettle violin", "enter")
-        await settle(pilot)
+        await _steady(pilot)
 
     assert snap_compare(make_app(vault_store), terminal_size=(100, 24), run_before=unlocked)
