@@ -390,19 +390,30 @@ def list_invoices(session: Session, tz: tzinfo, client_id: int | None = None) ->
     return _invoice_rows(session, tz, *where)
 
 
-def billed_entries(session: Session, entry_ids: Iterable[int]) -> dict[int, str]:
-    """Entry id -> the invoice number it was billed under, for the given entries."""
-    ids = sorted(set(entry_ids))
+def billed_entries(
+    session: Session, entries: Iterable[tuple[int, datetime, datetime | None]], tz: tzinfo
+) -> dict[int, str]:
+    """Entry id -> the invoice it was billed under, for (id, start, end) entries.
+
+    An entry counts as billed when a billed piece of that id lies on one of its local days
+    (SQLite may give a new entry the id of a deleted one: that one's billing is not its).
+    """
+    spans = {entry_id: (start, end) for entry_id, start, end in entries}
+    ids = sorted(spans)
     result: dict[int, str] = {}
     for chunk in range(0, len(ids), 500):
         stmt = (
-            select(InvoiceEntry.entry_id, Invoice.number)
+            select(InvoiceEntry.entry_id, InvoiceEntry.day, Invoice.number)
             .join(Invoice, Invoice.id == InvoiceEntry.invoice_id)
             .where(InvoiceEntry.entry_id.in_(ids[chunk : chunk + 500]))
             .order_by(InvoiceEntry.id)
         )
-        for entry_id, number in session.execute(stmt):
-            result[entry_id] = number
+        for entry_id, day, number in session.execute(stmt):
+            start, end = spans[entry_id]
+            first = start.astimezone(tz).date()
+            last = (end or start).astimezone(tz).date()
+            if first <= day <= last:
+                result[entry_id] = number
     return result
 
 

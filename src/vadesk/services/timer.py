@@ -261,7 +261,11 @@ def delete_entry(session: Session, user_id: int, entry_id: int) -> EntryRow:
 
 
 def restore_entry(session: Session, user_id: int, row: EntryRow) -> int:
+    """Add a deleted entry back, under its old id when that is free (so an entry billed
+    before it was deleted is the billed one again, not new time to bill)."""
+    free = session.get(TimeEntry, row.id) is None
     entry = TimeEntry(
+        id=row.id if free else None,
         user_id=user_id,
         card_id=row.card_id,
         started_at=row.started_at,

@@ -242,7 +242,9 @@ class TimesheetScreen(Screen[None]):
         try:
             with self.store.read() as s:
                 rows = timer.entries_between(s, self.store.user_id, start, end)
-                billed = reports.billed_entries(s, [r.id for r in rows])
+                billed = reports.billed_entries(
+                    s, [(r.id, r.started_at, r.ended_at) for r in rows], self.tz
+                )
                 now = self.clock()
                 amounts = reports.entry_amounts(
                     s, [(r.id, r.client_id, r.kind, r.seconds(now)) for r in rows if r.ended_at]
