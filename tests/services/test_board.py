@@ -350,3 +350,23 @@ def test_equal_ranks_order_by_id_in_neighbours_positions_and_placement(store: St
         placement = placement_of(s, y)
         assert (placement.above_id, placement.below_id) == (x, z)
         assert [line.id for line in lane_window(s, lane_id, 0, 10)] == [x, y, z]
+
+
+@pytest.mark.parametrize(
+    ("moving", "steps", "expected"),
+    [("x", +1, "yxz"), ("z", -1, "xzy"), ("y", -1, "yxz"), ("y", +1, "xzy")],
+)
+def test_a_step_past_an_equal_ranked_card_lands_one_place_on(
+    store: Store, moving: str, steps: int, expected: str
+) -> None:
+    """Equal ranks leave no room between them: the run is spread, the card moves one place."""
+    ids = {t: add(store, t) for t in ("x", "y", "z")}
+    with store.write() as s:
+        s.execute(update(Card).where(Card.id.in_(ids.values())).values(rank="a0"))
+    with store.write() as s:
+        move_step(s, ids[moving], steps)
+    with store.read() as s:
+        lane_id = get_card(s, ids["x"]).lane_id
+        order = [line.id for line in lane_window(s, lane_id, 0, 10)]
+    names = {v: k for k, v in ids.items()}
+    assert "".join(names[i] for i in order) == expected

@@ -16,3 +16,8 @@ def rank_between(before: str | None, after: str | None) -> str:
 def initial_ranks(count: int, after: str | None = None) -> list[str]:
     """``count`` increasing ranks, for seeding a lane in one go."""
     return [str(key) for key in generate_n_keys_between(after, None, count)]
+
+
+def ranks_between(before: str | None, after: str | None, count: int) -> list[str]:
+    """``count`` increasing ranks strictly between ``before`` and ``after``."""
+    return [str(key) for key in generate_n_keys_between(before, after, count)]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from vadesk.db.models import Card
 from vadesk.domain.clock import utcnow
-from vadesk.domain.ranking import rank_between
+from vadesk.domain.ranking import rank_between, ranks_between
 from vadesk.errors import InvalidInputError, NotFoundError
 from vadesk.services.card_access import load_for_write, log_activity
 from vadesk.services.lanes import get_lane
@@ -118,10 +118,33 @@ def _rank_next_to(
         raise InvalidInputError("A card cannot be moved next to itself.")
     direction: Direction = "above" if side == "before" else "below"
     near = neighbours(session, anchor.lane_id, anchor.rank, anchor.id, direction, exclude=moving)
+    if near and near[0].rank == anchor.rank:
+        # Equal ranks (two writers ranked at once) leave no room between them: give the run
+        # distinct ranks in its (rank, id) order first, so the card lands where it was put.
+        _spread_equal_ranks(session, anchor.lane_id, anchor.rank)
+        near = neighbours(
+            session, anchor.lane_id, anchor.rank, anchor.id, direction, exclude=moving
+        )
     other = near[0].rank if near else None
     if side == "before":
         return anchor.lane_id, rank_between(other, anchor.rank)
     return anchor.lane_id, rank_between(anchor.rank, other)
+
+
+def _spread_equal_ranks(session: Session, lane_id: int, rank: str) -> None:
+    run = list(
+        session.scalars(
+            select(Card)
+            .where(Card.lane_id == lane_id, Card.archived.is_(False), Card.rank == rank)
+            .order_by(Card.id)
+        )
+    )
+    lane_cards = select(Card.rank).where(Card.lane_id == lane_id, Card.archived.is_(False))
+    lower = session.scalar(lane_cards.where(Card.rank < rank).order_by(Card.rank.desc()).limit(1))
+    upper = session.scalar(lane_cards.where(Card.rank > rank).order_by(Card.rank).limit(1))
+    for card, fresh in zip(run, ranks_between(lower, upper, len(run)), strict=True):
+        card.rank = fresh
+    session.flush()
 
 
 def move_card(
