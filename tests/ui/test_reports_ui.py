@@ -181,3 +181,15 @@ async def test_timer_pane_shows_the_amount_next_to_the_hours(billed_store: Store
         await settle(pilot)
         text = squashed(screen_text(pilot))
         assert "Acme Bakery: today 0:00 €0.00" in text
+
+
+async def test_an_invoice_number_is_shown_as_typed_never_as_markup(billed_store: Store) -> None:
+    async with make_app(billed_store).run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "R", shows=ReportsScreen)
+        prompt = await press(pilot, "b", shows=TextPrompt)
+        prompt.query_one(Input).value = "[/]INV[bold red"
+        await press(pilot, "enter", shows=ReportsScreen)
+        await wait_until(
+            pilot, lambda: "Billed under [/]INV[bold red: 2 entries" in squashed(screen_text(pilot))
+        )

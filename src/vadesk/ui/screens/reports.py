@@ -427,4 +427,5 @@ class ReportsScreen(Screen[None]):
 
     @on(Done)
     def _done(self, event: Done) -> None:
-        self.notify(Text(event.message).plain, severity=event.severity, timeout=6)  # type: ignore[arg-type]
+        # Messages quote client names and invoice numbers: plain text, never markup.
+        self.notify(display(event.message), severity=event.severity, timeout=6, markup=False)  # type: ignore[arg-type]
