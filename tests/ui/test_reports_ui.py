@@ -69,6 +69,7 @@ async def test_R_opens_reports_with_totals_bars_and_month_keys(billed_store: Sto
         text = squashed(screen_text(pilot))
         assert "Cedar Law — October 2026" in text
         assert "No time logged for Cedar Law in this period." in text
+        await press(pilot, "b", shows=ReportsScreen)  # nothing to bill: no invoice question
         await press(pilot, "escape", shows=BoardScreen)
         assert screen.is_attached is False
 

@@ -199,6 +199,7 @@ class ReportsScreen(Screen[None]):
 
     def action_month(self, delta: int) -> None:
         self.month_offset = min(0, self.month_offset + delta)
+        self.refresh_bindings()
         self.load()
 
     # ------------------------------------------------------------ loading
@@ -257,6 +258,7 @@ class ReportsScreen(Screen[None]):
         if event.snapshot.report is not None:
             self.client_id = event.snapshot.report.client_id
         self._draw()
+        self.refresh_bindings()
 
     # ------------------------------------------------------------ drawing
 
@@ -346,6 +348,20 @@ class ReportsScreen(Screen[None]):
         return out
 
     # ------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Export and billing need a report; billing needs time in it; no month after this.
+        A key that cannot run now stays in the footer, dimmed (None)."""
+        report = self.snapshot.report if self.snapshot is not None else None
+        if action == "export":
+            ok = report is not None
+        elif action == "mark_billed":
+            ok = report is not None and not report.empty
+        elif action == "month" and parameters and parameters[0] == 1:
+            ok = self.month_offset < 0
+        else:
+            ok = True
+        return True if ok else None
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._draw)
