@@ -263,3 +263,19 @@ def test_a_currency_without_minor_units() -> None:
     assert (r.subtotal_minor, r.discount_minor, r.total_minor) == (1000, 50, 950)
     assert to_json(r, "ja_JP")["totals"]["total"] == "￥950"
     assert to_csv(r).splitlines()[1].split(",")[9:11] == ["1000", "JPY"]
+
+
+def test_locale_and_business_settings() -> None:
+    from vadesk.config import Settings
+    from vadesk.errors import ConfigError
+
+    settings = Settings.from_mapping(
+        {"locale": "de_DE", "business": {"name": "Maria", "vat_id": "IT1", "logo": "~/l.png"}}
+    )
+    assert (settings.locale, settings.business["vat_id"]) == ("de_DE", "IT1")
+    with pytest.raises(ConfigError, match="Unknown locale 'xx_QQ'"):
+        Settings.from_mapping({"locale": "xx_QQ"})
+    with pytest.raises(ConfigError, match=r"Unknown \[business\] key 'phone'"):
+        Settings.from_mapping({"business": {"phone": "1"}})
+    with pytest.raises(ConfigError, match="wrong type"):
+        Settings.from_mapping({"business": "Maria"})
