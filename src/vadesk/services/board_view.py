@@ -15,7 +15,7 @@ from vadesk.services.rows import CardLine, LaneRow
 if TYPE_CHECKING:
     from vadesk.services.clients import ClientRow
     from vadesk.services.quick import QuickBoard
-    from vadesk.services.store import Store
+    from vadesk.services.store import StoreLike
     from vadesk.services.timer import Figures
 
 DEFAULT_ROWS = 60
@@ -52,7 +52,7 @@ def from_quick(quick: QuickBoard) -> Snapshot:
     return Snapshot(quick.lanes, windows, quick.running, quick.overdue, [])
 
 
-def zone(store: Store) -> tzinfo | None:
+def zone(store: StoreLike) -> tzinfo | None:
     """The user's time zone for days and weeks (None: the system's)."""
     from vadesk.services import timer
 
@@ -60,7 +60,7 @@ def zone(store: Store) -> tzinfo | None:
 
 
 def read_snapshot(
-    store: Store,
+    store: StoreLike,
     windows: dict[int, tuple[int, int]],
     follow: int | None,
     text: str,

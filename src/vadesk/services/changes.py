@@ -11,7 +11,7 @@ import threading
 import time
 
 from vadesk.db.changefeed import DataVersion, Notifications
-from vadesk.services.store import Store
+from vadesk.services.store import StoreLike
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class ChangeFeed:
     ``absorb`` may be called from another (a writer), and ``close`` ends it.
     """
 
-    def __init__(self, store: Store, poll_interval: float = 0.25) -> None:
+    def __init__(self, store: StoreLike, poll_interval: float = 0.25) -> None:
         self.poll_interval = poll_interval
         self._lock = threading.Lock()
         self._closed = False

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import platformdirs
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,27 @@ def _in_data_folder(url: str) -> bool:
         return False
     data_folder = Path(platformdirs.user_data_dir(APP_NAME))
     return path.parent.resolve() == data_folder.resolve()
+
+
+class StoreLike(Protocol):
+    """What the UI and the CLI use of an open database: a ``Store``, or a ``StoreHandle``
+    that is still opening one behind the quick first frame."""
+
+    settings: Settings
+    user_id: int
+    db: Database
+
+    def read(self) -> AbstractContextManager[Session]: ...
+
+    def write(self) -> AbstractContextManager[Session]: ...
+
+    @property
+    def is_sqlite(self) -> bool: ...
+
+    @property
+    def display_url(self) -> str: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass

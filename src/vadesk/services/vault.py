@@ -36,7 +36,7 @@ from vadesk.errors import ConflictError, InvalidInputError, NotFoundError, Vades
 from vadesk.services import vault_state
 
 if TYPE_CHECKING:
-    from vadesk.services.store import Store
+    from vadesk.services.store import StoreLike
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,7 @@ def _unlock_unchecked(session: Session, passphrase: vc.Secret) -> OpenVault:
     return vault
 
 
-def open_vault(store: Store, passphrase: vc.Secret, *, accept_older: bool = False) -> OpenVault:
+def open_vault(store: StoreLike, passphrase: vc.Secret, *, accept_older: bool = False) -> OpenVault:
     """Unlock in a read transaction of its own; finishes a wipe a passphrase change left.
 
     The rollback check compares a snapshot with a mark another process may have raised
@@ -795,7 +795,7 @@ def reseal(session: Session, passphrase: vc.Secret, expected: VerifyReport) -> V
 # ------------------------------------------------------------------ passphrase change
 
 
-def checkpoint(store: Store) -> bool:
+def checkpoint(store: StoreLike) -> bool:
     """Fold the WAL into the database so an old wrapped key does not linger in -wal.
 
     False when another connection's read snapshot kept part of the WAL: the wipe is then
@@ -806,7 +806,7 @@ def checkpoint(store: Store) -> bool:
     return done
 
 
-def finish_pending_wipe(store: Store) -> None:
+def finish_pending_wipe(store: StoreLike) -> None:
     if store.is_sqlite and vault_state.wipe_pending(store.display_url):
         checkpoint(store)
 

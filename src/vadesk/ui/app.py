@@ -23,7 +23,7 @@ from vadesk.domain.clock import Clock, utcnow
 
 if TYPE_CHECKING:
     from vadesk.services.quick import QuickBoard
-    from vadesk.services.store import Store
+    from vadesk.services.store import StoreLike
     from vadesk.services.vault import OpenVault
     from vadesk.services.writes import WriteQueue
 
@@ -58,7 +58,7 @@ class VadeskApp(App[None]):
 
     def __init__(
         self,
-        store: Store,
+        store: StoreLike,
         *,
         clock: Clock = utcnow,
         quick: QuickBoard | None = None,
@@ -312,7 +312,7 @@ def terminal_alive() -> bool:
     return True
 
 
-def prepare(settings: Settings, db_url: str | None, *, demo: bool = False) -> Store:
+def prepare(settings: Settings, db_url: str | None, *, demo: bool = False) -> StoreLike:
     """Open the configured database, or a fresh demo database with a working day in it."""
     from vadesk.services.store import open_store
 

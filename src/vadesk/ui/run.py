@@ -24,9 +24,10 @@ def run_tui(settings: Settings, db_url: str | None, *, demo: bool = False) -> No
 
     Exits with the app's status: 1 after a crash, 128 + the signal after SIGHUP or SIGTERM.
     """
+    from vadesk.services.store import StoreLike
     from vadesk.ui.app import VadeskApp, prepare
 
-    store: Any = None
+    store: StoreLike | None = None
     quick = None
     if not demo:
         from vadesk.domain.clock import utcnow

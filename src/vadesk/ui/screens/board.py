@@ -40,12 +40,15 @@ if TYPE_CHECKING:
     from vadesk.services.changes import ChangeFeed
     from vadesk.services.clients import ClientRow
     from vadesk.services.quick import QuickBoard
-    from vadesk.services.store import Store
+    from vadesk.services.store import StoreLike
     from vadesk.services.timer import Figures
 
 # Services pull in SQLAlchemy; they load on first use, after the first frame.
-board_read: Any = LazyModule("vadesk.services.board_read")
-timer: Any = LazyModule("vadesk.services.timer")
+if TYPE_CHECKING:  # typed as the modules they are; loaded on first use (after the first frame)
+    from vadesk.services import board_read, timer
+else:
+    board_read = LazyModule("vadesk.services.board_read")
+    timer = LazyModule("vadesk.services.timer")
 
 log = logging.getLogger(__name__)
 NARROW_WIDTH = 60
@@ -229,7 +232,7 @@ class BoardScreen(Screen[None]):
         """Another process committed something."""
 
     def __init__(
-        self, store: Store, *, clock: Clock = utcnow, quick: QuickBoard | None = None
+        self, store: StoreLike, *, clock: Clock = utcnow, quick: QuickBoard | None = None
     ) -> None:
         super().__init__()
         self.store = store

@@ -32,7 +32,7 @@ from vadesk.errors import ConflictError, VadeskError
 from vadesk.services.cards import CardDetail, card_detail, edit_card, get_card
 from vadesk.services.checklist import add_checklist_item, add_comment, set_checklist_item
 from vadesk.services.clients import ClientRow
-from vadesk.services.store import Store
+from vadesk.services.store import StoreLike
 from vadesk.ui.safe import display, safe_text
 
 KINDS = ("admin", "creative", "call", "purchase", "other")
@@ -124,7 +124,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
 
     def __init__(
         self,
-        store: Store,
+        store: StoreLike,
         card_id: int | None,
         *,
         clients: list[ClientRow],

@@ -27,7 +27,7 @@ from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.durations import hm
 from vadesk.errors import VadeskError
 from vadesk.services import reports
-from vadesk.services.store import Store
+from vadesk.services.store import StoreLike
 from vadesk.ui.commands import Command, discovery_hits, matching_hits
 from vadesk.ui.safe import display, safe_text
 
@@ -157,7 +157,7 @@ class ReportsScreen(Screen[None]):
 
     def __init__(
         self,
-        store: Store,
+        store: StoreLike,
         *,
         clock: Clock = utcnow,
         client_id: int | None = None,

@@ -23,11 +23,11 @@ from vadesk.domain.text import clean_title, display
 from vadesk.domain.timecalc import split_by_local_day
 from vadesk.errors import VadeskError
 from vadesk.services import reports, timer
-from vadesk.services.store import Store
+from vadesk.services.store import StoreLike
 from vadesk.services.timer import EntryRow
 
 
-def sheet_zone(store: Store) -> tzinfo:
+def sheet_zone(store: StoreLike) -> tzinfo:
     """The one time zone of the time sheet: the ``timezone`` setting, else the system's.
 
     Days, week bounds, the times shown and the times typed all use it, so a day's total
@@ -194,7 +194,9 @@ class TimesheetScreen(Screen[None]):
             self.message = message
             self.severity = severity
 
-    def __init__(self, store: Store, *, clock: Clock = utcnow, card_id: int | None = None) -> None:
+    def __init__(
+        self, store: StoreLike, *, clock: Clock = utcnow, card_id: int | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self.clock = clock

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from vadesk.services import vault as vaults
-from vadesk.services.store import Store
+from vadesk.services.store import StoreLike
 from vadesk.ui import devlog
 
 devlog.install()  # before any passphrase is typed
@@ -36,7 +36,7 @@ class SecretDialog(ModalScreen[None]):
 
     CSS_PATH = "vault.tcss"
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: StoreLike) -> None:
         super().__init__()
         self.store = store
 

@@ -23,7 +23,7 @@ from vadesk.domain.text import clean_title
 from vadesk.errors import ConflictError, NotFoundError, VadeskError
 from vadesk.services import vault as vaults
 from vadesk.services.clients import ClientRow
-from vadesk.services.store import Store
+from vadesk.services.store import StoreLike
 from vadesk.ui.safe import display, safe_text
 from vadesk.ui.screens.vault.commands import VaultCommands
 from vadesk.ui.screens.vault.common import FIELDS, LABELS
@@ -97,7 +97,7 @@ class VaultScreen(Screen[None]):
 
     def __init__(
         self,
-        store: Store,
+        store: StoreLike,
         clients: list[ClientRow],
         client: str | None = None,
         select: str | None = None,

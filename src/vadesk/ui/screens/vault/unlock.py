@@ -17,7 +17,7 @@ from vadesk.domain import vault_crypto as vc
 from vadesk.domain.passwords import MIN_SCORE, strength
 from vadesk.errors import VadeskError
 from vadesk.services import vault as vaults
-from vadesk.services.store import Store
+from vadesk.services.store import StoreLike
 from vadesk.ui.safe import display
 from vadesk.ui.screens.vault.common import clear_inputs
 
@@ -51,7 +51,7 @@ class PassphraseForm(ModalScreen[vc.Secret | None]):
             self.problem = problem
             """'damaged' (reseal can help), 'older' (accept can help) or ''."""
 
-    def __init__(self, store: Store, *, create: bool) -> None:
+    def __init__(self, store: StoreLike, *, create: bool) -> None:
         super().__init__()
         self.store = store
         self.create = create
@@ -206,7 +206,7 @@ class ResealScreen(ModalScreen[bool]):
             self.report = report
             self.message = message
 
-    def __init__(self, store: Store, secret: vc.Secret) -> None:
+    def __init__(self, store: StoreLike, secret: vc.Secret) -> None:
         super().__init__()
         self.store = store
         self.secret = secret
