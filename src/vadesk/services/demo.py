@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from vadesk.config import Settings, data_dir
 from vadesk.db.models import Card, TimeEntry
 from vadesk.domain.clock import utcnow
+from vadesk.services.billing import set_rules
 from vadesk.services.cards import create_card
 from vadesk.services.checklist import add_checklist_item
 from vadesk.services.clients import add_client
 from vadesk.services.lanes import list_lanes
+from vadesk.services.timer import add_package
 
 if TYPE_CHECKING:
     from vadesk.services.store import Store
@@ -27,6 +29,8 @@ CLIENTS = (
     ("Cedar Law", "GBP", ("assist@cedarlaw.example",)),
     ("Delta Yoga", "EUR", ("hello@deltayoga.example",)),
 )
+DEMO_RATES = ((3_500, 4_500), (4_000, 5_000), (5_500, 6_500), (3_000, 4_000))
+"""Per client: hourly rate and creative rate, in minor units of its currency."""
 # (lane, client index or None, kind, title, hours until due (negative = overdue) or None)
 CARDS: tuple[tuple[str, int | None, str, str, float | None], ...] = (
     ("Urgent", 0, "admin", "Chase flour supplier about missing delivery", -3),
@@ -123,6 +127,12 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
                     }
                 )
     session.execute(insert(TimeEntry), entries)
+    # Rates and a prepaid package, so the pane, the time sheet and reports show money.
+    for client_row, (rate, creative) in zip(clients, DEMO_RATES, strict=True):
+        set_rules(session, client_row.id, default_rate_minor=rate, rates={"creative": creative})
+    add_package(
+        session, clients[0].id, hours=10, price_minor=35_000, purchased_at=now - timedelta(days=20)
+    )
 
 
 def demo_database_path() -> Path:
