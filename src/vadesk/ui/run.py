@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from vadesk.config import Settings
 
 if TYPE_CHECKING:
+    from vadesk.services.store import StoreLike
     from vadesk.ui.app import VadeskApp
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,6 @@ def run_tui(settings: Settings, db_url: str | None, *, demo: bool = False) -> No
 
     Exits with the app's status: 1 after a crash, 128 + the signal after SIGHUP or SIGTERM.
     """
-    from vadesk.services.store import StoreLike
     from vadesk.ui.app import VadeskApp, prepare
 
     store: StoreLike | None = None
