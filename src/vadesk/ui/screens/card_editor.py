@@ -414,18 +414,13 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         self.dismiss(event.edited)
 
     def action_cancel(self) -> None:
-        if self._typed() == self._pristine:
-            self.dismiss(None)
-            return
-        from vadesk.ui.screens.pickers import Confirm
+        from vadesk.ui.screens.pickers import close_or_ask
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            Confirm("Discard your changes to this card?", "What you typed is not saved yet."),
-            answered,
+        close_or_ask(
+            self,
+            changed=self._typed() != self._pristine,
+            question="Discard your changes to this card?",
+            detail="What you typed is not saved yet.",
         )
 
     @on(Button.Pressed, "#save")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -185,3 +186,29 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def close_or_ask(
+    form: ModalScreen[Any],
+    *,
+    changed: bool,
+    question: str,
+    detail: str = "What you typed is not saved.",
+    before_closing: Callable[[], object] | None = None,
+) -> None:
+    """Close a form at once when nothing was typed; else ask first (Esc never drops work)."""
+
+    def close() -> None:
+        if before_closing is not None:
+            before_closing()
+        form.dismiss(None)
+
+    if not changed:
+        close()
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            close()
+
+    form.app.push_screen(Confirm(question, detail), answered)

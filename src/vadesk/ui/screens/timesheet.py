@@ -139,18 +139,12 @@ class EntryForm(ModalScreen[dict[str, Any] | None]):
 
     @on(Button.Pressed, "#entry-cancel")
     def action_cancel(self) -> None:
-        if not self.unsaved and self._typed() == self._pristine:
-            self.dismiss(None)
-            return
-        from vadesk.ui.screens.pickers import Confirm
+        from vadesk.ui.screens.pickers import close_or_ask
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            Confirm("Discard this time entry's changes?", "What you typed is not saved."),
-            answered,
+        close_or_ask(
+            self,
+            changed=self.unsaved or self._typed() != self._pristine,
+            question="Discard this time entry's changes?",
         )
 
 

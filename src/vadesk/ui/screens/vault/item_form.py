@@ -133,19 +133,13 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        if self._typed() == self._pristine:
-            self.dismiss(None)
-            return
-        from vadesk.ui.screens.pickers import Confirm
+        from vadesk.ui.screens.pickers import close_or_ask
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                clear_inputs(self)
-                self.dismiss(None)
-
-        self.app.push_screen(
-            Confirm(f"Discard your changes to this {self.kind}?", "What you typed is not saved."),
-            answered,
+        close_or_ask(
+            self,
+            changed=self._typed() != self._pristine,
+            question=f"Discard your changes to this {self.kind}?",
+            before_closing=lambda: clear_inputs(self),
         )
 
 
