@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import traceback
@@ -10,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vadesk import __version__
+from vadesk.services.files import write_private
 
 # SQLAlchemy puts the statement's parameters (card text, a client's name) into its messages.
 PARAMETERS = re.compile(r"\[parameters: .*?\]$", re.MULTILINE | re.DOTALL)
@@ -28,7 +28,4 @@ def write_crash_report(error: BaseException, folder: Path) -> Path:
         f"vadesk {__version__} crashed at {datetime.now(UTC).isoformat(timespec='seconds')}\n"
         f"Python {platform.python_version()} on {platform.platform()}\n\n"
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(header + crash_text(error))
-    return path
+    return write_private(path, (header + crash_text(error)).encode("utf-8"))
