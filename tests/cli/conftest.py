@@ -29,7 +29,7 @@ def run(db_url: str) -> Run:
 def one_line(result: Result) -> str:
     """The single stderr line of a refused command (and no traceback anywhere)."""
     assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert isinstance(result.exception, SystemExit)  # refused: exit status, not an error
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]

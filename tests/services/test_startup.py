@@ -19,7 +19,7 @@ from filelock import FileLock
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import IN_CI, PG_URL
+from tests.conftest import PG_URL, _unavailable
 from vadesk.config import Settings
 from vadesk.db import engine as engine_module
 from vadesk.db import locks, migrate
@@ -99,9 +99,7 @@ STARTERS = 8
 def empty_pg_url() -> Iterator[str]:
     """A new, empty PostgreSQL database (not the migrated template the other tests copy)."""
     if not PG_URL:
-        if IN_CI:
-            pytest.fail("PostgreSQL is required under CI")
-        pytest.skip("PostgreSQL not available: VADESK_TEST_POSTGRES_URL is not set")
+        _unavailable("VADESK_TEST_POSTGRES_URL is not set (see .ci/postgres.sh)")
     name = f"vadesk_empty_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
