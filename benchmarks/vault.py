@@ -27,7 +27,7 @@ from percentile import p95
 from vadesk.config import Settings
 from vadesk.domain import vault_crypto as vc
 from vadesk.errors import VadeskError
-from vadesk.services import vault
+from vadesk.services import vault, vault_repair
 from vadesk.services.store import open_store
 
 
@@ -123,7 +123,7 @@ def main() -> None:
         )
         t0 = time.perf_counter()
         with store.read() as s:
-            report = vault.verify(s, secret)
+            report = vault_repair.verify(s, secret)
         verify_time = time.perf_counter() - t0
         print(
             f"verify {len(report.items):,} items:              {verify_time * 1000:8.1f} ms "

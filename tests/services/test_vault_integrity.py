@@ -26,7 +26,7 @@ from vadesk.config import Settings
 from vadesk.db.models import VaultHeader, VaultItem
 from vadesk.domain import vault_crypto as vc
 from vadesk.errors import ConflictError, InvalidInputError, VadeskError
-from vadesk.services import vault
+from vadesk.services import vault, vault_repair
 from vadesk.services.store import Store, open_store
 
 PASS = vc.Secret("plum orchard kettle violin")
@@ -405,18 +405,18 @@ def test_verify_names_the_damage_and_reseal_opens_what_is_intact(
     with pytest.raises(vc.ManifestMismatch, match="vadesk vault verify"):
         reopen(store)
     with store.read() as s:
-        report = vault.verify(s, PASS)
+        report = vault_repair.verify(s, PASS)
     statuses = {c.item_id: c.status for c in report.items}
     assert statuses == {keep: "ok", gone: "missing", junk: "damaged"}
     assert not report.intact
     with store.read() as s:  # verify changed nothing
         assert s.scalar(select(VaultItem.id).where(VaultItem.id == junk)) == junk
     with store.write() as s:
-        vault.reseal(s, PASS, report)
+        vault_repair.reseal(s, PASS, report)
     final = reopen(store)
     assert list(final.items) == [keep]
     with store.read() as s:
-        assert vault.verify(s, PASS).intact
+        assert vault_repair.verify(s, PASS).intact
 
 
 def test_reseal_refuses_when_the_vault_changed_after_the_check(
@@ -427,12 +427,12 @@ def test_reseal_refuses_when_the_vault_changed_after_the_check(
     with store.db.engine.begin() as conn:
         conn.execute(VaultItem.__table__.delete().where(VaultItem.id == item))
     with store.read() as s:
-        report = vault.verify(s, PASS)
+        report = vault_repair.verify(s, PASS)
     with store.db.engine.begin() as conn:  # something else changes meanwhile
         conn.execute(VaultItem.__table__.update().values(revision=5))
         conn.execute(text("DELETE FROM vault_manifest"))
     with pytest.raises(ConflictError, match="changed while you were deciding"), store.write() as s:
-        vault.reseal(s, PASS, report)
+        vault_repair.reseal(s, PASS, report)
 
 
 def test_cli_verify_and_reseal(store: Store, opened: vault.OpenVault, db_url: str) -> None:

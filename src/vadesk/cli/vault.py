@@ -402,12 +402,12 @@ def vault_verify(ctx: Context, passphrase_stdin: bool, as_json: bool) -> None:
 
     Exits 0 when the vault is intact, 3 when it is not.
     """
-    from vadesk.services import vault as vaults
+    from vadesk.services import vault_repair as repair
 
     store = ctx.store(create=False)
     secret = read_passphrase(passphrase_stdin)
     with store.read() as s:
-        report = vaults.verify(s, secret)
+        report = repair.verify(s, secret)
     if as_json:
         echo_json(_report_json(report))
     else:
@@ -429,12 +429,12 @@ def vault_reseal(ctx: Context, yes: bool, passphrase_stdin: bool, as_json: bool)
     Items that do not decrypt are removed; missing ones stay missing; added and rolled-back
     items that decrypt are accepted as they are. The list is shown before anything changes.
     """
-    from vadesk.services import vault as vaults
+    from vadesk.services import vault_repair as repair
 
     store = ctx.store(create=False)
     secret = read_passphrase(passphrase_stdin)
     with store.read() as s:
-        report = vaults.verify(s, secret)
+        report = repair.verify(s, secret)
     if report.intact:
         click.echo("The vault is intact; nothing to reseal.")
         return
@@ -444,7 +444,7 @@ def vault_reseal(ctx: Context, yes: bool, passphrase_stdin: bool, as_json: bool)
             raise InvalidInputError("Reseal changes the vault: confirm with --yes.")
         click.confirm("Re-sign the vault over the items listed as readable?", abort=True, err=True)
     with store.write() as s:
-        vaults.reseal(s, secret, report)
+        repair.reseal(s, secret, report)
     if as_json:
         echo_json(_report_json(report))
     else:

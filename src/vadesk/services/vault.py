@@ -32,6 +32,7 @@ from vadesk.db.models import VaultItem, VaultManifest
 from vadesk.domain import vault_crypto as vc
 from vadesk.domain.clock import utcnow
 from vadesk.domain.text import clean_text
+from vadesk.domain.vault_items import validate, validate_numbered
 from vadesk.errors import ConflictError, InvalidInputError, NotFoundError, VadeskError
 from vadesk.services import vault_state
 
@@ -39,21 +40,6 @@ if TYPE_CHECKING:
     from vadesk.services.store import StoreLike
 
 log = logging.getLogger(__name__)
-
-KINDS = ("login", "card", "note")
-FIELDS: dict[str, tuple[str, ...]] = {
-    "login": ("name", "url", "username", "password", "totp", "notes"),
-    "card": ("name", "holder", "number", "expiry", "cvc", "notes"),
-    "note": ("name", "note"),
-}
-"""The text fields of each kind of item, in the order a form shows them."""
-COMMON = ("kind", "client", "cards")
-SECRET_FIELDS = frozenset({"password", "totp", "number", "cvc", "note", "notes"})
-"""Fields shown masked until revealed, and never logged."""
-MAX_NAME = 500
-MAX_TEXT = 100_000
-MAX_LINKS = 1_000
-MAX_CARD_ID = 2**63 - 1
 
 
 class VaultMissing(VadeskError):
@@ -418,62 +404,6 @@ def init(session: Session, passphrase: vc.Secret, kdf: vc.KdfParams) -> OpenVaul
     return vault
 
 
-def _text(value: object, field_name: str, limit: int) -> str:
-    if not isinstance(value, str):
-        raise InvalidInputError(f"{field_name} must be text, not {type(value).__name__}.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidInputError(f"{field_name} holds text that is not valid Unicode.") from None
-    if len(value) > limit:
-        raise InvalidInputError(f"{field_name} is longer than {limit:,} characters.")
-    return value
-
-
-def _links(value: object) -> list[int]:
-    if isinstance(value, str):
-        parts = [p.strip().lstrip("#") for p in value.replace(";", ",").split(",") if p.strip()]
-        if not all(p.isascii() and p.isdigit() for p in parts):
-            raise InvalidInputError(
-                "Linked cards are card numbers separated by commas, e.g. 12, 40."
-            )
-        value = [int(p) for p in parts]
-    if not isinstance(value, list) or not all(
-        type(c) is int and 0 < c <= MAX_CARD_ID for c in value
-    ):
-        raise InvalidInputError("Linked cards must be a list of card numbers.")
-    if len(value) > MAX_LINKS:
-        raise InvalidInputError(f"An item links at most {MAX_LINKS} cards.")
-    return list(dict.fromkeys(value))
-
-
-def validate(document: object) -> dict[str, Any]:
-    """A clean copy of an item, or one line naming what is wrong (types, fields, Luhn)."""
-    if not isinstance(document, dict):
-        raise InvalidInputError("An item must be an object with named fields.")
-    kind = document.get("kind")
-    if kind not in KINDS:
-        raise InvalidInputError(f"Item kind must be one of: {', '.join(KINDS)}.")
-    allowed = set(FIELDS[kind]) | set(COMMON)
-    unknown = sorted(str(k) for k, v in document.items() if k not in allowed and v is not None)
-    if unknown:
-        raise InvalidInputError(f"A {kind} has no field {clean_text(unknown[0])[:40]!r}.")
-    clean: dict[str, Any] = {"kind": kind}
-    for name in (*FIELDS[kind], "client"):
-        value = document.get(name)
-        if value is None or value == "":
-            continue
-        clean[name] = _text(value, name, MAX_NAME if name in ("name", "client") else MAX_TEXT)
-    if not str(clean.get("name", "")).strip():
-        raise InvalidInputError("A vault item needs a name.")
-    links = document.get("cards")
-    if links not in (None, "", []):
-        clean["cards"] = _links(links)
-    if kind == "card" and clean.get("number") and not vc.luhn_valid(clean["number"]):
-        raise InvalidInputError("That card number fails the Luhn check; check the digits.")
-    return clean
-
-
 def save_item(
     session: Session, vault: OpenVault, document: dict[str, Any], item_id: str | None = None
 ) -> str:
@@ -525,7 +455,7 @@ def delete_item(session: Session, vault: OpenVault, item_id: str) -> None:
 
 def import_documents(session: Session, vault: OpenVault, documents: Sequence[object]) -> int:
     """Validate every document first (naming the first bad one), then add all in one go."""
-    cleaned = [_validate_numbered(number, doc) for number, doc in enumerate(documents, 1)]
+    cleaned = [validate_numbered(number, doc) for number, doc in enumerate(documents, 1)]
     locked = _lock(session, vault)
     now = utcnow()
     entries = dict(locked.stored)
@@ -551,21 +481,6 @@ def import_documents(session: Session, vault: OpenVault, documents: Sequence[obj
     changed.update(added)
     _sign(session, vault, locked, entries, changed)
     return len(rows)
-
-
-def _validate_numbered(number: int, document: object) -> dict[str, Any]:
-    try:
-        return validate(document)
-    except InvalidInputError as error:
-        label = f"item {number}"
-        if isinstance(document, dict):
-            kind, name = document.get("kind"), document.get("name")
-            if isinstance(kind, str) and kind in KINDS and isinstance(name, str):
-                label += f" ({kind} {clean_text(name)[:40]!r})"
-        message = str(error)
-        raise InvalidInputError(
-            f"{label}: {message[0].lower()}{message[1:]} Nothing was imported."
-        ) from None
 
 
 def import_bundle(session: Session, vault: OpenVault, data: bytes, passphrase: vc.Secret) -> int:
@@ -636,160 +551,6 @@ def refresh(session: Session, vault: OpenVault) -> None:
     vault.items.update(changed)
     vault.revisions = stored
     vault.manifest_revision = revision
-
-
-# ------------------------------------------------------------------ a way back
-
-
-@dataclass(frozen=True)
-class ItemCheck:
-    """One stored or listed item as ``verify`` found it."""
-
-    item_id: str
-    status: str
-    """ok, damaged (does not decrypt), missing (listed, not stored), added (stored, not
-    listed), rolled back (older than listed), newer (newer than listed), or unlisted (decrypts;
-    no readable manifest to check it against)."""
-    revision: int | None
-    listed: int | None
-    kind: str | None = None
-    name: str | None = None
-
-    @property
-    def decrypts(self) -> bool:
-        return self.status not in ("damaged", "missing")
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    vault_id: str
-    manifest: str
-    """ok, damaged or missing."""
-    manifest_revision: int | None
-    items: tuple[ItemCheck, ...]
-
-    @property
-    def intact(self) -> bool:
-        return self.manifest == "ok" and all(i.status == "ok" for i in self.items)
-
-    @property
-    def problems(self) -> tuple[ItemCheck, ...]:
-        return tuple(i for i in self.items if i.status != "ok")
-
-    def signature(self) -> tuple[Any, ...]:
-        """What reseal must find unchanged inside its transaction."""
-        return (
-            self.manifest,
-            self.manifest_revision,
-            tuple((i.item_id, i.status, i.revision) for i in self.items),
-        )
-
-
-def _verify(session: Session, vault_id: str, key: vc.DataKey) -> VerifyReport:
-    row = session.get(VaultManifest, vault_id, populate_existing=True)
-    manifest: dict[str, int] | None = None
-    manifest_revision: int | None = None
-    state = "missing"
-    if row is not None:
-        state = "damaged"
-        if type(row.revision) is int:
-            manifest_revision = row.revision
-        try:
-            revision, blob = _manifest_fields(row)
-            manifest = vc.decrypt_manifest(key, vault_id, revision, blob)
-            state = "ok"
-        except vc.VaultError:
-            manifest = None
-    checks: list[ItemCheck] = []
-    reader = vc.ItemReader(key, vault_id)
-    try:
-        for item_id, revision, blob in vault_rows(session, vault_id):
-            good_id = type(item_id) is str
-            good_revision = revision if type(revision) is int else None
-            shown_id = item_id if good_id else vc.short_id(item_id)
-            listed = manifest.get(item_id) if manifest is not None and good_id else None
-            try:
-                document = reader.read(item_id, revision, blob)
-            except vc.VaultError:
-                checks.append(ItemCheck(shown_id, "damaged", good_revision, listed))
-                continue
-            if manifest is None:
-                status = "unlisted"
-            elif listed is None:
-                status = "added"
-            elif revision < listed:
-                status = "rolled back"
-            elif revision > listed:
-                status = "newer"
-            else:
-                status = "ok"
-            name = document.get("name")
-            checks.append(
-                ItemCheck(
-                    item_id,
-                    status,
-                    revision,
-                    listed,
-                    str(document.get("kind")),
-                    name if isinstance(name, str) else None,
-                )
-            )
-    finally:
-        reader.close()
-    stored_ids = {c.item_id for c in checks}
-    for item_id, listed in sorted((manifest or {}).items()):
-        if item_id not in stored_ids:
-            checks.append(ItemCheck(item_id, "missing", None, listed))
-    checks.sort(key=lambda c: (c.status == "ok", c.item_id))
-    return VerifyReport(vault_id, state, manifest_revision, tuple(checks))
-
-
-def verify(session: Session, passphrase: vc.Secret) -> VerifyReport:
-    """What decrypts, what is missing, added or rolled back; changes nothing."""
-    header = _to_domain(_header(session))
-    key = vc.unlock(header, passphrase)
-    try:
-        return _verify(session, header.vault_id, key)
-    finally:
-        key.wipe()
-
-
-def reseal(session: Session, passphrase: vc.Secret, expected: VerifyReport) -> VerifyReport:
-    """Re-sign the manifest over the items that decrypt; remove the rows that do not.
-
-    ``expected`` is the report the user confirmed; if the vault changed since, nothing is
-    written. Call inside a write transaction.
-    """
-    header = _to_domain(_header(session))
-    key = vc.unlock(header, passphrase)
-    try:
-        _manifest_row(session, header.vault_id, lock=True)
-        report = _verify(session, header.vault_id, key)
-        if report.signature() != expected.signature():
-            raise ConflictError(
-                "The vault changed while you were deciding; nothing was resealed. Run it again."
-            )
-        damaged = [c.item_id for c in report.items if c.status == "damaged"]
-        if damaged:
-            session.execute(delete(VaultItem).where(VaultItem.id.in_(damaged)))
-        stored = _stored_revisions(session, header.vault_id)
-        seen = vault_state.seen(header.vault_id)
-        revision = max(report.manifest_revision or 0, seen.revision if seen else 0) + 1
-        blob = vc.encrypt_manifest(key, header.vault_id, stored, revision)
-        row = session.get(VaultManifest, header.vault_id)
-        if row is None:
-            session.add(VaultManifest(vault_id=header.vault_id, revision=revision, ciphertext=blob))
-        else:
-            row.revision = revision
-            row.ciphertext = blob
-        session.flush()
-    finally:
-        key.wipe()
-    digest = vault_state.digest(blob)
-    after_commit(
-        session, lambda: vault_state.remember(header.vault_id, revision, digest, force=True)
-    )
-    return report
 
 
 # ------------------------------------------------------------------ passphrase change

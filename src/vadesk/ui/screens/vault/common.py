@@ -8,13 +8,13 @@ from rich.text import Text
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from vadesk.services import vault as vaults
+from vadesk.domain import vault_items
 from vadesk.services.store import StoreLike
 from vadesk.ui import devlog
 
 devlog.install()  # before any passphrase is typed
 
-FIELDS = vaults.FIELDS
+FIELDS = vault_items.FIELDS
 LABELS = {
     "url": "URL",
     "totp": "TOTP secret (base32, from the site's 2FA setup)",

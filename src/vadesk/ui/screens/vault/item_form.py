@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from vadesk.domain import vault_crypto as vc
+from vadesk.domain import vault_items
 from vadesk.domain.passwords import strength
 from vadesk.errors import VadeskError
-from vadesk.services import vault as vaults
 from vadesk.services.clients import ClientRow
 from vadesk.ui import devlog
 from vadesk.ui.safe import display, safe_text
@@ -59,7 +59,7 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
                 )
                 for name in FIELDS[self.kind]:
                     yield Label(LABELS.get(name, name.capitalize()))
-                    secret = name in vaults.SECRET_FIELDS
+                    secret = name in vault_items.SECRET_FIELDS
                     value = self.document.get(name, "")
                     # Secrets stay exact (the input masks them); the rest is shown cleaned.
                     shown = str(value) if secret else display(value, multiline="note" in name)
@@ -117,7 +117,7 @@ class ItemForm(ModalScreen[dict[str, Any] | None]):
             document[name] = self.query_one(f"#f-{name}", Input).value.strip()
         document["cards"] = self.query_one("#f-cards", Input).value
         try:
-            vaults.validate(document)
+            vault_items.validate(document)
         except VadeskError as error:
             self.query_one("#item-error", Static).update(Text(str(error)))
             return

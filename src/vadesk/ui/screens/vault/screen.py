@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from vadesk.domain import vault_crypto as vc
+from vadesk.domain import vault_items
 from vadesk.domain.passwords import totp_now, totp_seconds_left
 from vadesk.domain.text import clean_title
 from vadesk.errors import ConflictError, NotFoundError, VadeskError
@@ -189,7 +190,7 @@ class VaultScreen(Screen[None]):
             if not value:
                 continue
             shown = value
-            if name in vaults.SECRET_FIELDS and not self.revealed:
+            if name in vault_items.SECRET_FIELDS and not self.revealed:
                 shown = vc.mask_card_number(value) if name == "number" else "••••••••"
             if name == "totp":
                 try:

@@ -17,6 +17,7 @@ from vadesk.domain import vault_crypto as vc
 from vadesk.domain.passwords import MIN_SCORE, strength
 from vadesk.errors import VadeskError
 from vadesk.services import vault as vaults
+from vadesk.services import vault_repair as repair
 from vadesk.services.store import StoreLike
 from vadesk.ui.safe import display
 from vadesk.ui.screens.vault.common import clear_inputs
@@ -201,7 +202,7 @@ class ResealScreen(ModalScreen[bool]):
     ]
 
     class Checked(Message):
-        def __init__(self, report: vaults.VerifyReport | None, message: str) -> None:
+        def __init__(self, report: repair.VerifyReport | None, message: str) -> None:
             super().__init__()
             self.report = report
             self.message = message
@@ -210,7 +211,7 @@ class ResealScreen(ModalScreen[bool]):
         super().__init__()
         self.store = store
         self.secret = secret
-        self.report: vaults.VerifyReport | None = None
+        self.report: repair.VerifyReport | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-dialog"):
@@ -229,7 +230,7 @@ class ResealScreen(ModalScreen[bool]):
     def _verify(self) -> None:
         try:
             with self.store.read() as s:
-                report = vaults.verify(s, self.secret)
+                report = repair.verify(s, self.secret)
         except VadeskError as error:
             self.post_message(self.Checked(None, str(error)))
             return
@@ -264,10 +265,10 @@ class ResealScreen(ModalScreen[bool]):
             self._reseal(self.report)
 
     @work(thread=True, exclusive=True, group="vault-reseal", exit_on_error=False)
-    def _reseal(self, report: vaults.VerifyReport) -> None:
+    def _reseal(self, report: repair.VerifyReport) -> None:
         try:
             with self.store.write() as s:
-                vaults.reseal(s, self.secret, report)
+                repair.reseal(s, self.secret, report)
         except VadeskError as error:
             self.app.call_from_thread(
                 self.query_one("#vault-error", Static).update, Text(str(error))
