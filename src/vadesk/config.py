@@ -90,6 +90,37 @@ class Settings:
     business: dict[str, str] = field(default_factory=dict)
     """The VA's details on report headers: name, address, vat_id (VAT or company id), logo
     (path to a PNG or JPEG)."""
+    work_days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    """The VA's working days, for turnaround counted in working hours."""
+    work_hours: str = "09:00-17:00"
+    """The VA's working hours on a working day (local time)."""
+    holidays_country: str = ""
+    """ISO country code whose public holidays are days off (the `holidays` library); empty:
+    none."""
+    holidays_subdivision: str = ""
+    """State or province for the holidays, where the country has them (e.g. "CA", "BY")."""
+    days_off: list[str] = field(default_factory=list)
+    """The VA's own days off, as ISO dates ("2026-12-24")."""
+    weekly_capacity_hours: int = 30
+    """Hours the VA can work in a week; the week plan shows what is over."""
+    due_soon_hours: int = 4
+    """A card due within this many hours counts as due soon."""
+    onboarding_questions: list[str] = field(
+        default_factory=lambda: [
+            "How do you like to work with your VA?",
+            "Preferred communication",
+            "Best times to reach you",
+            "Goals with the service",
+            "Standing priorities",
+        ]
+    )
+    """The questions of the new-client form; answers are kept per client."""
+    intake: dict[str, Any] = field(default_factory=dict)
+    """[intake]: the email intake's settings (IMAP server, folders, attachment size limit);
+    checked by vadesk.services.intake."""
+    portal: dict[str, Any] = field(default_factory=dict)
+    """[portal]: the client portal's settings (base_url, bind, session lifetime); checked by
+    vadesk.portal."""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -119,6 +150,8 @@ class Settings:
                 "str | None": isinstance(value, str),
                 "dict[str, str]": isinstance(value, dict)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
+                "dict[str, Any]": isinstance(value, dict),
+                "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
             }.get(str(expected), True)
             if not ok:
                 raise ConfigError(f"Setting {name!r} in {source} has the wrong type; see README.")

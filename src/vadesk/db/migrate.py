@@ -161,12 +161,26 @@ def upgrade(db: Database, target: str = "head") -> None:
     from alembic import command
 
     with translate_errors(db), db.engine.connect() as connection:
+        raw = None
         if db.is_sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        command.upgrade(alembic_config(connection), target)
-        connection.commit()
-        if db.is_sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            # Batch mode rebuilds tables that others point at (lanes, clients); with foreign
+            # keys on, dropping the old copy fails. The pragma is a no-op inside a transaction
+            # and SQLAlchemy's connection always begins one, so set it on the raw connection
+            # before anything begins, and check the keys ourselves before committing.
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            raw.cursor().execute("PRAGMA foreign_keys = OFF")
+        try:
+            command.upgrade(alembic_config(connection), target)
+            if db.is_sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise RuntimeError(f"migration left a broken foreign key: {tuple(broken)}")
+            connection.commit()
+        finally:
+            if raw is not None:
+                connection.rollback()
+                raw.cursor().execute("PRAGMA foreign_keys = ON")
 
 
 def backup_before_migration(path: Path, revision: str) -> Path:

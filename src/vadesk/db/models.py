@@ -36,6 +36,7 @@ NAMING_CONVENTION = {
 
 
 LANE_ROLES = ("normal", "done", "inbox")
+CHANNELS = ("email", "phone", "chat", "video")
 
 
 class Base(DeclarativeBase):
@@ -57,6 +58,9 @@ class Client(Base):
         CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount"),
         CheckConstraint("rounding_minutes IN (0, 1, 6, 15)", name="rounding_minutes"),
         CheckConstraint("rounding_scope IN ('entry', 'day')", name="rounding_scope"),
+        CheckConstraint(f"channel IN ({', '.join(repr(c) for c in CHANNELS)})", name="channel"),
+        CheckConstraint("agreed_period IN ('week', 'month')", name="agreed_period"),
+        CheckConstraint("turnaround_mode IN ('calendar', 'working')", name="turnaround_mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +76,26 @@ class Client(Base):
     discount_percent: Mapped[int] = mapped_column(default=0)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # Profile (migration 0004).
+    rank: Mapped[str] = mapped_column(RankString, index=True)
+    """The client's place in the VA's priority order (fractional index, most important first)."""
+    company: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="")
+    """IANA zone of the client; empty means the VA's own."""
+    working_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """The client's working hours, e.g. {"days": ["mon", ...], "hours": "09:00-17:00"}."""
+    channel: Mapped[str] = mapped_column(String(10), default="email")
+    onboarding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Answers to the onboarding questions: question text -> free-text answer."""
+    nda_signed_on: Mapped[date | None] = mapped_column(Date)
+    nda_note: Mapped[str] = mapped_column(Text, default="")
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    contract_end: Mapped[date | None] = mapped_column(Date)
+    agreed_minutes: Mapped[int | None]
+    """Hours agreed per ``agreed_period``, in minutes; None when nothing was agreed."""
+    agreed_period: Mapped[str] = mapped_column(String(5), default="week")
+    turnaround_mode: Mapped[str] = mapped_column(String(10), default="calendar")
+    """How turnaround hours count: "calendar" hours or the VA's "working" hours."""
 
 
 class ClientAddress(Base):
@@ -82,6 +106,35 @@ class ClientAddress(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     address: Mapped[str] = mapped_column(String(320), unique=True)
+
+
+class ClientContact(Base):
+    """A contact person at a client: who sends tasks, who approves, who pays."""
+
+    __tablename__ = "client_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    role: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ClientTurnaround(Base):
+    """The turnaround promised to a client for one kind of task; ``hours`` None: no promise.
+
+    This table is the truth for every kind (migration 0004 copied the old
+    ``turnaround_admin_hours``/``turnaround_creative_hours`` columns into it)."""
+
+    __tablename__ = "client_turnaround"
+    __table_args__ = (UniqueConstraint("client_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    hours: Mapped[int | None]
 
 
 class ClientRate(Base):
@@ -116,6 +169,8 @@ class Lane(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     position: Mapped[int]
     role: Mapped[str] = mapped_column(String(10), default="normal")
+    waiting: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A waiting lane ("Waiting on client"): its cards' turnaround clocks are paused."""
 
 
 class Card(Base):
@@ -145,8 +200,85 @@ class Card(Base):
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    waiting: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Flagged as waiting on the client (by key, the portal or an email), in any lane."""
+    waiting_since: Mapped[datetime | None]
+    """When the turnaround clock paused (flagged, or moved into a waiting lane); None: running."""
+    waited_seconds: Mapped[int] = mapped_column(default=0)
+    """Time spent waiting in earlier, finished pauses; the due time moves by it."""
+    external_ref: Mapped[str | None] = mapped_column(String(300), unique=True)
+    """Where an imported card came from, e.g. "trello:5f1c..."; a re-import finds it here."""
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class CardAttachment(Base):
+    """A file saved for a card (under the data folder) or a link (imported from Trello)."""
+
+    __tablename__ = "card_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    """The name shown (already made safe)."""
+    path: Mapped[str] = mapped_column(String(1000), default="")
+    """Relative to the data folder; empty for a link."""
+    url: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    content_type: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime]
+
+
+class IntakeMessage(Base):
+    """Every message the intake has handled, so the same message twice changes nothing."""
+
+    __tablename__ = "intake_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(998), unique=True)
+    """The Message-ID, or "sha256:<hex>" of the raw message when it has none."""
+    card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cards.id", ondelete="SET NULL"), index=True
+    )
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(10))
+    """"card" (a new card), "comment" (added to card_id) or "skipped"."""
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+
+
+class PortalInvite(Base):
+    """An invite link for a client's portal; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "portal_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class PortalSession(Base):
+    """A browser session opened from an invite; only the SHA-256 of its cookie is kept."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invite_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_invites.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
 
 
 class ChecklistItem(Base):
@@ -196,6 +328,9 @@ class TimeEntry(Base):
     idle: Mapped[bool] = mapped_column(Boolean, default=False)
     seen_at: Mapped[datetime | None]
     """While running: when vadesk last saw the VA at work (heartbeat), to spot absences."""
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(20), default="")
+    """Where the entry came from when not the timer or a manual edit, e.g. "toggl"."""
 
 
 class VaultHeader(Base):

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vadesk.db.models import Client, ClientAddress
+from vadesk.db.models import Client, ClientAddress, ClientTurnaround
 from vadesk.domain.clock import utcnow
+from vadesk.domain.ranking import rank_between
 from vadesk.domain.text import clean_title, display
 from vadesk.domain.turnaround import Turnaround
 from vadesk.errors import InvalidInputError, NotFoundError
@@ -64,14 +65,22 @@ def add_client(
         if session.scalar(select(ClientAddress.id).where(ClientAddress.address == email)):
             raise InvalidInputError(f"{email} already routes to another client.")
     count = session.scalar(select(func.count(Client.id))) or 0
+    last_rank = session.scalar(select(func.max(Client.rank)))
     client = Client(
         name=name,
         currency=currency,
         colour=PALETTE[count % len(PALETTE)],
         created_at=now or utcnow(),
+        rank=rank_between(last_rank, None),
     )
     session.add(client)
     session.flush()
+    session.add_all(
+        [
+            ClientTurnaround(client_id=client.id, kind="admin", hours=24),
+            ClientTurnaround(client_id=client.id, kind="creative", hours=48),
+        ]
+    )
     session.add_all(ClientAddress(client_id=client.id, address=email) for email in clean_emails)
     session.flush()
     return _row(client, clean_emails)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from vadesk.db.models import Card, CardActivity, Client, Lane, TimeEntry
+from vadesk.db.models import Card, CardActivity, Client, ClientTurnaround, Lane, TimeEntry
 from vadesk.domain.clock import utcnow
-from vadesk.domain.ranking import initial_ranks
+from vadesk.domain.ranking import initial_ranks, rank_between
 from vadesk.services.clients import PALETTE
 
 COMPANIES = (
@@ -107,9 +107,14 @@ def seed(
             colour=PALETTE[(existing + i) % len(PALETTE)],
             default_rate_minor=rng.choice((2500, 3000, 3500, 4000)),
             created_at=now,
+            rank=rank_between(session.scalar(select(func.max(Client.rank))), None),
         )
         session.add(client)
         session.flush()
+        session.add_all(
+            ClientTurnaround(client_id=client.id, kind=kind, hours=hours)
+            for kind, hours in (("admin", 24), ("creative", 48))
+        )
         client_ids.append(client.id)
     if not client_ids:
         client_ids = list(session.scalars(select(Client.id)))
