@@ -1,0 +1,428 @@
+"""Reading one email message: headers, readable text, attachments, defects. Pure and never
+raising: hostile or broken mail gives what could be read plus a list of what was wrong."""
+
+from __future__ import annotations
+
+import email
+import email.utils
+import hashlib
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
+
+from vadesk.domain.text import clean_text, clean_title
+
+MAX_PARSE_BYTES = 64 * 1024 * 1024
+"""A message larger than this is read only as far as this (attachments then are not kept)."""
+MAX_DEPTH = 50
+"""Parts nested deeper than this (multipart in multipart ...) are not read."""
+MAX_PARTS = 500
+MAX_BODY_CHARS = 100_000
+"""A card description keeps at most this much of a body; the rest is cut with a note."""
+MAX_HTML_BYTES = 4 * 1024 * 1024
+MAX_REFERENCES = 50
+MAX_NAME_BYTES = 120
+# Names Windows reserves in any folder, with any extension ("CON.txt" too).
+_DEVICE_NAMES = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"} | {
+    f"{prefix}{n}" for prefix in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]
+}
+_UNSAFE_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,990}>")
+_ATTRIBUTION = re.compile(
+    r"^\s*(On\s.{0,300}wrote:|Le\s.{0,300}a écrit\s?:|Am\s.{0,300}schrieb.{0,80}:)\s*$"
+)
+_ORIGINAL = re.compile(r"^\s*-{2,}\s*(Original Message|Forwarded message)\s*-{2,}\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that came with the message; ``data`` is None when it was over the size limit."""
+
+    name: str
+    content_type: str
+    size: int
+    data: bytes | None
+
+
+@dataclass(frozen=True)
+class Mail:
+    """What vadesk reads from one message. Text fields are cleaned of control characters and
+    terminal escapes; addresses are lower-case ``local@domain``."""
+
+    subject: str = ""
+    sender: str = ""
+    sender_name: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    delivered_to: tuple[str, ...] = ()
+    original_to: tuple[str, ...] = ()
+    date: datetime | None = None
+    message_id: str | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    body: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    defects: tuple[str, ...] = field(default=())
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Every address the message was sent to, the envelope's first (most telling)."""
+        seen: dict[str, None] = {}
+        for address in (*self.delivered_to, *self.original_to, *self.to, *self.cc):
+            seen.setdefault(address, None)
+        return tuple(seen)
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        """Message-IDs this one answers: In-Reply-To first, then References newest first."""
+        seen: dict[str, None] = {}
+        for mid in (*self.in_reply_to, *reversed(self.references)):
+            seen.setdefault(mid, None)
+        return tuple(seen)
+
+    @property
+    def label(self) -> str:
+        """A short name for the message on a summary line."""
+        subject = self.subject[:60] or "(no subject)"
+        who = self.sender or "unknown sender"
+        return f"{subject!r} from {who}"
+
+
+def message_key(mail: Mail, raw: bytes) -> str:
+    """What makes a message the same message again: its Message-ID, else a hash of its bytes."""
+    if mail.message_id:
+        return mail.message_id
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_mail(
+    raw: bytes, *, attachment_max_bytes: int = 25 * 1024 * 1024, max_bytes: int = MAX_PARSE_BYTES
+) -> Mail:
+    """Read ``raw`` (one RFC 5322 message); never raises for bad input."""
+    defects: list[str] = []
+    truncated = len(raw) > max_bytes
+    if truncated:
+        defects.append(f"message of {len(raw) // (1024 * 1024)} MB read only in part")
+        raw = raw[:max_bytes]
+    msg: Message
+    try:
+        msg = email.message_from_bytes(raw, policy=policy.default)
+    except RecursionError:
+        defects.append("MIME parts nested too deep to read; only the headers were read")
+        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        msg.set_payload("")
+    except Exception as error:  # the parser is meant not to raise; be sure anyway
+        defects.append(f"unreadable message ({type(error).__name__}); only headers read")
+        try:
+            msg = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+            msg.set_payload("")
+        except Exception:
+            msg = EmailMessage()
+    headers = _read_headers(msg, defects)
+    body, attachments = _read_parts(msg, defects, attachment_max_bytes, keep_files=not truncated)
+    return replace(
+        headers, body=body, attachments=attachments, defects=tuple(dict.fromkeys(defects))
+    )
+
+
+def _header(msg: Message, name: str, defects: list[str]) -> list[str]:
+    try:
+        values = msg.get_all(name) or []
+        return [str(value) for value in values]
+    except Exception as error:
+        defects.append(f"unreadable {name} header ({type(error).__name__})")
+        try:  # the header as it came, without decoding encoded words
+            return [str(v) for _, v in msg.raw_items() if _.lower() == name.lower()]
+        except Exception:
+            return []
+
+
+def _addresses(msg: Message, name: str, defects: list[str]) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address header; invalid addresses are left out."""
+    found: list[tuple[str, str]] = []
+    for value in _header(msg, name, defects)[:20]:
+        try:
+            pairs = email.utils.getaddresses([value[:10_000]])
+        except Exception:
+            defects.append(f"unreadable {name} header")
+            continue
+        for display_name, address in pairs[:200]:
+            address = clean_title(address, 320).strip("<>").lower()
+            if address.count("@") != 1 or " " in address:
+                continue
+            local, domain = address.split("@")
+            if local and domain:
+                found.append((clean_title(display_name, 200), address))
+    return found
+
+
+def _message_ids(values: list[str]) -> tuple[str, ...]:
+    ids: list[str] = []
+    for value in values:
+        ids.extend(_MESSAGE_ID.findall(value[:100_000]))
+    return tuple(dict.fromkeys(ids[-MAX_REFERENCES:]))
+
+
+def _read_headers(msg: Message, defects: list[str]) -> Mail:
+    subjects = _header(msg, "Subject", defects)
+    senders = _addresses(msg, "From", defects) or _addresses(msg, "Sender", defects)
+    if not senders:
+        defects.append("no sender address")
+    mids = _message_ids(_header(msg, "Message-ID", defects)[:1])
+    if not mids:
+        defects.append("no Message-ID")
+    return Mail(
+        subject=clean_title(subjects[0], 500) if subjects else "",
+        sender=senders[0][1] if senders else "",
+        sender_name=senders[0][0] if senders else "",
+        to=tuple(a for _, a in _addresses(msg, "To", defects)),
+        cc=tuple(a for _, a in _addresses(msg, "Cc", defects)),
+        delivered_to=tuple(a for _, a in _addresses(msg, "Delivered-To", defects)),
+        original_to=tuple(a for _, a in _addresses(msg, "X-Original-To", defects)),
+        date=_date(_header(msg, "Date", defects), defects),
+        message_id=mids[0] if mids else None,
+        in_reply_to=_message_ids(_header(msg, "In-Reply-To", defects)),
+        references=_message_ids(_header(msg, "References", defects)),
+    )
+
+
+def _date(values: list[str], defects: list[str]) -> datetime | None:
+    if not values:
+        return None
+    try:
+        value = email.utils.parsedate_to_datetime(values[0][:200])
+    except (TypeError, ValueError, IndexError, OverflowError):
+        defects.append("unreadable Date header")
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not 1970 <= value.year <= 2999:
+        defects.append("Date header out of range")
+        return None
+    return value.astimezone(UTC)
+
+
+def _walk(msg: Message, defects: list[str]) -> Iterator[Message]:
+    """Every leaf part, depth first, without recursion and within MAX_DEPTH/MAX_PARTS."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    count = 0
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if count > MAX_PARTS:
+            defects.append(f"more than {MAX_PARTS} parts; the rest were not read")
+            return
+        if part.is_multipart() and part.get_content_maintype() == "multipart":
+            if depth >= MAX_DEPTH:
+                defects.append(f"parts nested over {MAX_DEPTH} deep were not read")
+                continue
+            children = part.get_payload()
+            if isinstance(children, list):
+                stack.extend((child, depth + 1) for child in reversed(children))
+            continue
+        yield part
+
+
+def _read_parts(
+    msg: Message, defects: list[str], attachment_max_bytes: int, *, keep_files: bool
+) -> tuple[str, tuple[Attachment, ...]]:
+    plain: str | None = None
+    html: str | None = None
+    attachments: list[Attachment] = []
+    try:
+        for defect in msg.defects:
+            defects.append(type(defect).__name__)
+        for part in _walk(msg, defects):
+            for defect in getattr(part, "defects", ()):
+                defects.append(type(defect).__name__)
+            ctype = _content_type(part)
+            is_attachment = _disposition(part) == "attachment" or _filename(part) is not None
+            if ctype == "text/plain" and not is_attachment and plain is None:
+                plain = _text_of(part, defects)
+            elif ctype == "text/html" and not is_attachment and html is None:
+                html = _text_of(part, defects, limit=MAX_HTML_BYTES)
+            elif ctype.startswith("multipart/"):
+                continue  # an empty or unreadable multipart
+            elif not (ctype.startswith("text/") and not is_attachment):
+                attachments.append(
+                    _attachment(part, ctype, len(attachments), attachment_max_bytes, keep_files)
+                )
+    except RecursionError:
+        defects.append("MIME parts nested too deep to read")
+    body = plain if plain is not None and (plain.strip() or html is None) else None
+    if body is None and html is not None:
+        body = html_to_text(html, defects)
+    text = trim_quoted(clean_text(body or "", multiline=True).strip("\n"))
+    if len(text) > MAX_BODY_CHARS:
+        defects.append("body cut")
+        text = text[:MAX_BODY_CHARS] + f"\n\n[… {len(text) - MAX_BODY_CHARS:,} more characters cut]"
+    return text, tuple(attachments)
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type().lower()
+    except Exception:
+        return "application/octet-stream"
+
+
+def _disposition(part: Message) -> str | None:
+    try:
+        return part.get_content_disposition()
+    except Exception:
+        return None
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return ""
+    return None if name is None else str(name)
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        if part.get_content_maintype() == "message":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                return inner[0].as_bytes(policy=policy.SMTP)
+        data = part.get_payload(decode=True)
+    except Exception:
+        return b""
+    return data if isinstance(data, bytes) else b""
+
+
+def _text_of(part: Message, defects: list[str], limit: int | None = None) -> str:
+    data = _payload(part)
+    if limit is not None and len(data) > limit:
+        data = data[:limit]
+    try:
+        charset = part.get_content_charset() or "utf-8"
+    except Exception:
+        charset = "utf-8"
+    return decode_text(data, charset, defects)
+
+
+def decode_text(data: bytes, charset: str, defects: list[str]) -> str:
+    """Bytes in a declared charset that may be unknown or a lie: the best readable text."""
+    name = charset.strip().lower()[:40]
+    known = True
+    try:
+        b"a".decode(name)  # refuses unknown names and rot13, base64, hex ... (not text codecs)
+    except LookupError:
+        known = False
+    except ValueError:
+        pass  # a real codec; one byte is just not enough for it
+    if known:
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, ValueError, LookupError):
+            defects.append(f"text not valid {name}")
+    else:
+        defects.append(f"unknown charset {name!r}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def html_to_text(html: str, defects: list[str]) -> str:
+    """HTML as readable text (lists, paragraphs, tables), scripts and styles dropped."""
+    try:
+        from inscriptis import get_text  # type: ignore[import-untyped]
+
+        return str(get_text(html))
+    except Exception as error:
+        defects.append(f"HTML not readable ({type(error).__name__})")
+        return re.sub(r"<[^>]*>", " ", html)
+
+
+def _attachment(
+    part: Message, ctype: str, index: int, max_bytes: int, keep_files: bool
+) -> Attachment:
+    name = safe_filename(_filename(part) or "", fallback=f"attachment-{index + 1}", ctype=ctype)
+    data = _payload(part)
+    keep = keep_files and len(data) <= max_bytes
+    return Attachment(
+        name=name, content_type=ctype[:255], size=len(data), data=data if keep else None
+    )
+
+
+# ---------------------------------------------------------------- file names
+
+
+def safe_filename(name: str, *, fallback: str = "attachment", ctype: str = "") -> str:
+    """A file name that stays inside the folder it is written to, on any system.
+
+    No folder parts (``../../.bashrc`` -> ``bashrc``, ``C:\\x`` -> ``x``), no leading dots,
+    no control, bidi or reserved characters, no Windows device names (``CON`` -> ``_CON``),
+    at most MAX_NAME_BYTES bytes of UTF-8 with the extension kept.
+    """
+    name = unicodedata.normalize("NFC", clean_title(name, 1000))
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE_NAME_CHARS.sub("_", name)
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn"))
+    name = name.strip(" .")
+    if not name or set(name) <= {"_"}:
+        ext = mimetypes.guess_extension(ctype) if ctype else None
+        name = fallback + (ext or "")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    if stem.split(".")[0].strip().upper() in _DEVICE_NAMES or name.upper() in _DEVICE_NAMES:
+        name = "_" + name
+        stem = "_" + stem if dot else name
+    if len(name.encode()) > MAX_NAME_BYTES:
+        ext = ext[:16] if dot else ""
+        room = MAX_NAME_BYTES - len(ext.encode()) - (1 if ext else 0)
+        stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip(" .") or fallback
+        name = f"{stem}.{ext}" if ext else stem
+    return name
+
+
+# ---------------------------------------------------------------- body
+
+
+def trim_quoted(text: str) -> str:
+    """Cut what is clearly not the new message: a trailing quoted block (with its "On ...
+    wrote:" line), an Outlook "Original Message", and a signature after a "-- " line.
+    Interleaved answers and unmarked text stay as they are; a body that would vanish stays."""
+    lines = text.split("\n")
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start_quote = end
+    while start_quote and (
+        lines[start_quote - 1].startswith(">") or not lines[start_quote - 1].strip()
+    ):
+        start_quote -= 1
+    if start_quote < end and any(line.startswith(">") for line in lines[start_quote:end]):
+        cut = start_quote
+        before = cut
+        while before and not lines[before - 1].strip():
+            before -= 1
+        if before and (
+            _ATTRIBUTION.match(lines[before - 1]) or lines[before - 1].rstrip().endswith("wrote:")
+        ):
+            cut = before - 1
+        end = cut
+    for index in range(end):
+        if _ORIGINAL.match(lines[index]):
+            end = index
+            break
+    for index in range(end - 1, -1, -1):
+        if lines[index] == "-- ":
+            end = index
+            break
+    kept = "\n".join(lines[:end]).rstrip()
+    return kept if kept.strip() else text.rstrip()

@@ -1,0 +1,117 @@
+"""Email intake: messages become cards, replies become comments (see ingest.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from vadesk.config import Settings
+from vadesk.domain.kinds import CARD_KINDS
+from vadesk.domain.text import display
+from vadesk.errors import ConfigError
+
+Outcome = Literal["card", "comment", "duplicate", "skipped"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one message became."""
+
+    outcome: Outcome
+    card_id: int | None
+    message_key: str
+    reason: str = ""
+    """Why it was skipped (empty otherwise); one sentence for the summary's skip line."""
+    label: str = ""
+    """A short display name of the message: subject and sender."""
+    reopened: bool = False
+    """A reply moved its card back out of Done."""
+
+
+@dataclass
+class IntakeSummary:
+    """Counts of one run plus a line per skipped message."""
+
+    cards: int = 0
+    comments: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    skips: list[str] = field(default_factory=list)
+    card_ids: list[int] = field(default_factory=list)
+
+    def add(self, result: IngestResult) -> None:
+        if result.outcome == "card":
+            self.cards += 1
+        elif result.outcome == "comment":
+            self.comments += 1
+        elif result.outcome == "duplicate":
+            self.duplicates += 1
+        else:
+            self.skipped += 1
+            self.skips.append(f"skipped {display(result.label)}: {display(result.reason)}")
+        if result.card_id is not None and result.outcome == "card":
+            self.card_ids.append(result.card_id)
+
+    def line(self) -> str:
+        return (
+            f"{self.cards} {'card' if self.cards == 1 else 'cards'}, "
+            f"{self.comments} {'comment' if self.comments == 1 else 'comments'}, "
+            f"{self.duplicates} {'duplicate' if self.duplicates == 1 else 'duplicates'}, "
+            f"{self.skipped} skipped"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "cards": self.cards,
+            "comments": self.comments,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "skips": list(self.skips),
+            "card_ids": list(self.card_ids),
+        }
+
+
+@dataclass(frozen=True)
+class IntakeRules:
+    """The [intake] settings this module reads (the IMAP ones are read by imap.py)."""
+
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    default_kind: str = "other"
+    kinds: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(kind, words): a subject holding one of the words gives the card that kind."""
+    lane: str | None = None
+    """Lane name for routed cards; the board's default lane (Normal) when unset."""
+
+
+def intake_rules(settings: Settings) -> IntakeRules:
+    """Check and read [intake]; a bad value is a one-line ConfigError."""
+    raw = settings.intake
+    rules: dict[str, Any] = {}
+    if "attachment_max_mb" in raw:
+        value = raw["attachment_max_mb"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 2048:
+            raise ConfigError("[intake] attachment_max_mb must be a number of MB from 0 to 2048.")
+        rules["attachment_max_bytes"] = int(value * 1024 * 1024)
+    if "default_kind" in raw:
+        if raw["default_kind"] not in CARD_KINDS:
+            raise ConfigError(f"[intake] default_kind must be one of: {', '.join(CARD_KINDS)}.")
+        rules["default_kind"] = raw["default_kind"]
+    if "kinds" in raw:
+        table = raw["kinds"]
+        if not isinstance(table, dict):
+            raise ConfigError('[intake.kinds] must be a table like creative = ["design", "logo"].')
+        pairs = []
+        for kind, words in table.items():
+            if kind not in CARD_KINDS:
+                raise ConfigError(
+                    f"[intake.kinds] {kind!r} is not a kind; use one of: {', '.join(CARD_KINDS)}."
+                )
+            if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+                raise ConfigError(f"[intake.kinds] {kind} must be a list of words.")
+            pairs.append((kind, tuple(w.lower() for w in words)))
+        rules["kinds"] = tuple(pairs)
+    if "lane" in raw:
+        if not isinstance(raw["lane"], str) or not raw["lane"].strip():
+            raise ConfigError("[intake] lane must be the name of a lane.")
+        rules["lane"] = raw["lane"]
+    return IntakeRules(**rules)
