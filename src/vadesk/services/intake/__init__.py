@@ -38,6 +38,10 @@ class IntakeSummary:
     skipped: int = 0
     skips: list[str] = field(default_factory=list)
     card_ids: list[int] = field(default_factory=list)
+    """Cards made by this run, in order."""
+    notes: list[str] = field(default_factory=list)
+    """Lines worth a look that are not skips: cards a reply moved back out of Done."""
+    reopened: list[int] = field(default_factory=list)
 
     def add(self, result: IngestResult) -> None:
         if result.outcome == "card":
@@ -51,6 +55,11 @@ class IntakeSummary:
             self.skips.append(f"skipped {display(result.label)}: {display(result.reason)}")
         if result.card_id is not None and result.outcome == "card":
             self.card_ids.append(result.card_id)
+        if result.reopened and result.card_id is not None:
+            self.reopened.append(result.card_id)
+            self.notes.append(
+                f"card #{result.card_id} is back out of Done: {display(result.label)} replied"
+            )
 
     def line(self) -> str:
         return (
@@ -68,6 +77,7 @@ class IntakeSummary:
             "skipped": self.skipped,
             "skips": list(self.skips),
             "card_ids": list(self.card_ids),
+            "reopened": list(self.reopened),
         }
 
 

@@ -103,19 +103,19 @@ def ingest_message(
     now = now or utcnow()
     mail = parse_mail(raw, attachment_max_bytes=rules.attachment_max_bytes)
     key = message_key(mail, raw)
-    label = mail.label
+    label = f"{source}: {mail.label}" if source else mail.label
     with store.read() as session:
         if _seen(session, key):
             return IngestResult("duplicate", _card_of(session, key), key, "", label)
     if not (mail.subject or mail.body or mail.attachments or mail.sender):
-        return IngestResult("skipped", None, key, "nothing readable in it", _label(source))
+        return IngestResult("skipped", None, key, "nothing readable in it", source or "message")
     for attempt in range(_RETRIES):
         written: list[Path] = []
         try:
             with store.write() as session:
                 if _seen(session, key):
                     return IngestResult("duplicate", _card_of(session, key), key, "", label)
-                result = _ingest(session, store, mail, key, rules, now, written, source)
+                result = _ingest(session, store, mail, key, label, rules, now, written)
             log.info("intake %s: %s card %s", source, result.outcome, result.card_id)
             return result
         except IntegrityError:
@@ -132,10 +132,6 @@ def ingest_message(
             _remove(written)
             raise
     raise AssertionError("unreachable")
-
-
-def _label(source: str) -> str:
-    return source or "message"
 
 
 def _seen(session: Session, key: str) -> bool:
@@ -163,10 +159,10 @@ def _ingest(
     store: StoreLike,
     mail: Mail,
     key: str,
+    label: str,
     rules: IntakeRules,
     now: datetime,
     written: list[Path],
-    source: str,
 ) -> IngestResult:
     record = IntakeMessage(
         message_key=key,
@@ -210,9 +206,7 @@ def _ingest(
         answered = session.get(Card, card_id)
         if answered is not None:
             answered.updated_at = now
-        return IngestResult(
-            "comment", card_id, key, "", mail.label, reopened=reopened_to is not None
-        )
+        return IngestResult("comment", card_id, key, "", label, reopened=reopened_to is not None)
     client_id = _route(session, mail)
     record.client_id = client_id
     lane_id = _routed_lane(session, rules) if client_id is not None else _inbox_lane(session)
@@ -231,7 +225,7 @@ def _ingest(
     record.card_id = card.id
     saved = _save_attachments(session, store, card.id, mail.attachments, now, written)
     log_activity(session, card.id, "email", user_id, now, attachments=saved, **email_detail)
-    return IngestResult("card", card.id, key, "", mail.label)
+    return IngestResult("card", card.id, key, "", label)
 
 
 def _first_line(body: str) -> str:
