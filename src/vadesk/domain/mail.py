@@ -23,9 +23,12 @@ MAX_PARSE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 50
 """Parts nested deeper than this (multipart in multipart ...) are not read."""
 MAX_PARTS = 500
+MAX_MULTIPARTS = 100
+"""A message declaring more multipart boundaries than this is read for its headers only."""
+_BOUNDARY = re.compile(rb"(?i)boundary\s*=")
 MAX_BODY_CHARS = 100_000
 """A card description keeps at most this much of a body; the rest is cut with a note."""
-MAX_HTML_BYTES = 4 * 1024 * 1024
+MAX_HTML_BYTES = 1024 * 1024
 MAX_REFERENCES = 50
 MAX_NAME_BYTES = 120
 # Names Windows reserves in any folder, with any extension ("CON.txt" too).
@@ -114,6 +117,10 @@ def parse_mail(
         defects.append(f"message of {len(raw) // (1024 * 1024)} MB read only in part")
         raw = raw[:max_bytes]
     msg: Message
+    if len(_BOUNDARY.findall(raw)) > MAX_MULTIPARTS:
+        # The parser's time grows with the nesting (and recursion ends it at ~1,000 levels).
+        defects.append(f"over {MAX_MULTIPARTS} nested MIME parts; only the headers were read")
+        return _headers_only(raw, defects)
     try:
         msg = email.message_from_bytes(raw, policy=policy.default)
     except RecursionError:
@@ -132,6 +139,15 @@ def parse_mail(
     return replace(
         headers, body=body, attachments=attachments, defects=tuple(dict.fromkeys(defects))
     )
+
+
+def _headers_only(raw: bytes, defects: list[str]) -> Mail:
+    try:
+        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    except Exception:
+        msg = EmailMessage()
+    headers = _read_headers(msg, defects)
+    return replace(headers, defects=tuple(dict.fromkeys(defects)))
 
 
 def _header(msg: Message, name: str, defects: list[str]) -> list[str]:
@@ -261,10 +277,12 @@ def _read_parts(
     body = plain if plain is not None and (plain.strip() or html is None) else None
     if body is None and html is not None:
         body = html_to_text(html, defects)
-    text = trim_quoted(clean_text(body or "", multiline=True).strip("\n"))
-    if len(text) > MAX_BODY_CHARS:
+    body = body or ""
+    over = len(body) - MAX_BODY_CHARS
+    text = trim_quoted(clean_text(body[:MAX_BODY_CHARS], multiline=True).strip("\n"))
+    if over > 0:  # cut before cleaning: a 50 MB body must not cost seconds
         defects.append("body cut")
-        text = text[:MAX_BODY_CHARS] + f"\n\n[… {len(text) - MAX_BODY_CHARS:,} more characters cut]"
+        text += f"\n\n[… {over:,} more characters cut]"
     return text, tuple(attachments)
 
 
@@ -370,7 +388,7 @@ def safe_filename(name: str, *, fallback: str = "attachment", ctype: str = "") -
     """
     name = unicodedata.normalize("NFC", clean_title(name, 1000))
     name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE_NAME_CHARS.sub("_", name)
+    name = _UNSAFE_NAME_CHARS.sub("_", re.sub(r"\s+", " ", name))
     name = "".join(c for c in name if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn"))
     name = name.strip(" .")
     if not name or set(name) <= {"_"}:
