@@ -101,3 +101,11 @@ def sqlite_store(sqlite_url: str) -> Iterator[Store]:
     store = open_store(Settings(user="tester"), sqlite_url)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[object]:
+    """A real IMAP server: .ci/dovecot.sh's (VADESK_TEST_IMAP_*), else a throwaway dovecot."""
+    from tests.helpers.imap_server import imap_server_session
+
+    yield from imap_server_session(IN_CI)
