@@ -5,7 +5,7 @@
 # VADESK_TEST_IMAP_DIR) and defines dovecot_stop. Run as root (CI), the server runs as the
 # unprivileged `dovecot` user; run as anyone else, as that user.
 DOVECOT_BIN=${DOVECOT_BIN:-/usr/sbin/dovecot}
-if [ ! -x "$DOVECOT_BIN" ]; then
+if [ ! -x "$DOVECOT_BIN" ] || [ ! -x /usr/lib/dovecot/imap ]; then
   echo "dovecot.sh: no dovecot installed (apt-get install dovecot-imapd)" >&2
   return 1
 fi

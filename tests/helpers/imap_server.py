@@ -21,6 +21,7 @@ from imapclient import IMAPClient
 
 SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "dovecot.sh"
 DOVECOT = Path("/usr/sbin/dovecot")
+DOVECOT_IMAP = Path("/usr/lib/dovecot/imap")  # Debian's dovecot-imapd
 ENV_KEYS = (
     "VADESK_TEST_IMAP_HOST",
     "VADESK_TEST_IMAP_PORT",
@@ -170,7 +171,7 @@ def imap_server_session(in_ci: bool) -> Iterator[ImapServer]:
     if server is not None:
         yield server
         return
-    if not DOVECOT.exists():
+    if not (DOVECOT.exists() and DOVECOT_IMAP.exists()):
         reason = "VADESK_TEST_IMAP_HOST is not set and dovecot is not installed"
         if in_ci:
             pytest.fail(f"An IMAP server is required under CI: {reason}")
