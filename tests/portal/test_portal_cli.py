@@ -1,0 +1,85 @@
+"""`vadesk portal invite|list|revoke|serve` as a shell script would use them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.cli.conftest import one_line
+from vadesk.cli import cli
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(db_url: str) -> Run:
+    runner = CliRunner()
+
+    def invoke(*args: str, ok: bool = True) -> Result:
+        result = runner.invoke(cli, ["--db", db_url, *args])
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    invoke("client", "add", "Acme")
+    invoke("client", "add", "Globex")
+    return invoke
+
+
+def test_invite_prints_a_link_with_a_long_token_and_list_shows_it(run: Run) -> None:
+    result = run("portal", "invite", "Acme", "--expires", "7d", "--name", "Acme office")
+    link = result.stdout.strip()
+    assert link.startswith("http://localhost:8750/i/")
+    assert len(link.rsplit("/", 1)[1]) >= 43
+    assert "Acme office" in result.stderr and "not shown again" in result.stderr
+    listed = json.loads(run("portal", "list", "--json").stdout)
+    assert [(x["client"], x["name"], x["state"]) for x in listed] == [
+        ("Acme", "Acme office", "active")
+    ]
+    assert link.rsplit("/", 1)[1] not in run("portal", "list").stdout
+
+
+def test_invite_uses_the_configured_base_url(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[portal]\nbase_url = "https://portal.example.com/"\n')
+    monkeypatch.setenv("VADESK_CONFIG", str(config))
+    data = json.loads(run("portal", "invite", "Acme", "--json").stdout)
+    assert data["link"].startswith("https://portal.example.com/i/")
+    assert data["client"] == "Acme" and data["state"] == "active"
+
+
+def test_revoke_by_id_and_by_client(run: Run) -> None:
+    run("portal", "invite", "Acme")
+    run("portal", "invite", "Acme", "--name", "Boss")
+    run("portal", "invite", "Globex")
+    one = json.loads(run("portal", "revoke", "1", "--json").stdout)
+    assert one == {"target": "1", "revoked": 1}
+    assert "Revoked the invites of Acme (1 newly revoked)" in run("portal", "revoke", "acme").stdout
+    states = [(x["client"], x["state"]) for x in json.loads(run("portal", "list", "--json").stdout)]
+    assert states == [("Acme", "revoked"), ("Acme", "revoked"), ("Globex", "active")]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("portal", "invite", "Nobody"), "No client named 'Nobody'"),
+        (("portal", "invite", "Acme", "--expires", "forever"), "--expires 'forever'"),
+        (("portal", "revoke", "42"), "No portal invite #42"),
+        (("portal", "serve", "--host", "0.0.0.0"), "Refusing to serve on 0.0.0.0 without TLS"),
+        (("portal", "serve", "--certfile", "x.pem"), "--certfile and --keyfile go together"),
+    ],
+)
+def test_refusals_are_one_line(run: Run, args: tuple[str, ...], expected: str) -> None:
+    result = run(*args, ok=False)
+    assert result.exit_code != 0
+    assert expected in one_line(result)
+
+
+def test_list_without_invites_says_how_to_make_one(run: Run) -> None:
+    assert "vadesk portal invite CLIENT" in run("portal", "list").stdout
