@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from vadesk.cli.common import Context, echo_json, json_option, pass_ctx, stdin_line
+from vadesk.domain.password_exports import SOURCES as EXPORT_SOURCES
 from vadesk.domain.text import clean_text
 from vadesk.errors import InvalidInputError
 
@@ -161,16 +162,30 @@ def vault_add(
 
 @vault.command("list")
 @click.option("--client", "client_name", help="Only this client's items.")
+@click.option(
+    "--archived-clients",
+    is_flag=True,
+    help="Also list items of archived clients (hidden otherwise).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (no secret fields).")
 @passphrase_option
 @pass_ctx
 def vault_list(
-    ctx: Context, client_name: str | None, as_json: bool, passphrase_stdin: bool
+    ctx: Context,
+    client_name: str | None,
+    archived_clients: bool,
+    as_json: bool,
+    passphrase_stdin: bool,
 ) -> None:
     """List items: id, kind, client, name (secrets are never listed)."""
     from vadesk.services import vault as vaults
+    from vadesk.services.clients import archived_client_names
 
     store = ctx.store(create=False)
+    hidden: frozenset[str] = frozenset()
+    if client_name is None and not archived_clients:
+        with store.read() as s:
+            hidden = archived_client_names(s)
     opened = _open_vault(store, passphrase_stdin)
     rows = [
         {
@@ -182,6 +197,7 @@ def vault_list(
             "username": doc.get("username"),
         }
         for item_id, doc in vaults.matching(opened, client=client_name)
+        if doc.get("client") not in hidden
     ]
     opened.lock()
     if as_json:
@@ -309,6 +325,111 @@ def vault_import(ctx: Context, path: str, passphrase_stdin: bool, as_json: bool)
         echo_json({"imported": count})
     else:
         click.echo(f"imported {count} items")
+
+
+@vault.command("import-from")
+@click.argument("source", type=click.Choice(list(EXPORT_SOURCES)))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--client", "client_name", help="Give every item to this client.")
+@click.option(
+    "--client-from-folder",
+    is_flag=True,
+    help="Each folder or group names its client; unknown ones stop the import.",
+)
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="KDBX key file.")
+@click.option("--dry-run", is_flag=True, help="Check everything and say what would happen.")
+@click.option("--shred", is_flag=True, help="Overwrite and remove the export file afterwards.")
+@passphrase_option
+@json_option()
+@pass_ctx
+def vault_import_from(
+    ctx: Context,
+    source: str,
+    path: str,
+    client_name: str | None,
+    client_from_folder: bool,
+    keyfile: str | None,
+    dry_run: bool,
+    shred: bool,
+    passphrase_stdin: bool,
+    as_json: bool,
+) -> None:
+    """Move in from LastPass, Bitwarden, KeePassXC, 1Password, Chrome or Firefox.
+
+    The vault's passphrase is asked first (with --passphrase-stdin: the first line of standard
+    input), then a KDBX file's own passphrase (the second line).
+    """
+    from pathlib import Path
+
+    from vadesk.domain.password_exports import is_kdbx
+    from vadesk.services import vault_import
+
+    if (client_name is None) == (not client_from_folder):
+        raise InvalidInputError("Say whose items these are: --client NAME or --client-from-folder.")
+    if shred and dry_run:
+        raise InvalidInputError("--shred and --dry-run do not go together: a dry run keeps it.")
+    export = Path(path)
+    data = export.read_bytes()  # read once, kept in memory only
+    store = ctx.store(create=False)
+    opened = _open_vault(store, passphrase_stdin)
+    try:
+        kdbx_secret = None
+        if source == "keepassxc" and is_kdbx(data):
+            kdbx_secret = read_passphrase(passphrase_stdin, "Passphrase of the KeePass database")
+        contents = vault_import.read_export(
+            source,
+            data,
+            kdbx_passphrase=kdbx_secret,
+            keyfile=Path(keyfile) if keyfile else None,
+        )
+        transaction = store.read() if dry_run else store.write()
+        with transaction as s:
+            report = vault_import.import_export(
+                s,
+                opened,
+                contents,
+                client=client_name,
+                client_from_folder=client_from_folder,
+                dry_run=dry_run,
+            )
+    finally:
+        opened.lock()
+        del data
+    if shred:
+        vault_import.shred(export)
+    if as_json:
+        echo_json(
+            {
+                "imported": report.counts,
+                "total": report.total,
+                "clients": list(report.clients),
+                "skipped": [{"entry": row.label, "reason": row.reason} for row in report.skipped],
+                "unchanged": report.unchanged,
+                "dry_run": report.dry_run,
+                "shredded": shred,
+            }
+        )
+    else:
+        counts = ", ".join(
+            f"{report.counts[kind]:,} {kind}{'' if report.counts[kind] == 1 else 's'}"
+            for kind in ("login", "card", "note")
+        )
+        verb = "would import" if dry_run else "imported"
+        whom = ", ".join(clean_text(c) for c in report.clients) or "nobody"
+        click.echo(
+            f"{verb} {counts} for {whom}; {report.unchanged:,} already in the vault; "
+            f"skipped {len(report.skipped):,}"
+        )
+        for row in report.skipped:
+            click.echo(f"skipped {row.label}: {clean_text(row.reason)}")
+    if shred:
+        click.echo(f"overwrote and removed {clean_text(path)}", err=True)
+    else:
+        click.echo(
+            f"Delete {clean_text(path)} now: it holds passwords in clear text "
+            "(or run again with --shred to overwrite and remove it).",
+            err=True,
+        )
 
 
 @vault.command("rotate")

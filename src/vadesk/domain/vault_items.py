@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from vadesk.domain import vault_crypto as vc
+from vadesk.domain.passwords import parse_totp
 from vadesk.domain.text import clean_text
 from vadesk.errors import InvalidInputError
 
@@ -78,6 +79,8 @@ def validate(document: object) -> dict[str, Any]:
     links = document.get("cards")
     if links not in (None, "", []):
         clean["cards"] = _links(links)
+    if clean.get("totp"):
+        parse_totp(clean["totp"])  # a secret that cannot make codes is refused now, not later
     if kind == "card" and clean.get("number") and not vc.luhn_valid(clean["number"]):
         raise InvalidInputError("That card number fails the Luhn check; check the digits.")
     return clean

@@ -15,6 +15,7 @@ failed or rolled-back write leaves it exactly as it was.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -456,9 +457,48 @@ def delete_item(session: Session, vault: OpenVault, item_id: str) -> None:
 def import_documents(session: Session, vault: OpenVault, documents: Sequence[object]) -> int:
     """Validate every document first (naming the first bad one), then add all in one go."""
     cleaned = [validate_numbered(number, doc) for number, doc in enumerate(documents, 1)]
+    return _import(session, vault, cleaned, skip_present=False)[0]
+
+
+def _identity(document: dict[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True, ensure_ascii=False)
+
+
+def import_new_documents(
+    session: Session, vault: OpenVault, documents: Sequence[object]
+) -> tuple[int, list[int]]:
+    """Like `import_documents`, but leaves out documents the vault already holds exactly (so a
+    second run of the same import adds nothing). Returns (added, indexes of those left out);
+    what is present is read under the manifest lock, inside this transaction."""
+    cleaned = [validate_numbered(number, doc) for number, doc in enumerate(documents, 1)]
+    return _import(session, vault, cleaned, skip_present=True)
+
+
+def present_documents(vault: OpenVault, documents: Sequence[dict[str, Any]]) -> list[int]:
+    """Indexes of ``documents`` an open vault already holds (for a dry run; after `refresh`)."""
+    have = {_identity(doc) for doc in vault.items.values()}
+    return [i for i, doc in enumerate(documents) if _identity(doc) in have]
+
+
+def _import(
+    session: Session, vault: OpenVault, cleaned: list[dict[str, Any]], *, skip_present: bool
+) -> tuple[int, list[int]]:
     locked = _lock(session, vault)
     now = utcnow()
     entries = dict(locked.stored)
+    fresh = _fresh_documents(session, vault, locked.stored, set())
+    present: list[int] = []
+    if skip_present:
+        current = {i: d for i, d in vault.items.items() if i in locked.stored}
+        current.update(fresh)
+        have = {_identity(doc) for doc in current.values()}
+        for index, document in enumerate(cleaned):
+            identity = _identity(document)
+            if identity in have:
+                present.append(index)
+            have.add(identity)  # the same item twice in one file is added once
+        skipped = set(present)
+        cleaned = [doc for i, doc in enumerate(cleaned) if i not in skipped]
     added: dict[str, dict[str, Any]] = {}
     rows = []
     encrypt, key, vault_id = vc.encrypt_item, vault.key, vault.vault_id
@@ -477,10 +517,9 @@ def import_documents(session: Session, vault: OpenVault, documents: Sequence[obj
         added[item_id] = document
     if rows:
         session.execute(insert(VaultItem), rows)
-    changed = _fresh_documents(session, vault, locked.stored, set())
-    changed.update(added)
-    _sign(session, vault, locked, entries, changed)
-    return len(rows)
+    fresh.update(added)
+    _sign(session, vault, locked, entries, fresh)
+    return len(rows), present
 
 
 def import_bundle(session: Session, vault: OpenVault, data: bytes, passphrase: vc.Secret) -> int:

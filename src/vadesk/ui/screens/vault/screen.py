@@ -111,6 +111,8 @@ class VaultScreen(Screen[None]):
         """Item to highlight first (opened from a card)."""
         self.revealed = False
         self._ids: list[str] = []
+        self.hidden_clients: frozenset[str] = frozenset()
+        """Archived clients: their items stay out of the list until they come back."""
 
     @property
     def opened(self) -> vaults.OpenVault | None:
@@ -136,6 +138,20 @@ class VaultScreen(Screen[None]):
         self.refill()
         self.query_one("#vault-items", OptionList).focus()
         self.set_interval(1, self._tick)
+        self._read_archived_clients()
+
+    @work(thread=True, exclusive=True, group="vault-clients", exit_on_error=False)
+    def _read_archived_clients(self) -> None:
+        from vadesk.services.clients import archived_client_names
+
+        with self.store.read() as s:
+            hidden = archived_client_names(s)
+        if hidden:
+            self.app.call_from_thread(self._hide_clients, hidden)
+
+    def _hide_clients(self, hidden: frozenset[str]) -> None:
+        self.hidden_clients = hidden
+        self.refill()
 
     def _tick(self) -> None:
         doc = self._selected_doc()
@@ -152,7 +168,13 @@ class VaultScreen(Screen[None]):
             return
         text = self.query_one("#vault-filter", Input).value
         client = self.query_one("#vault-client", Select).value
-        rows = vaults.matching(opened, text, client if isinstance(client, str) else None)
+        rows = [
+            (item_id, doc)
+            for item_id, doc in vaults.matching(
+                opened, text, client if isinstance(client, str) else None
+            )
+            if doc.get("client") not in self.hidden_clients
+        ]
         self._ids = [item_id for item_id, _ in rows]
         for item_id, doc in rows:
             label = Text(f"{clean_title(str(doc.get('name', '')))}", style="bold")
@@ -194,7 +216,7 @@ class VaultScreen(Screen[None]):
                 shown = vc.mask_card_number(value) if name == "number" else "••••••••"
             if name == "totp":
                 try:
-                    shown = f"{totp_now(value)}  ({totp_seconds_left()} s)"
+                    shown = f"{totp_now(value)}  ({totp_seconds_left(secret=value)} s)"
                 except VadeskError as error:
                     shown = str(error)
             label = "Code" if name == "totp" else LABELS.get(name, name.capitalize())
