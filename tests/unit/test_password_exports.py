@@ -124,7 +124,7 @@ def test_lastpass_csv_logins_typed_card_notes_and_awkward_values() -> None:
 
 
 def test_a_file_that_is_not_the_named_export_fails_as_a_whole() -> None:
-    with pytest.raises(InvalidInputError, match="not a LastPass CSV export .no 'url' column"):
+    with pytest.raises(InvalidInputError, match=r"not a LastPass CSV export \(no 'url' column"):
         px.read_lastpass(b"name,url2\nx,y\n")
     with pytest.raises(InvalidInputError, match="not UTF-8"):
         px.read_lastpass(b"url,username,password\n\xff\xfe,x,y\n")
