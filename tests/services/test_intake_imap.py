@@ -367,6 +367,50 @@ def test_a_message_that_fails_to_store_stays_unflagged_and_comes_back(
     assert titles(store) == ["Breaks the database", "Fine one", "Fine two"]
 
 
+def test_unreadable_mail_is_reported_once_and_marked_done(
+    sqlite_store: Store, imap_server: ImapServer, folder: str
+) -> None:
+    with imap_server.client() as client:
+        client.append(folder, b"\r\n\r\n")
+    run = Run(sqlite_store, settings_for(imap_server, folder), imap_server)
+
+    first = run()
+    again = run()
+
+    assert (first.cards, first.skipped) == (0, 1)
+    assert "nothing readable in it" in first.skips[0]
+    assert (again.cards, again.skipped) == (0, 0)  # not the same skip line every run
+
+
+def test_mail_whose_attachment_cannot_be_saved_stays_for_the_next_run(
+    sqlite_store: Store, imap_server: ImapServer, folder: str, sqlite_url: str
+) -> None:
+    msg = EmailMessage()
+    msg["From"] = "dana@acme.example"
+    msg["To"] = "va@in.example.com"
+    msg["Subject"] = "Contract attached"
+    msg["Message-ID"] = make_msgid(domain="acme.example")
+    msg.set_content("See the contract.")
+    msg.add_attachment(
+        b"%PDF-1.4 contract", maintype="application", subtype="pdf", filename="contract.pdf"
+    )
+    with imap_server.client() as client:
+        client.append(folder, bytes(msg))
+    blocker = Path(sqlite_url.removeprefix("sqlite:///")).parent / "attachments"
+    blocker.write_text("a file where the attachments folder should be")
+    run = Run(sqlite_store, settings_for(imap_server, folder), imap_server)
+
+    failed = run()
+
+    assert (failed.cards, failed.skipped) == (0, 1)
+    assert "cannot save an attachment" in failed.skips[0]
+    assert flags_by_subject(imap_server, folder) == {"Contract attached": set()}
+    blocker.unlink()
+    retried = run()
+    assert (retried.cards, retried.skipped) == (1, 0)
+    assert flags_by_subject(imap_server, folder) == {"Contract attached": {SEEN, KEYWORD}}
+
+
 def test_password_command_logs_in(
     sqlite_store: Store, imap_server: ImapServer, folder: str, tmp_path: Path
 ) -> None:

@@ -410,7 +410,8 @@ class _Fetcher:
         return handled
 
     def ingest(self, uid: int, raw: bytes) -> IngestResult | None:
-        """The committed result, or None when storing failed (the message stays unmarked)."""
+        """The result if the message is done with, else None: storing failed and the message
+        stays unmarked on the server for the next run."""
         try:
             result = ingest_message(self.store, raw, source=self.label(uid), settings=self.settings)
         except VadeskError:
@@ -429,7 +430,7 @@ class _Fetcher:
             return None
         self.summary.add(result)
         self.on_result(result)
-        return result
+        return result if _final(result) else None
 
     def label(self, uid: int) -> str:
         return f"IMAP {clean_text(self.cfg.folder)} UID {uid}"
@@ -474,6 +475,17 @@ class _Fetcher:
                     return
         finally:
             self.client.idle_done()
+
+
+# ingest_message's skips for a local failure (nothing committed; the same message may work
+# next time), as opposed to skips for what the message holds (it will never read better).
+LOCAL_FAILURES = ("cannot save",)
+
+
+def _final(result: IngestResult) -> bool:
+    """Whether the server may forget the message: its outcome is committed, or a skip that a
+    second fetch would only repeat."""
+    return result.outcome != "skipped" or not result.reason.startswith(LOCAL_FAILURES)
 
 
 def _is_new_mail(response: object) -> bool:
