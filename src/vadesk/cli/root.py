@@ -9,6 +9,7 @@ import click
 from vadesk import __version__
 from vadesk.cli import backup, card, client, intake, lane, portal, report, seed, timer, vault
 from vadesk.cli.common import Context, VadeskGroup, reset_stdin, setup_logging
+from vadesk.cli.imports import import_group
 from vadesk.cli.plan import plan as plan_command
 from vadesk.config import Settings
 
@@ -48,6 +49,7 @@ cli.add_command(backup.backup)
 cli.add_command(backup.restore)
 cli.add_command(report.report)
 cli.add_command(report.invoices)
+cli.add_command(import_group)
 cli.add_command(portal.portal)
 cli.add_command(plan_command)
 cli.add_command(intake.intake)

@@ -70,6 +70,8 @@ class Entry:
     end: datetime
     kind: str
     card_id: int | None = None
+    billable: bool = True
+    """False (e.g. imported from Toggl as non-billable): its time counts, its amount is 0."""
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,17 @@ def billed_seconds(entries: Iterable[Entry], rules: BillingRules, tz: tzinfo) ->
     unit = rules.rounding.minutes * 60
     minimum = rules.minimum_minutes * 60
     ordered = sorted(entries, key=lambda e: (e.start, e.id))
-    base = {e.id: max(int((e.end - e.start).total_seconds()), minimum) for e in ordered}
+    base = {
+        e.id: max(int((e.end - e.start).total_seconds()), minimum) if e.billable else 0
+        for e in ordered
+    }
     if rules.rounding.scope == "entry":
         return {entry_id: _ceil_to(seconds, unit) for entry_id, seconds in base.items()}
     result = dict(base)
     days: dict[date, list[Entry]] = {}
     for entry in ordered:
+        if not entry.billable:
+            continue
         days.setdefault(entry.start.astimezone(tz).date(), []).append(entry)
     for day_entries in days.values():
         total = sum(base[e.id] for e in day_entries)

@@ -46,6 +46,8 @@ class SourceEntry:
     note: str
     start: datetime
     end: datetime | None
+    billable: bool = True
+    """False: the time counts in minutes, not in billed minutes or amounts."""
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,14 @@ def build_report(
 
     def as_entries(selected: Iterable[int]) -> list[Entry]:
         return [
-            Entry(i, ids[i].start, ids[i].end, ids[i].source.kind, ids[i].source.card_id)
+            Entry(
+                i,
+                ids[i].start,
+                ids[i].end,
+                ids[i].source.kind,
+                ids[i].source.card_id,
+                ids[i].source.billable,
+            )
             for i in selected
         ]
 
@@ -352,7 +361,7 @@ def corrections_for(
             continue
         if seconds == 0 and bill.billed_seconds == 0:
             continue
-        now_billed = billable_seconds(seconds, rules)
+        now_billed = billable_seconds(seconds, rules) if entry and entry.billable else 0
         delta = now_billed - bill.billed_seconds
         amount = _half_up(Decimal(delta * rules.rate_for(bill.kind)) / 3600)
         result.append(

@@ -95,7 +95,14 @@ def client_invoice(
 ) -> Invoice:
     """The client's closed entries from ``start`` to ``end`` (running ones up to ``now``)."""
     rows = session.execute(
-        select(TimeEntry.id, TimeEntry.started_at, TimeEntry.ended_at, Card.kind, Card.id)
+        select(
+            TimeEntry.id,
+            TimeEntry.started_at,
+            TimeEntry.ended_at,
+            Card.kind,
+            Card.id,
+            TimeEntry.billable,
+        )
         .join(Card, Card.id == TimeEntry.card_id)
         .where(
             Card.client_id == client_id,
@@ -104,7 +111,7 @@ def client_invoice(
             TimeEntry.idle.is_(False),
         )
     ).all()
-    entries = [Entry(i, s, e or max(s, now), k, c) for i, s, e, k, c in rows]
+    entries = [Entry(i, s, e or max(s, now), k, c, b) for i, s, e, k, c, b in rows]
     return invoice(entries, rules_for(session, client_id), packages_for(session, client_id), tz)
 
 

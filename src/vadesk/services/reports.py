@@ -102,6 +102,7 @@ def _source_entries(session: Session, *where: object) -> list[SourceEntry]:
             TimeEntry.note,
             TimeEntry.started_at,
             TimeEntry.ended_at,
+            TimeEntry.billable,
         )
         .join(Card, Card.id == TimeEntry.card_id)
         .where(TimeEntry.idle.is_(False), *where)  # type: ignore[arg-type]
@@ -585,9 +586,20 @@ def entry_amounts(
 ) -> dict[int, tuple[int, str]]:
     """Entry id -> (amount, currency) at its client's rate for its kind, after the entry's
     rounding and minimum (packages aside), for (entry id, client id, kind, seconds) tuples.
-    Entries of clients without a rate for that kind are left out."""
+    Entries of clients without a rate for that kind are left out; non-billable ones are 0."""
     from vadesk.domain.report import billable_seconds
 
+    entries = list(entries)
+    unbilled: set[int] = set()
+    ids = [entry[0] for entry in entries]
+    for start in range(0, len(ids), 500):
+        unbilled.update(
+            session.scalars(
+                select(TimeEntry.id).where(
+                    TimeEntry.id.in_(ids[start : start + 500]), TimeEntry.billable.is_(False)
+                )
+            )
+        )
     rules: dict[int, Any] = {}
     result: dict[int, tuple[int, str]] = {}
     for entry_id, client_id, kind, seconds in entries:
@@ -596,6 +608,9 @@ def entry_amounts(
         if client_id not in rules:
             rules[client_id] = rules_for(session, client_id)
         rule = rules[client_id]
+        if entry_id in unbilled:
+            result[entry_id] = (0, rule.currency)
+            continue
         rate = rule.rate_for(kind)
         if rate <= 0:
             continue
