@@ -211,8 +211,6 @@ class Portal:
         if not token:
             return None
         address = self.address(request)
-        if self.limiter.blocked(address):
-            return None
         now = datetime.now().astimezone()
         user: service.PortalUser | None = await self.read(service.authenticate, token, now)
         if user is None:
@@ -301,10 +299,10 @@ def create_app(
         handler: Callable[[Request, service.PortalUser, str], Awaitable[Response]],
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            if portal.limiter.blocked(portal.address(request)):
+                return await portal.page("message.html", 429, text=TOO_MANY)
             user = await portal.user(request)
             if user is None:
-                if portal.limiter.blocked(portal.address(request)):
-                    return await portal.page("message.html", 429, text=TOO_MANY)
                 return await portal.signed_out(request)
             try:
                 return await handler(request, user, request.cookies[COOKIE])
@@ -482,6 +480,8 @@ def create_app(
 
     async def sign_out(request: Request) -> Response:
         token = request.cookies.get(COOKIE)
+        if portal.limiter.blocked(portal.address(request)):
+            return await portal.page("message.html", 429, text=TOO_MANY)
         user = await portal.user(request)
         if user is None or token is None:
             return await portal.signed_out(request)
@@ -493,6 +493,8 @@ def create_app(
         return response
 
     async def events(request: Request) -> Response:
+        if portal.limiter.blocked(portal.address(request)):
+            return Response("", status_code=429)
         user = await portal.user(request)
         if user is None:
             return Response("", status_code=401)
