@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -97,11 +99,13 @@ def stop_dovecot(folder: Path) -> None:
 
 
 class DroppingProxy:
-    """Forwards 127.0.0.1:<port> to the server; ``drop()`` cuts every open connection and
+    """Forwards 127.0.0.1:<port> to the server, optionally as the TLS end (``tls``: a server
+    context), as a mail provider's TLS front does. ``drop()`` cuts every open connection and
     refuses new ones until ``restore()`` (each refused attempt is counted)."""
 
-    def __init__(self, target: ImapServer) -> None:
+    def __init__(self, target: ImapServer, tls: ssl.SSLContext | None = None) -> None:
         self.target = target
+        self.tls = tls
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
         self.lock = threading.Lock()
@@ -109,6 +113,7 @@ class DroppingProxy:
         self.down = False
         self.refused = 0
         self.accepted = 0
+        self.handshake_failures = 0
         self.closed = False
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
@@ -124,21 +129,41 @@ class DroppingProxy:
                     self.refused += 1
                     conn.close()
                     continue
-                self.accepted += 1
+            if self.tls is not None:
+                try:
+                    conn.settimeout(10)
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except (OSError, ssl.SSLError):
+                    with self.lock:
+                        self.handshake_failures += 1
+                    conn.close()
+                    continue
             upstream = socket.create_connection((self.target.host, self.target.port))
             with self.lock:
+                self.accepted += 1
                 self.pairs.append((conn, upstream))
-            for a, b in ((conn, upstream), (upstream, conn)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._pump, args=(conn, upstream), daemon=True).start()
 
     @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(a: socket.socket, b: socket.socket) -> None:
+        """Both directions on one thread: an SSL socket must not be read and written from
+        two threads at once."""
+        other = {a: b, b: a}
         try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
+            for sock in (a, b):
+                sock.settimeout(None)
+            while True:
+                ready = [s for s in (a, b) if isinstance(s, ssl.SSLSocket) and s.pending()]
+                if not ready:
+                    ready, _, _ = select.select([a, b], [], [], 1.0)
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        raise EOFError
+                    other[sock].sendall(data)
+        except (OSError, EOFError, ValueError):
             pass
-        for sock in (src, dst):
+        for sock in (a, b):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
@@ -160,6 +185,36 @@ class DroppingProxy:
         self.closed = True
         self.drop()
         self.listener.close()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1/localhost and its key, made with the openssl tool (which
+    Debian's dovecot depends on)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
 
 
 def imap_server_session(in_ci: bool) -> Iterator[ImapServer]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -19,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import FIXED_NOW
-from tests.helpers.imap_server import DroppingProxy, ImapServer
+from tests.helpers.imap_server import DroppingProxy, ImapServer, self_signed_certificate
 from vadesk.config import Settings
 from vadesk.db.models import Card
 from vadesk.errors import ConfigError
@@ -495,6 +496,48 @@ def test_starttls_against_a_server_without_it_is_refused(
     # The test server offers no TLS at all: a STARTTLS setting must not fall back to clear text.
     with pytest.raises(ImapError, match="does not offer STARTTLS"):
         Run(sqlite_store, settings_for(imap_server, folder, tls="starttls"), imap_server)()
+
+
+def tls_front(imap_server: ImapServer, folder: Path) -> tuple[DroppingProxy, Path]:
+    cert, key = self_signed_certificate(folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return DroppingProxy(imap_server, tls=context), cert
+
+
+def test_tls_connection_checks_the_certificate_and_fetches(
+    sqlite_store: Store,
+    imap_server: ImapServer,
+    folder: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    append(imap_server, folder, "Sent over TLS")
+    proxy, cert = tls_front(imap_server, tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust our test CA, as a system CA
+    try:
+        settings = settings_for(imap_server, folder, tls="ssl", port=proxy.port)
+        summary = Run(sqlite_store, settings, imap_server)()
+    finally:
+        proxy.close()
+    assert summary.cards == 1
+    assert (proxy.accepted, proxy.handshake_failures) == (1, 0)
+
+
+def test_untrusted_certificate_is_refused_before_the_login(
+    sqlite_store: Store, imap_server: ImapServer, folder: str, tmp_path: Path
+) -> None:
+    append(imap_server, folder, "Never sent to an impostor")
+    proxy, _ = tls_front(imap_server, tmp_path)
+    try:
+        settings = settings_for(imap_server, folder, tls="ssl", port=proxy.port)
+        with pytest.raises(ImapError) as caught:
+            Run(sqlite_store, settings, imap_server)()
+    finally:
+        proxy.close()
+    assert str(caught.value).startswith("The TLS certificate of 127.0.0.1 cannot be verified (")
+    assert (proxy.accepted, proxy.handshake_failures) == (0, 1)  # no login went through
+    assert flags_by_subject(imap_server, folder) == {"Never sent to an impostor": set()}
 
 
 # ----------------------------------------------------------------- watching
