@@ -112,12 +112,14 @@ def trello(
     Lists become lanes, cards keep their order, description, due date, labels, checklists,
     comments and attachment links; archived cards and lists come in archived. Running it
     again with the same or a newer export updates the cards, never duplicates them."""
-    from vadesk.services.imports.trello import run_trello
+    from vadesk.domain.imports.trello import parse_board
+    from vadesk.services.imports.trello import parse_lane_map, run_trello
 
-    data = _read(file)
+    board = parse_board(_read(file))  # a file that is no board is refused before the database
+    parse_lane_map(lanes)
     summary = run_trello(
         ctx.store(create=not dry_run),
-        data,
+        board,
         client=client,
         lanes=lanes,
         unmapped="inbox" if unmapped == "inbox" else "lane",
@@ -142,10 +144,11 @@ def toggl(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     Clients are matched by name or added; each entry goes on the client's card titled like
     its description, else on an "Imported from Toggl: PROJECT" card. Entries already there
     (same client, start, end and description) are skipped."""
-    from vadesk.services.imports.toggl import run_toggl
+    from vadesk.domain.imports.toggl import parse_report
+    from vadesk.services.imports.toggl import run_toggl, zone_for
 
-    data = _read(file)
-    summary = run_toggl(ctx.store(create=not dry_run), data, dry_run=dry_run)
+    report = parse_report(_read(file), zone_for(ctx.settings))
+    summary = run_toggl(ctx.store(create=not dry_run), report, dry_run=dry_run)
     if as_json:
         echo_json({"file": str(file), **summary.as_json()})
         return

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from vadesk.config import Settings
 from vadesk.db.models import Card, CardActivity, Client, Lane, TimeEntry
 from vadesk.domain.clock import utcnow
 from vadesk.domain.imports.toggl import TogglReport, parse_report
@@ -33,6 +34,11 @@ NO_PROJECT = "no project"
 
 Key = tuple[int | None, datetime, datetime, str]
 """What makes an entry a duplicate: client, start, end, description."""
+
+
+def zone_for(settings: Settings) -> tzinfo:
+    """The zone Toggl's local times are read in: the ``timezone`` setting, else the system's."""
+    return report_zone(settings)[0]
 
 
 def project_title(project: str) -> str:
@@ -204,16 +210,14 @@ def _project_card(
 
 def run_toggl(
     store: StoreLike,
-    data: bytes,
+    data: TogglReport | bytes,
     *,
-    zone: tzinfo | None = None,
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> ImportSummary:
-    """Parse a Toggl detailed report and import it in one transaction (a dry run rolls back).
-
-    Times are local in ``zone`` (default: the ``timezone`` setting, else the system's)."""
-    report = parse_report(data, zone or report_zone(store.settings)[0])
+    """Import a Toggl detailed report (parsed, or its bytes) in one transaction (a dry run
+    rolls back). Bytes are read as local times in ``zone_for(store.settings)``."""
+    report = parse_report(data, zone_for(store.settings)) if isinstance(data, bytes) else data
 
     def write(session: Session) -> ImportSummary:
         return import_toggl(session, report, user_id=store.user_id, now=now)

@@ -515,7 +515,7 @@ def _attachments(
 
 def run_trello(
     store: StoreLike,
-    data: bytes,
+    data: TrelloBoard | bytes,
     *,
     client: str | None = None,
     lanes: str | None = None,
@@ -523,8 +523,9 @@ def run_trello(
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> ImportSummary:
-    """Parse a Trello export and import it in one transaction (rolled back for a dry run)."""
-    board = parse_board(data)
+    """Import a Trello export (parsed, or its bytes) in one transaction (rolled back for a
+    dry run)."""
+    board = parse_board(data) if isinstance(data, bytes) else data
     mapping = parse_lane_map(lanes)
 
     def write(session: Session) -> ImportSummary:
