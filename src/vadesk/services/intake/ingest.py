@@ -11,7 +11,7 @@ import errno
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from vadesk.db.models import (
     Lane,
 )
 from vadesk.domain.clock import utcnow
-from vadesk.domain.mail import Attachment, Mail, message_key, parse_mail
+from vadesk.domain.mail import Attachment, Mail, message_key, parse_mail, peek_message_id
 from vadesk.domain.text import clean_title
 from vadesk.services.card_access import log_activity
 from vadesk.services.cards import create_card
@@ -42,7 +42,14 @@ from vadesk.services.lanes import default_lane_id, lane_of_role
 from vadesk.services.ordering import move_card
 from vadesk.services.store import StoreLike
 
-__all__ = ["IngestResult", "IntakeSummary", "attachment_file", "data_folder", "ingest_message"]
+__all__ = [
+    "IngestResult",
+    "IntakeSummary",
+    "attachment_file",
+    "data_folder",
+    "ingest_batch",
+    "ingest_message",
+]
 
 log = logging.getLogger(__name__)
 
@@ -99,24 +106,102 @@ def ingest_message(
 ) -> IngestResult:
     """Turn one raw message into a card or a comment, committed; never raises for bad mail
     (ConfigError for a bad [intake] table, database errors as they come)."""
+    return ingest_batch(store, [(raw, source)], settings=settings, now=now)[0]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    index: int
+    mail: Mail
+    key: str
+    label: str
+
+
+BATCH = 200
+"""Messages per write transaction from files (SQLite): one commit, one fsync, one board
+reload for them all. PostgreSQL commits each message on its own (no lock-order deadlocks)."""
+
+
+def ingest_batch(
+    store: StoreLike,
+    messages: Sequence[tuple[bytes, str]],
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+) -> list[IngestResult]:
+    """``ingest_message`` for several (raw, source) pairs, all committed when it returns.
+
+    Messages already seen are found by their Message-ID before anything is parsed, with one
+    query for the lot; that is what makes a re-run of a whole mailbox quick."""
     rules = intake_rules(settings)
     now = now or utcnow()
-    mail = parse_mail(raw, attachment_max_bytes=rules.attachment_max_bytes)
-    key = message_key(mail, raw)
-    label = f"{source}: {mail.label}" if source else mail.label
+    results: list[IngestResult | None] = [None] * len(messages)
+    peeked = {i: peek_message_id(raw) for i, (raw, _) in enumerate(messages)}
     with store.read() as session:
-        if _seen(session, key):
-            return IngestResult("duplicate", _card_of(session, key), key, "", label)
-    if not (mail.subject or mail.body or mail.attachments or mail.sender):
-        return IngestResult("skipped", None, key, "nothing readable in it", source or "message")
+        known = _known(session, {key for key in peeked.values() if key})
+    todo: list[_Prepared] = []
+    for i, (raw, source) in enumerate(messages):
+        peek = peeked[i]
+        if peek is not None and peek in known:
+            results[i] = IngestResult("duplicate", known[peek], peek, "", source)
+            continue
+        mail = parse_mail(raw, attachment_max_bytes=rules.attachment_max_bytes)
+        key = message_key(mail, raw)
+        label = f"{source}: {mail.label}" if source else mail.label
+        if not (mail.subject or mail.body or mail.attachments or mail.sender):
+            reason = "nothing readable in it"
+            results[i] = IngestResult("skipped", None, key, reason, source or "message")
+            continue
+        todo.append(_Prepared(i, mail, key, label))
+    if todo and peeked and not all(p.key == peeked[p.index] for p in todo):
+        with store.read() as session:  # keys the peek could not give (content hashes)
+            known = _known(session, {p.key for p in todo})
+        for p in [p for p in todo if p.key in known]:
+            results[p.index] = IngestResult("duplicate", known[p.key], p.key, "", p.label)
+        todo = [p for p in todo if p.key not in known]
+    if store.is_sqlite and len(todo) > 1:
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            for p, result in zip(chunk, _write_many(store, chunk, rules, now), strict=True):
+                results[p.index] = result
+    else:
+        for p in todo:
+            results[p.index] = _write_one(store, p, rules, now)
+    done = [r for r in results if r is not None]
+    assert len(done) == len(messages)
+    return done
+
+
+def _known(session: Session, keys: set[str]) -> dict[str, int | None]:
+    """Which of ``keys`` were handled before, with their cards."""
+    found: dict[str, int | None] = {}
+    items = sorted(keys)
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        for key, card_id in session.execute(
+            select(IntakeMessage.message_key, IntakeMessage.card_id).where(
+                IntakeMessage.message_key.in_(chunk)
+            )
+        ):
+            found[key] = card_id
+        for mid, card_id in session.execute(
+            select(Card.message_id, Card.id).where(Card.message_id.in_(chunk))
+        ):
+            if mid is not None:
+                found.setdefault(mid, card_id)
+    return found
+
+
+def _write_one(store: StoreLike, p: _Prepared, rules: IntakeRules, now: datetime) -> IngestResult:
     for attempt in range(_RETRIES):
         written: list[Path] = []
         try:
             with store.write() as session:
-                if _seen(session, key):
-                    return IngestResult("duplicate", _card_of(session, key), key, "", label)
-                result = _ingest(session, store, mail, key, label, rules, now, written)
-            log.info("intake %s: %s card %s", source, result.outcome, result.card_id)
+                if _seen(session, p.key):
+                    return IngestResult("duplicate", _card_of(session, p.key), p.key, "", p.label)
+                routes = _Routes.load(session)
+                result = _ingest(session, store, p, rules, now, written, routes)
+            log.info("intake: %s card %s", result.outcome, result.card_id)
             return result
         except IntegrityError:
             # Another run took this message (or created the Inbox lane) at the same moment:
@@ -126,12 +211,45 @@ def ingest_message(
                 raise
         except OSError as error:
             _remove(written)
-            reason = f"cannot save an attachment: {error.strerror or error}"
-            return IngestResult("skipped", None, key, reason, label)
+            return _not_saved(p, error)
         except BaseException:
             _remove(written)
             raise
     raise AssertionError("unreachable")
+
+
+def _not_saved(p: _Prepared, error: OSError) -> IngestResult:
+    reason = f"cannot save an attachment: {error.strerror or error}"
+    return IngestResult("skipped", None, p.key, reason, p.label)
+
+
+def _write_many(
+    store: StoreLike, batch: list[_Prepared], rules: IntakeRules, now: datetime
+) -> list[IngestResult]:
+    """One write transaction for the whole batch; if any message fails in it, nothing of it
+    stays and each message is tried again in its own transaction."""
+    written: list[Path] = []
+    results: list[IngestResult] = []
+    try:
+        with store.write() as session:
+            known = _known(session, {p.key for p in batch})
+            routes = _Routes.load(session)
+            for p in batch:
+                if p.key in known:  # handled before, or earlier in this batch
+                    results.append(IngestResult("duplicate", known[p.key], p.key, "", p.label))
+                    continue
+                result = _ingest(session, store, p, rules, now, written, routes)
+                known[p.key] = result.card_id
+                results.append(result)
+    except (IntegrityError, OSError):
+        _remove(written)
+        log.info("intake: a batch failed; its messages are stored one by one")
+        return [_write_one(store, p, rules, now) for p in batch]
+    except BaseException:
+        _remove(written)
+        raise
+    log.info("intake: %d messages in one transaction", len(batch))
+    return results
 
 
 def _seen(session: Session, key: str) -> bool:
@@ -157,13 +275,13 @@ def _remove(paths: list[Path]) -> None:
 def _ingest(
     session: Session,
     store: StoreLike,
-    mail: Mail,
-    key: str,
-    label: str,
+    prepared: _Prepared,
     rules: IntakeRules,
     now: datetime,
     written: list[Path],
+    routes: _Routes,
 ) -> IngestResult:
+    mail, key, label = prepared.mail, prepared.key, prepared.label
     record = IntakeMessage(
         message_key=key,
         outcome="card",
@@ -207,9 +325,9 @@ def _ingest(
         if answered is not None:
             answered.updated_at = now
         return IngestResult("comment", card_id, key, "", label, reopened=reopened_to is not None)
-    client_id = _route(session, mail)
+    client_id = routes.route(mail)
     record.client_id = client_id
-    lane_id = _routed_lane(session, rules) if client_id is not None else _inbox_lane(session)
+    lane_id = routes.lane(session, client_id is not None, rules)
     title = mail.subject or _first_line(mail.body) or f"Email from {mail.sender or 'unknown'}"
     card = create_card(
         session,
@@ -301,63 +419,75 @@ def _reopen(session: Session, card_id: int, user_id: int, now: datetime) -> str:
 # ---------------------------------------------------------------- routing
 
 
-def _route(session: Session, mail: Mail) -> int | None:
-    """The client a message belongs to: by the address it was sent to (plus-addresses too),
-    then by its sender among the clients' contacts and addresses; None: nobody's."""
-    active = select(Client.id).where(Client.archived.is_(False))
-    for recipient in mail.recipients:
-        base = _without_tag(recipient)
-        client_id = session.scalar(
-            select(ClientAddress.client_id)
-            .where(ClientAddress.address.in_({recipient, base}))
-            .where(ClientAddress.client_id.in_(active))
-            .order_by(ClientAddress.address == base)  # the exact address first
-            .limit(1)
-        )
-        if client_id is not None:
-            return client_id
-    for recipient in mail.recipients:
-        tag = _tag(recipient)
-        if tag:
+@dataclass
+class _Routes:
+    """What routing reads, loaded once per write transaction (a batch re-reads it in its own
+    transaction, so nothing comes from an earlier read)."""
+
+    addresses: dict[str, int]
+    contacts: dict[str, set[int]]
+    domains: dict[str, set[int]]
+    slugs: dict[str, int]
+    lanes: dict[str, int]
+    """"routed" and "inbox" lane ids, filled when first needed."""
+
+    @classmethod
+    def load(cls, session: Session) -> _Routes:
+        active = {
+            client_id: name
             for client_id, name in session.execute(
                 select(Client.id, Client.name).where(Client.archived.is_(False))
-            ):
-                if _slug(name) == tag:
-                    return int(client_id)
-    if not mail.sender:
-        return None
-    by_sender = set(
-        session.scalars(
-            select(ClientContact.client_id)
-            .where(func.lower(ClientContact.email) == mail.sender)
-            .where(ClientContact.client_id.in_(active))
-        )
-    ) | set(
-        session.scalars(
-            select(ClientAddress.client_id)
-            .where(ClientAddress.address == mail.sender)
-            .where(ClientAddress.client_id.in_(active))
-        )
-    )
-    if len(by_sender) == 1:
-        return by_sender.pop()
-    if by_sender:
-        return None  # the sender works for several clients: the VA decides
-    domain = mail.sender.rpartition("@")[2]
-    if domain in FREEMAIL:
-        return None
-    by_domain = set(
-        session.scalars(
-            select(ClientContact.client_id)
-            .where(func.lower(ClientContact.email).like(f"%@{_like_escape(domain)}", escape="\\"))
-            .where(ClientContact.client_id.in_(active))
-        )
-    )
-    return by_domain.pop() if len(by_domain) == 1 else None
+            )
+        }
+        addresses = {
+            address.lower(): client_id
+            for address, client_id in session.execute(
+                select(ClientAddress.address, ClientAddress.client_id)
+            )
+            if client_id in active
+        }
+        contacts: dict[str, set[int]] = {}
+        domains: dict[str, set[int]] = {}
+        for email, client_id in session.execute(
+            select(ClientContact.email, ClientContact.client_id).where(ClientContact.email != "")
+        ):
+            if client_id not in active:
+                continue
+            email = email.strip().lower()
+            contacts.setdefault(email, set()).add(client_id)
+            domains.setdefault(email.rpartition("@")[2], set()).add(client_id)
+        slugs = {_slug(name): client_id for client_id, name in active.items()}
+        return cls(addresses, contacts, domains, slugs, {})
 
+    def route(self, mail: Mail) -> int | None:
+        """The client a message belongs to: by the address it was sent to (plus-addresses
+        too), then by its sender among the clients' contacts and addresses; None: nobody's."""
+        for recipient in mail.recipients:
+            for address in (recipient, _without_tag(recipient)):
+                if address in self.addresses:
+                    return self.addresses[address]
+        for recipient in mail.recipients:
+            tag = _tag(recipient)
+            if tag and _slug(tag) in self.slugs:
+                return self.slugs[_slug(tag)]
+        if not mail.sender:
+            return None
+        by_sender = set(self.contacts.get(mail.sender, set()))
+        if mail.sender in self.addresses:
+            by_sender.add(self.addresses[mail.sender])
+        if by_sender:  # a sender working for several clients: the VA decides
+            return by_sender.pop() if len(by_sender) == 1 else None
+        domain = mail.sender.rpartition("@")[2]
+        by_domain = self.domains.get(domain, set())
+        if domain in FREEMAIL or len(by_domain) != 1:
+            return None
+        return next(iter(by_domain))
 
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    def lane(self, session: Session, routed: bool, rules: IntakeRules) -> int:
+        which = "routed" if routed else "inbox"
+        if which not in self.lanes:
+            self.lanes[which] = _routed_lane(session, rules) if routed else _inbox_lane(session)
+        return self.lanes[which]
 
 
 def _tag(address: str) -> str:

@@ -7,7 +7,7 @@ import logging
 import mailbox
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +15,17 @@ from vadesk.config import Settings
 from vadesk.domain.text import display
 from vadesk.errors import InvalidInputError
 from vadesk.services.intake import IngestResult, IntakeSummary, intake_rules
-from vadesk.services.intake.ingest import ingest_message
+from vadesk.services.intake.ingest import BATCH, ingest_batch
 from vadesk.services.store import StoreLike
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 """A single .eml this large is not a message anyone sent; it is skipped, not read."""
+
+
+CHUNK_BYTES = 64 * 1024 * 1024
+"""A batch holds at most this much mail in memory (a few big messages make a batch)."""
 
 
 @dataclass(frozen=True)
@@ -110,21 +114,40 @@ def _read_maildir(path: Path) -> Iterator[RawMessage]:
             yield _read_file(file, str(file))
 
 
-def ingest_raw(
+def ingest_raws(
     store: StoreLike,
-    message: RawMessage,
+    messages: Sequence[RawMessage],
     settings: Settings,
     summary: IntakeSummary,
     on_result: Callable[[IngestResult], None] | None = None,
-) -> IngestResult:
-    if message.raw is None:
-        result = IngestResult("skipped", None, "", message.error, message.source)
-    else:
-        result = ingest_message(store, message.raw, source=message.source, settings=settings)
-    summary.add(result)
-    if on_result is not None:
-        on_result(result)
-    return result
+) -> list[IngestResult]:
+    """Ingest what could be read (committed in batches) and count what could not."""
+    readable = [(m.raw, m.source) for m in messages if m.raw is not None]
+    stored = iter(ingest_batch(store, readable, settings=settings) if readable else [])
+    results = []
+    for message in messages:
+        if message.raw is None:
+            result = IngestResult("skipped", None, "", message.error, message.source)
+        else:
+            result = next(stored)
+        summary.add(result)
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
+
+
+def _chunks(messages: Iterable[RawMessage], size: int) -> Iterator[list[RawMessage]]:
+    chunk: list[RawMessage] = []
+    held = 0
+    for message in messages:
+        chunk.append(message)
+        held += len(message.raw or b"")
+        if len(chunk) >= size or held > CHUNK_BYTES:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
 
 
 def ingest_paths(
@@ -135,16 +158,16 @@ def ingest_paths(
     on_result: Callable[[IngestResult], None] | None = None,
     stop: threading.Event | None = None,
 ) -> IntakeSummary:
-    """Every message of every path, each committed on its own; stops early when ``stop`` is
-    set (between messages)."""
+    """Every message of every path, committed a batch at a time; stops early when ``stop``
+    is set (between batches)."""
     intake_rules(settings)  # a bad [intake] table is reported before anything is read
     check_paths(paths)
     summary = IntakeSummary()
     for path in paths:
-        for message in read_path(path):
+        for chunk in _chunks(read_path(path), BATCH):
             if stop is not None and stop.is_set():
                 return summary
-            ingest_raw(store, message, settings, summary, on_result)
+            ingest_raws(store, chunk, settings, summary, on_result)
     return summary
 
 
@@ -158,8 +181,8 @@ def watch_maildirs(
     on_round: Callable[[IntakeSummary], None] | None = None,
     interval: float = 1.0,
 ) -> IntakeSummary:
-    """Read each Maildir's new/ and cur/ once, then new/ again every ``interval`` seconds for
-    files not seen yet, until ``stop`` is set. ``on_round`` gets each round that found mail."""
+    """Read each Maildir's new/ and cur/, then again every ``interval`` seconds for files not
+    seen yet, until ``stop`` is set. ``on_round`` gets each round that found mail."""
     intake_rules(settings)
     check_paths(folders)
     for folder in folders:
@@ -169,28 +192,39 @@ def watch_maildirs(
             )
     total = IntakeSummary()
     seen: set[str] = set()
-    first = True
     while not stop.is_set():
         round_summary = IntakeSummary()
-        for folder in folders:
-            subs = ("new", "cur") if first else ("new",)
-            for sub in subs:
-                for file in _maildir_files(folder, sub):
-                    if stop.is_set():
-                        break
-                    if str(file) in seen:
-                        continue
-                    seen.add(str(file))
-                    message = _read_file(file, str(file))
-                    if message.raw is None and not file.exists():
-                        continue  # moved to cur/ by the mail reader meanwhile: seen there
-                    result = ingest_raw(store, message, settings, round_summary, on_result)
-                    total.add(result)
-        first = False
+        # new/ and cur/ each round (a mail reader may move a message before we see it),
+        # known by the unique part of the name: flags after ":" change, it does not.
+        fresh = [
+            file
+            for folder in folders
+            for sub in ("new", "cur")
+            for file in _maildir_files(folder, sub)
+            if _unique(file) not in seen
+        ]
+        seen.update(_unique(file) for file in fresh)
+        for chunk in _chunks(_read_present(fresh), BATCH):
+            if stop.is_set():
+                break
+            for result in ingest_raws(store, chunk, settings, round_summary, on_result):
+                total.add(result)
         if on_round is not None and _anything(round_summary):
             on_round(round_summary)
         stop.wait(interval)
     return total
+
+
+def _unique(file: Path) -> str:
+    return str(file.parent.parent / file.name.split(":")[0])
+
+
+def _read_present(files: Iterable[Path]) -> Iterator[RawMessage]:
+    for file in files:
+        message = _read_file(file, str(file))
+        if message.raw is None and not file.exists():
+            continue  # moved to cur/ by the mail reader meanwhile: seen there next time
+        yield message
 
 
 def _anything(summary: IntakeSummary) -> bool:
