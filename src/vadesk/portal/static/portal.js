@@ -67,7 +67,7 @@
         animation: 120,
         delay: 150,
         delayOnTouchOnly: true,
-        filter: "button, select, input, a",
+        filter: "button, select, input",
         preventOnFilter: false,
         onStart: function () { dragging = true; },
         onEnd: function (event) {
