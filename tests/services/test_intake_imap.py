@@ -343,14 +343,14 @@ def test_a_message_that_fails_to_store_stays_unflagged_and_comes_back(
     store: Store, imap_server: ImapServer, folder: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     append(imap_server, folder, "Fine one", "Breaks the database", "Fine two")
-    real = imap_module.ingest_message
+    real = imap_module.ingest_batch
 
-    def flaky(store_: Any, raw: bytes, **kwargs: Any) -> IngestResult:
-        if b"Breaks the database" in raw:
+    def flaky(store_: Any, messages: list[tuple[bytes, str]], **kwargs: Any) -> Any:
+        if any(b"Breaks the database" in raw for raw, _ in messages):
             raise OSError("disk full")
-        return real(store_, raw, **kwargs)
+        return real(store_, messages, **kwargs)
 
-    monkeypatch.setattr(imap_module, "ingest_message", flaky)
+    monkeypatch.setattr(imap_module, "ingest_batch", flaky)
     run = Run(store, settings_for(imap_server, folder), imap_server)
 
     summary = run()
@@ -362,7 +362,7 @@ def test_a_message_that_fails_to_store_stays_unflagged_and_comes_back(
     assert flags["Breaks the database"] == set()
     assert flags["Fine one"] == flags["Fine two"] == {SEEN, KEYWORD}
 
-    monkeypatch.setattr(imap_module, "ingest_message", real)
+    monkeypatch.setattr(imap_module, "ingest_batch", real)
     later = run()
     assert (later.cards, later.skipped) == (1, 0)
     assert titles(store) == ["Breaks the database", "Fine one", "Fine two"]

@@ -38,7 +38,7 @@ from vadesk.domain.text import clean_text
 from vadesk.domain.vault_crypto import Secret
 from vadesk.errors import ConfigError, VadeskError
 from vadesk.services.intake import IngestResult, IntakeSummary, intake_rules
-from vadesk.services.intake.ingest import ingest_message
+from vadesk.services.intake.ingest import ingest_batch
 from vadesk.services.store import StoreLike
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ IDLE_RENEW_SECONDS = 600.0
 IDLE_CHECK_SECONDS = 1.0
 """How often a watch in IDLE looks at the stop flag."""
 BACKOFF_START_SECONDS = 1.0
-BATCH_MESSAGES = 50
+BATCH_MESSAGES = 200
 BATCH_BYTES = 16 * 1024 * 1024
 PASSWORD_COMMAND_TIMEOUT = 120.0
 
@@ -396,41 +396,57 @@ class _Fetcher:
             if self.stop.is_set():
                 break
             bodies = self.client.fetch(batch, ["BODY.PEEK[]"])
-            done: list[int] = []
-            for uid in batch:
-                raw = bodies.get(uid, {}).get(b"BODY[]")
-                if raw is None:  # expunged by someone else since the search
-                    continue
-                result = self.ingest(uid, bytes(raw))
-                if result is not None:
-                    done.append(uid)
-                    handled += 1
+            found = [
+                (uid, bytes(raw))
+                for uid in batch
+                # None: expunged by someone else since the search
+                if (raw := bodies.get(uid, {}).get(b"BODY[]")) is not None
+            ]
+            done = self.ingest(found) if found else []
+            handled += len(done)
             if done:
                 self.finish(done)
         return handled
 
-    def ingest(self, uid: int, raw: bytes) -> IngestResult | None:
-        """The result if the message is done with, else None: storing failed and the message
-        stays unmarked on the server for the next run."""
+    def ingest(self, found: list[tuple[int, bytes]]) -> list[int]:
+        """Store fetched messages (one transaction for the lot where the store can); returns
+        the UIDs done with: committed, or skipped for what they hold. The others stay
+        unmarked on the server for the next run."""
         try:
-            result = ingest_message(self.store, raw, source=self.label(uid), settings=self.settings)
+            results = ingest_batch(
+                self.store,
+                [(raw, self.label(uid)) for uid, raw in found],
+                settings=self.settings,
+            )
         except VadeskError:
             raise
         except Exception as exc:  # one message must not end the run
+            if len(found) > 1:
+                log.warning(
+                    "IMAP: %d messages could not be stored together (%s); one by one now",
+                    len(found),
+                    type(exc).__name__,
+                )
+                return [uid for one in found for uid in self.ingest([one])]
+            uid = found[0][0]
             log.exception("IMAP message UID %d could not be stored; left unmarked", uid)
             failed = IngestResult(
                 outcome="skipped",
                 card_id=None,
                 message_key="",
-                reason=(f"not stored ({type(exc).__name__}); left on the server for the next run"),
+                reason=f"not stored ({type(exc).__name__}); left on the server for the next run",
                 label=self.label(uid),
             )
             self.summary.add(failed)
             self.on_result(failed)
-            return None
-        self.summary.add(result)
-        self.on_result(result)
-        return result if _final(result) else None
+            return []
+        done: list[int] = []
+        for (uid, _), result in zip(found, results, strict=True):
+            self.summary.add(result)
+            self.on_result(result)
+            if _final(result):
+                done.append(uid)
+        return done
 
     def label(self, uid: int) -> str:
         return f"IMAP {clean_text(self.cfg.folder)} UID {uid}"
