@@ -79,7 +79,7 @@ def test_text_lists_clients_cards_budgets_and_the_capacity(planned: Run) -> None
         "Bright Dental — agreed 9:05 h this week (40:00 h a month) · planned 3:00 h · "
         "logged 1:00 h · 8:05 h left" in lines
     )
-    assert "No client — no hours agreed · planned 1:00 h · logged 0:00 h" in lines
+    assert "No client — your own cards · planned 1:00 h · logged 0:00 h" in lines
     assert "    #1       4:00 est    1:15 logged  Write *October* newsletter" in lines
     assert "    #2          – est    0:00 logged  Order [flour] now" in lines  # escape removed
     assert "  ✓ #3       0:30 est    0:00 logged  Post opening hours" in lines
@@ -220,3 +220,24 @@ def test_plan_never_creates_a_database(tmp_path: Path) -> None:
     path = tmp_path / "missing.db"
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{path}", "plan"])
     assert result.exit_code == 1 and not path.exists()
+
+
+def test_the_demo_has_a_week_planned() -> None:
+    from click.testing import CliRunner
+
+    from vadesk.cli import cli
+    from vadesk.services.demo import DEMO_PLAN
+
+    def plan(*args: str) -> dict[str, object]:
+        result = CliRunner().invoke(cli, ["--demo", "plan", "--json", *args])
+        assert result.exit_code == 0, result.output
+        data: dict[str, object] = json.loads(result.stdout)
+        return data
+
+    def count(data: dict[str, object]) -> int:
+        return sum(len(c["cards"]) for c in data["clients"])  # type: ignore[attr-defined]
+
+    this, after = plan(), plan("--week", "next")
+    assert count(this) == sum(1 for _, _, week in DEMO_PLAN if week == 0) == 17
+    assert count(after) == sum(1 for _, _, week in DEMO_PLAN if week == 1) == 3
+    assert this["unestimated"] == 1 and this["logged_minutes"] > 0

@@ -58,7 +58,7 @@ def budget_words(budget: Budget | None) -> str:
 
 def client_line(section: ClientPlan) -> str:
     parts = [
-        budget_words(section.budget),
+        budget_words(section.budget) if section.id is not None else "your own cards",
         f"planned {_h(section.planned_seconds)}",
         f"logged {_h(section.logged_seconds)}",
     ]

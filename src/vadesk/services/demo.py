@@ -76,6 +76,16 @@ CARDS: tuple[tuple[str, int | None, str, str, float | None], ...] = (
 )
 
 
+DEMO_PLAN: tuple[tuple[int, int | None, int], ...] = (
+    (0, 30, 0), (4, 90, 0), (8, None, 0), (20, 300, 0), (24, 120, 0), (26, 20, 0), (10, 120, 1),
+    (1, 60, 0), (5, 30, 0), (11, 180, 0), (16, 45, 1),
+    (2, 45, 0), (6, 15, 0), (12, 60, 0), (13, 30, 0), (19, 240, 0),
+    (3, 15, 0), (7, 20, 0), (14, 60, 1),
+    (9, 30, 0),
+)  # fmt: skip
+"""(index into CARDS, estimate in minutes or None, week from this one) for the week plan."""
+
+
 def load_demo(session: Session, *, user_id: int, now: datetime | None = None) -> None:
     """Fill an empty database with the demo clients, ~40 cards and a week of time."""
     now = now or utcnow()
@@ -133,6 +143,14 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
     add_package(
         session, clients[0].id, hours=10, price_minor=35_000, purchased_at=now - timedelta(days=20)
     )
+    # The week plan (W): estimates, and cards planned for this week (0) and the next (1).
+    monday = now.astimezone().date() - timedelta(days=now.astimezone().weekday())
+    for index, estimate, week in DEMO_PLAN:
+        session.execute(
+            update(Card)
+            .where(Card.id == ids[index])
+            .values(estimate_minutes=estimate, planned_week=monday + timedelta(weeks=week))
+        )
 
 
 def demo_database_path() -> Path:
