@@ -594,10 +594,12 @@ def _run(
         if connected_once:
             log.info("IMAP reconnected")
         connected_once = True
-        delays = backoff_delays(BACKOFF_START_SECONDS, cfg.backoff_max_seconds)
         try:
             fetcher = _Fetcher(client, cfg, store, settings, summary, on_result, stop)
             fetcher.run_once()
+            # Only a connection that did real work resets the waits: a server that takes the
+            # login and then drops us at once still gets ever longer pauses.
+            delays = backoff_delays(BACKOFF_START_SECONDS, cfg.backoff_max_seconds)
             while watch and not stop.is_set():
                 fetcher.wait()
                 if not stop.is_set():
