@@ -89,8 +89,14 @@ def lane_window(
     *,
     text: str = "",
     client_id: int | None = None,
+    grouped: bool = False,
 ) -> list[CardLine]:
-    """One screenful of a lane in order, optionally filtered: what the board draws."""
+    """One screenful of a lane in order, optionally filtered: what the board draws.
+
+    ``grouped``: by client in the clients' priority order first (see board_groups).
+    """
+    from vadesk.services.board_groups import card_order
+
     counts = checklist_counts_subquery()
     stmt = (
         select(
@@ -109,7 +115,7 @@ def lane_window(
         .outerjoin(Client, Client.id == Card.client_id)
         .outerjoin(counts, counts.c.card_id == Card.id)
         .where(Card.lane_id == lane_id, Card.archived.is_(False))
-        .order_by(Card.rank, Card.id)
+        .order_by(*card_order(grouped))
         .offset(offset)
         .limit(limit)
     )

@@ -6,13 +6,15 @@ before the store opens); ``read_snapshot`` loads the services it needs when it r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from vadesk.services.rows import CardLine, LaneRow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from vadesk.services.clients import ClientRow
     from vadesk.services.quick import QuickBoard
     from vadesk.services.store import StoreLike
@@ -44,6 +46,10 @@ class Snapshot:
     figures_client: int | None = None
     follow: tuple[int, int] | None = None
     """(lane id, index) of the card the cursor must follow, if any."""
+    grouped: bool = False
+    """Lanes are grouped by client (each window then starts a row early: see read_window)."""
+    client_order: dict[int, int] = field(default_factory=dict)
+    """Client id -> place in the clients' priority order (read when grouped)."""
 
 
 def from_quick(quick: QuickBoard) -> Snapshot:
@@ -67,18 +73,21 @@ def read_snapshot(
     client_id: int | None,
     now: datetime,
     pane_client: int | None = None,
+    *,
+    grouped: bool = False,
 ) -> Snapshot:
     """Counts and visible rows of every lane (and where ``follow`` is), in one read session.
 
     ``windows`` maps a lane id to the (offset, limit) its view wants; a lane holding
     ``follow`` is read around that card instead. ``text``/``client_id`` filter the cards;
-    ``pane_client`` picks the client whose figures the timer pane shows.
+    ``pane_client`` picks the client whose figures the timer pane shows; ``grouped`` orders
+    each lane by client in the clients' priority order.
     """
     from vadesk.services import clients, timer
+    from vadesk.services.board_groups import client_order, index_in_grouped_lane
     from vadesk.services.board_read import (
         index_in_lane,
         lane_counts,
-        lane_window,
         overdue_count,
         running_card_ids,
     )
@@ -89,7 +98,8 @@ def read_snapshot(
         counts = lane_counts(s, text=text, client_id=client_id)
         focus: tuple[int, int] | None = None
         if follow is not None:
-            focus = index_in_lane(s, follow, text=text, client_id=client_id)
+            where = index_in_grouped_lane if grouped else index_in_lane
+            focus = where(s, follow, text=text, client_id=client_id)
         result: dict[int, Window] = {}
         for lane in lanes:
             count = counts.get(lane.id, 0)
@@ -98,8 +108,9 @@ def read_snapshot(
             if focus is not None and focus[0] == lane.id:
                 offset = max(0, focus[1] - limit // 2)
             offset = max(0, min(offset, max(0, count - limit)))
-            lines = lane_window(s, lane.id, offset, limit, text=text, client_id=client_id)
-            result[lane.id] = Window(count, offset, lines)
+            result[lane.id] = read_window(
+                s, lane.id, count, offset, limit, text=text, client_id=client_id, grouped=grouped
+            )
         return Snapshot(
             lanes=lanes,
             windows=result,
@@ -109,4 +120,32 @@ def read_snapshot(
             figures=timer.figures(s, store.user_id, now=now, tz=zone(store), client_id=pane_client),
             figures_client=pane_client,
             follow=focus,
+            grouped=grouped,
+            client_order=client_order(s) if grouped else {},
         )
+
+
+def read_window(
+    session: Session,
+    lane_id: int,
+    count: int,
+    offset: int,
+    limit: int,
+    *,
+    text: str = "",
+    client_id: int | None = None,
+    grouped: bool = False,
+) -> Window:
+    """Rows ``offset`` .. ``offset + limit`` of a lane; grouped, from one row earlier.
+
+    A grouped lane draws a client's name over the first card of each client, which it tells
+    by the row above: the window brings that row along.
+    """
+    from vadesk.services.board_read import lane_window
+
+    if grouped and offset > 0:
+        offset, limit = offset - 1, limit + 1
+    lines = lane_window(
+        session, lane_id, offset, limit, text=text, client_id=client_id, grouped=grouped
+    )
+    return Window(count, offset, lines)

@@ -24,14 +24,16 @@ from vadesk.domain.text import clean_title, display
 from vadesk.errors import VadeskError
 from vadesk.services import board_steps
 from vadesk.services.board_steps import Step
-from vadesk.services.board_view import Snapshot, from_quick, read_snapshot, zone
+from vadesk.services.board_view import Snapshot, from_quick, read_snapshot, read_window, zone
 from vadesk.services.rows import CardLine, LaneRow
 from vadesk.services.writes import WriteQueue
+from vadesk.ui import grouping
 from vadesk.ui.history import Change, History
 from vadesk.ui.idle import IdleWatcher
 from vadesk.ui.lazy import LazyModule
 from vadesk.ui.screens.board_commands import BoardCommands
 from vadesk.ui.widgets.board_header import BoardHeader
+from vadesk.ui.widgets.greeting import Greeting
 from vadesk.ui.widgets.lane_view import LaneView
 from vadesk.ui.widgets.lanes import LaneColumn, Lanes
 from vadesk.ui.widgets.timer_pane import TimerPane
@@ -166,6 +168,22 @@ class BoardScreen(Screen[None]):
             show=False,
             tooltip="Monthly reports per client: totals, bars, export, billing",
         ),
+        Binding(
+            "C",
+            "clients",
+            "Clients",
+            id="board.clients",
+            show=False,
+            tooltip="Clients in priority order: add, edit, reorder, archive",
+        ),
+        Binding(
+            "g",
+            "toggle_group",
+            "Group",
+            id="board.group",
+            show=False,
+            tooltip="Group each lane by client, in the clients' priority order",
+        ),
         Binding("v", "vault", "Vault", id="board.vault", tooltip="Logins, cards and notes"),
         Binding(
             "space", "timer", "Timer", id="board.timer", tooltip="Start/stop the timer on this card"
@@ -241,6 +259,9 @@ class BoardScreen(Screen[None]):
         self.lanes: list[LaneRow] = []
         self.clients: list[ClientRow] = []
         self.filter = Filter()
+        self.grouped = grouping.remembered()
+        """Each lane grouped by client, in the clients' priority order (``g``; remembered)."""
+        self._client_order: dict[int, int] = {}
         self.history = History()
         self.current_lane = 0
         self.writes: WriteQueue[Op, tuple[int | None, Change | None]] = WriteQueue(
@@ -279,6 +300,7 @@ class BoardScreen(Screen[None]):
         )
         self._figures_for: int | None = -1
         self._lanes_box = Lanes(id="lanes")
+        self._greeting = Greeting(id="greeting")
         self._filter_box = Input(
             placeholder="Filter: title, description or client — Esc clears", id="filter"
         )
@@ -288,6 +310,7 @@ class BoardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield self._header
         yield self._lanes_box
+        yield self._greeting
         yield self._filter_box
         yield self._pane
         yield Footer()
@@ -446,6 +469,43 @@ class BoardScreen(Screen[None]):
             ReportsScreen(self.store, clock=self.clock, client_id=card.client_id if card else None),
             closed,
         )
+
+    def action_toggle_group(self) -> None:
+        self.grouped = not self.grouped
+        self.notify("Lanes grouped by client" if self.grouped else "Lanes not grouped", timeout=2)
+        self._remember_grouping(self.grouped)
+        self.reload()
+
+    @work(thread=True, group="preferences", exit_on_error=False)
+    def _remember_grouping(self, grouped: bool) -> None:
+        from vadesk.services import preferences
+
+        try:
+            preferences.update(group_by_client=grouped)
+        except OSError as error:
+            log.warning("could not save preferences: %s", error)
+            self.post_message(self.Notice(f"Grouping not remembered: {error.strerror or error}."))
+
+    def action_clients(self) -> None:
+        if not self._ready:
+            return self._when_ready("the clients", self.action_clients)
+        from vadesk.ui.screens.clients import ClientsScreen
+
+        self.app.push_screen(ClientsScreen(self.store), lambda _: self.reload())
+
+    @on(Greeting.AddClient)
+    def _add_first_client(self) -> None:
+        from vadesk.ui.screens.client_form import ClientForm
+
+        self.app.push_screen(ClientForm(self.store), lambda _: self.reload())
+
+    def _greet(self, snap: Snapshot) -> None:
+        """A database with no clients and no cards: "Add your first client" instead."""
+        empty = not snap.clients and not any(w.count for w in snap.windows.values())
+        self._greeting.display = empty
+        self._lanes_box.display = not empty
+        if empty:
+            self._greeting.focus_button()
 
     def action_toggle_pane(self) -> None:
         self._pane.display = not self._pane.display
@@ -636,7 +696,14 @@ class BoardScreen(Screen[None]):
         worker = get_current_worker()
         try:
             snapshot = read_snapshot(
-                self.store, windows, follow, text, client_id, self.clock(), self._pane_client()
+                self.store,
+                windows,
+                follow,
+                text,
+                client_id,
+                self.clock(),
+                self._pane_client(),
+                grouped=self.grouped,
             )
         except VadeskError as error:
             self.post_message(self.WriteFailed(str(error)))
@@ -657,8 +724,10 @@ class BoardScreen(Screen[None]):
         self.lanes = snap.lanes
         now = self.clock()
         views = {view.lane_id: view for view in self.lane_views()}
+        self._client_order = snap.client_order
         for lane_id, window in snap.windows.items():
             if view := views.get(lane_id):
+                view.set_grouped(snap.grouped)
                 view.set_context(snap.running, now)
                 view.set_data(window.count, window.offset, window.lines)
         take_focus = self._board_has_focus()
@@ -683,6 +752,8 @@ class BoardScreen(Screen[None]):
             self._quick_pending = False
             self.call_after_refresh(self._start_live)
             return
+        if not self._ready or self._greeting.display:
+            self._greet(snap)
         if not self._ready:
             self._ready = True
             self.post_message(self.Ready())
@@ -728,19 +799,21 @@ class BoardScreen(Screen[None]):
     def _load_window(
         self, lane: LaneView, offset: int, limit: int, text: str, client_id: int | None
     ) -> None:
-        seq = self._seq
+        seq, grouped, at = self._seq, self.grouped, lane.lane_id
         try:
             with self.store.read() as s:
-                lines = board_read.lane_window(
-                    s, lane.lane_id, offset, limit, text=text, client_id=client_id
+                window = read_window(
+                    s, at, 0, offset, limit, text=text, client_id=client_id, grouped=grouped
                 )
         except VadeskError as error:
             self.post_message(self.WriteFailed(str(error)))
             return
-        self.app.call_from_thread(self._add_rows, lane, offset, lines, seq)
+        self.app.call_from_thread(self._add_rows, lane, window.offset, window.lines, seq, grouped)
 
-    def _add_rows(self, lane: LaneView, offset: int, lines: list[CardLine], seq: int) -> None:
-        if seq == self._seq:
+    def _add_rows(
+        self, lane: LaneView, offset: int, lines: list[CardLine], seq: int, grouped: bool = False
+    ) -> None:
+        if seq == self._seq and grouped == lane.grouped:
             lane.add_rows(offset, lines)
         else:  # rows from before a write on screen: ask again
             lane.forget_request()
@@ -772,6 +845,8 @@ class BoardScreen(Screen[None]):
 
         if isinstance(self.app.screen, CardEditor):
             self.app.screen.check_for_changes()
+        if (on_top := getattr(self.app.screen, "external_change", None)) is not None:
+            on_top()  # e.g. the clients screen: the order may have changed elsewhere
         if self._writing:
             # Its snapshot may have been read before this commit: reload once it is idle.
             self._missed_change = True
@@ -867,6 +942,7 @@ class BoardScreen(Screen[None]):
                     client_id,
                     self.clock(),
                     last.pane_client,
+                    grouped=self.grouped,
                 )
                 self.post_message(self.Loaded(snapshot, last.seq))
         except VadeskError as error:
@@ -906,6 +982,15 @@ class BoardScreen(Screen[None]):
         if source is None or card is None or not 0 <= target < len(views):
             return
         dest = views[target]
+        if self.grouped:  # to the top of the card's group there
+            index = grouping.top_of_group(dest, card.client_id, self._client_order)
+            moved = source.take(source.cursor)
+            if moved is not None and index is not None:
+                dest.put(index, moved)
+            self.focus_lane(target)
+            top = {"lane_id": self.lanes[target].id, "position": "top"}
+            self._card_op("move", card, Step("move", card.id, top))
+            return
         # Land at the same height in the next lane, before the card shown there, or at the end.
         index = min(
             source.cursor
@@ -930,6 +1015,15 @@ class BoardScreen(Screen[None]):
         view, card = self.lane_view, self.selected
         if view is None or card is None:
             return
+        if self.grouped:  # within the card's own client
+            step = grouping.step_within_group(view, card, delta)
+            if step is not None:
+                target = view.cursor + (1 if delta > 0 else -1)
+                moved = view.take(view.cursor)
+                if moved is not None:
+                    view.put(target, moved)
+                self._card_op("reorder", card, step)
+            return
         target = max(0, min(view.cursor + delta, view.count - 1))
         if target != view.cursor:
             moved = view.take(view.cursor)
@@ -941,9 +1035,10 @@ class BoardScreen(Screen[None]):
         view, card = self.lane_view, self.selected
         if view is None or card is None:
             return
+        top = grouping.group_start(view, view.cursor, card.client_id) if self.grouped else 0
         moved = view.take(view.cursor)
         if moved is not None:
-            view.put(0, moved)
+            view.put(top, moved)
         self._card_op("to top", card, Step("move", card.id, {"position": "top"}))
 
     def action_done(self) -> None:
@@ -956,7 +1051,10 @@ class BoardScreen(Screen[None]):
         if done_view is not None and done_view is not view:
             moved = view.take(view.cursor)
             if moved is not None:
-                done_view.put(0, moved)
+                order = self._client_order
+                top = grouping.top_of_group(done_view, card.client_id, order) if self.grouped else 0
+                if top is not None:
+                    done_view.put(top, moved)
                 view.move_cursor(view.cursor)  # the cursor stays in this lane
         self._card_op("done", card, Step("complete", card_id))
         self.notify(f"Done: {clean_title(card.title)}{self._timer_note(card_id)}", timeout=3)

@@ -27,6 +27,8 @@ ACTIONS = (
     ("board: undo", "undo", "Undo the last change"),
     ("board: redo", "redo", "Redo what was undone"),
     ("board: help", "help", "All keys"),
+    ("board: group lanes by client (on/off)", "toggle_group", "Clients in their priority order"),
+    ("clients: list, add, edit, reorder, archive", "clients", "Clients, most important first"),
     ("vault: open", "vault", "Logins, payment cards and notes (unlock first)"),
     ("timer: start or stop on the selected card", "timer", "One timer at a time"),
     ("timer: time sheet", "timesheet", "Entries by day and week: add, edit, delete"),

@@ -65,6 +65,7 @@ class LaneView(ScrollView, can_focus=False):
         "lane-view--today",
         "lane-view--running",
         "lane-view--placeholder",
+        "lane-view--group",
     }
     # No scrollbar: five of them re-rendered on every lane move doubled its cost; the lane
     # header shows where the cursor is instead ("Urgent (31/1250)"). The wheel still scrolls.
@@ -111,6 +112,9 @@ class LaneView(ScrollView, can_focus=False):
         """Cards whose timer runs: marked on the board (set with ``set_context``)."""
         self.now = datetime.now(UTC)
         """The instant due times are measured against (set with ``set_context``)."""
+        self.grouped = False
+        """Cards come grouped by client: each group's first card has the client's name over
+        it, on the card's blank line (drawn first instead of last, so rows keep their height)."""
         self._loaded = False
         self._rows: dict[int, CardLine] = {}
         self._asked: tuple[int, int] | None = None
@@ -322,6 +326,9 @@ class LaneView(ScrollView, can_focus=False):
         width = self.scrollable_content_region.width
         index, sub = divmod(int(self.scroll_offset.y) + y, self.CARD_HEIGHT)
         card = self._rows.get(index)
+        group = self._group_line(index, sub, card) if self.grouped else None
+        if self.grouped:
+            sub = (sub + 2) % 3  # blank (or the group's name), title, meta
         selected = index == self.cursor
         # Keyed by what the line shows, not where: cards that shift up or down hit the cache.
         key = (
@@ -333,13 +340,34 @@ class LaneView(ScrollView, can_focus=False):
             card.looks if card else None,
             card is not None and card.id in self.running,
             self.now,
+            group,
         )
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
-        strip = self._render_card_line(width, index, sub, card, selected)
+        if group is not None:
+            look = self._style("lane-view--group")
+            strip = render_group_line(group, width, self._style("base"), look)
+        else:
+            strip = self._render_card_line(width, index, sub, card, selected)
         self._line_cache[key] = strip
         return strip
+
+    def set_grouped(self, grouped: bool) -> None:
+        if grouped != self.grouped:
+            self.grouped = grouped
+            self.refresh()
+
+    def _group_line(
+        self, index: int, sub: int, card: CardLine | None
+    ) -> tuple[str, str | None] | None:
+        """(client name, colour) when line ``sub`` of card ``index`` is its group's header."""
+        if sub != 0 or card is None or index >= self.count:
+            return None
+        above = self._rows.get(index - 1)
+        if index > 0 and (above is None or above.client_id == card.client_id):
+            return None  # not loaded yet: the window that brings it repaints this line
+        return (card.client or "No client", card.client_colour if card.client else None)
 
     def _render_card_line(
         self, width: int, index: int, sub: int, card: CardLine | None, selected: bool
@@ -405,3 +433,17 @@ class LaneView(ScrollView, can_focus=False):
 
 
 _BOLD = Style(bold=True)
+
+
+def render_group_line(
+    group: tuple[str, str | None], width: int, base: Style, style: Style
+) -> Strip:
+    """``── Acme Bakery ────``: a client's name over its first card in a grouped lane."""
+    name, colour = group
+    colour = safe_colour(colour) if colour else None
+    look = base + style + (Style(color=colour) if colour else Style())
+    label = f"── {display(name)} "
+    if cell_len(label) > width:
+        label = set_cell_size(label, max(0, width - 1)) + "…" if width > 1 else ""
+    label += "─" * max(0, width - cell_len(label))
+    return Strip([Segment(label, look)]).crop(0, width)
