@@ -41,6 +41,7 @@ from vadesk.ui.widgets.timer_pane import TimerPane
 if TYPE_CHECKING:
     from vadesk.services.changes import ChangeFeed
     from vadesk.services.clients import ClientRow
+    from vadesk.services.intake.notices import EmailWatch
     from vadesk.services.quick import QuickBoard
     from vadesk.services.store import StoreLike
     from vadesk.services.timer import Figures
@@ -281,6 +282,8 @@ class BoardScreen(Screen[None]):
         """Reads of the board after our writes, started and not yet shown."""
         self._feed: ChangeFeed | None = None
         """The change feed, while it runs (the writer tells it about our own commits)."""
+        self._email_watch: EmailWatch | None = None
+        """Counts what mail brought since the last change, for a quiet notification."""
         self._follow_card: int | None = None
         self._binding_state: tuple[bool, ...] = ()
         self._quick_pending = False
@@ -831,6 +834,10 @@ class BoardScreen(Screen[None]):
             log.warning("change feed unavailable", exc_info=True)
             return
         self._feed = feed
+        from vadesk.services.intake.notices import EmailWatch
+
+        self._email_watch = EmailWatch(self.store)
+        self._email_watch.check()  # the starting point: mail from now on is news
         try:
             while not worker.is_cancelled:
                 if feed.wait(0.5) and not worker.is_cancelled:
@@ -847,11 +854,20 @@ class BoardScreen(Screen[None]):
             self.app.screen.check_for_changes()
         if (on_top := getattr(self.app.screen, "external_change", None)) is not None:
             on_top()  # e.g. the clients screen: the order may have changed elsewhere
+        if self._email_watch is not None:
+            self._notice_email(self._email_watch)
         if self._writing:
             # Its snapshot may have been read before this commit: reload once it is idle.
             self._missed_change = True
         else:
             self.reload()
+
+    @work(thread=True, group="email-notice", exit_on_error=False)
+    def _notice_email(self, watch: EmailWatch) -> None:
+        """A quiet note when mail made cards or replies (the reload shows them)."""
+        text = watch.check()
+        if text:
+            self.app.call_from_thread(self.notify, text, timeout=4)
 
     @property
     def _writing(self) -> bool:

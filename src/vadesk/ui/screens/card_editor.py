@@ -32,6 +32,7 @@ from vadesk.errors import ConflictError, VadeskError
 from vadesk.services.cards import CardDetail, card_detail, edit_card, get_card
 from vadesk.services.checklist import add_checklist_item, add_comment, set_checklist_item
 from vadesk.services.clients import ClientRow
+from vadesk.services.intake.attachments import AttachmentRow, list_attachments, open_attachment
 from vadesk.services.store import StoreLike
 from vadesk.ui.safe import display, safe_text
 
@@ -94,12 +95,24 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             show=False,
             tooltip="Reload the card as saved elsewhere",
         ),
+        Binding(
+            "ctrl+o",
+            "open_attachment",
+            "Open file",
+            id="card.open-attachment",
+            tooltip="Open the highlighted attachment with the system's program for it",
+        ),
     ]
 
     class DetailLoaded(Message):
         def __init__(self, detail: CardDetail) -> None:
             super().__init__()
             self.detail = detail
+
+    class AttachmentsLoaded(Message):
+        def __init__(self, rows: list[AttachmentRow]) -> None:
+            super().__init__()
+            self.rows = rows
 
     class Failed(Message):
         def __init__(self, message: str, conflict: bool = False) -> None:
@@ -141,6 +154,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         self.default_client = default_client
         self.clock = clock
         self.detail: CardDetail | None = None
+        self.attachments: list[AttachmentRow] = []
+        """The card's attachments, as last loaded."""
         self._pristine: tuple[object, ...] = ()
         """What the fields held when the card was shown: Esc asks before losing more."""
 
@@ -201,6 +216,16 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                             ),
                             id="vault-items",
                         )
+                    # Shown once the card turns out to have attachments.
+                    attachments_label = Label(
+                        "Attachments — enter or ctrl+o opens one",
+                        classes="section",
+                        id="attachments-label",
+                    )
+                    attachments = OptionList(id="attachments")
+                    attachments_label.display = attachments.display = False
+                    yield attachments_label
+                    yield attachments
                     yield Label("Comment", classes="section")
                     yield Input(id="comment", placeholder="Write a comment, Enter posts it")
                     yield Label("Activity", classes="section")
@@ -259,10 +284,12 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         try:
             with self.store.read() as s:
                 detail = card_detail(s, self.card_id)
+            attachments = list_attachments(self.store, self.card_id)
         except VadeskError as error:
             self.post_message(self.Failed(str(error)))
             return
         self.post_message(self.DetailLoaded(detail))
+        self.post_message(self.AttachmentsLoaded(attachments))
 
     @on(DetailLoaded)
     def _loaded(self, event: DetailLoaded) -> None:
@@ -434,6 +461,47 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     @on(Input.Submitted, "#title, #due, #estimate")
     def _enter_saves(self) -> None:
         self.action_save()
+
+    # ------------------------------------------------------------ attachments
+
+    @on(AttachmentsLoaded)
+    def _attachments_loaded(self, event: AttachmentsLoaded) -> None:
+        self.attachments = event.rows
+        box = self.query_one("#attachments", OptionList)
+        box.clear_options()
+        box.add_options([Option(safe_text(row.label), id=str(row.id)) for row in event.rows])
+        for widget in (box, self.query_one("#attachments-label")):
+            widget.display = bool(event.rows)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_attachment":
+            return bool(self.attachments)
+        return True
+
+    def action_open_attachment(self) -> None:
+        box = self.query_one("#attachments", OptionList)
+        index = box.highlighted if box.highlighted is not None else 0
+        if 0 <= index < len(self.attachments):
+            self._open_attachment(self.attachments[index])
+
+    @on(OptionList.OptionSelected, "#attachments")
+    def _attachment_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._open_attachment(self.attachments[event.option_index])
+
+    @work(thread=True, group="card-open", exit_on_error=False)
+    def _open_attachment(self, row: AttachmentRow) -> None:
+        """The opener starts detached: the editor never waits for it."""
+        try:
+            open_attachment(self.store, row)
+        except (VadeskError, OSError) as error:
+            message = error.strerror if isinstance(error, OSError) else str(error)
+            self.app.call_from_thread(
+                self.notify, display(message or "Could not open it."), severity="error"
+            )
+            return
+        self.app.call_from_thread(self.notify, f"Opening {display(row.name)}", timeout=2)
 
     @on(OptionList.OptionSelected, "#vault-items")
     def _open_vault_item(self, event: OptionList.OptionSelected) -> None:
