@@ -62,6 +62,13 @@ def test_intake_imap_json_counts_then_nothing_new(
     assert len(first["card_ids"]) == 2
     assert again.stdout.strip() == "0 cards, 0 comments, 0 duplicates, 0 skipped"
     assert imap_server.password not in shown.output + again.output
+    secret = imap_server.password.encode()
+    leaks = [
+        p
+        for p in tmp_path.rglob("*")  # the database, its WAL, the log file
+        if p.is_file() and p.name != "pass.py" and secret in p.read_bytes()
+    ]
+    assert leaks == []
 
 
 def test_unreachable_server_is_one_line_and_exit_1(
