@@ -6,6 +6,7 @@ from __future__ import annotations
 import mailbox
 import stat
 import threading
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -368,3 +369,79 @@ def test_two_runs_making_the_inbox_at_once_make_one(db_url: str, tmp_path: Path)
             assert lane_by_name(s, "Inbox").count == 6
     finally:
         check.close()
+
+
+def test_one_batch_handles_a_reply_and_a_repeat_of_its_own_messages(
+    store: Store, acme: int, tmp_path: Path
+) -> None:
+    box = mailbox.mbox(tmp_path / "in.mbox")
+    box.add(message())
+    box.add(message("Re: Book", "Saturday", message_id="<m2@x>", in_reply_to="<m1@acme.example>"))
+    box.add(message())  # the first one again, in the same file
+    box.add(message("Re: Re", "ok", message_id="<m3@x>", in_reply_to="<m2@x>"))
+    box.flush()
+    box.close()
+    summary = ingest_paths(store, [tmp_path / "in.mbox"], store.settings)
+    assert (summary.cards, summary.comments, summary.duplicates) == (1, 2, 1)
+    with store.read() as s:
+        texts = [a.detail["text"] for a in card_detail(s, 1).activity if a.kind == "commented"]
+    assert texts == ["ok", "Saturday"]
+
+
+def test_a_batch_that_cannot_save_an_attachment_keeps_the_other_messages(
+    store: Store, acme: int, tmp_path: Path
+) -> None:
+    blocker = data_folder(store) / "attachments"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"a file where the folder should be")
+    box = mailbox.mbox(tmp_path / "in.mbox")
+    box.add(message("Plain one", message_id="<p1@x>"))
+    box.add(message("With file", message_id="<f1@x>", attachments=(("a.pdf", b"%PDF"),)))
+    box.add(message("Plain two", message_id="<p2@x>"))
+    box.flush()
+    box.close()
+    summary = ingest_paths(store, [tmp_path / "in.mbox"], store.settings)
+    assert (summary.cards, summary.skipped) == (2, 1)
+    assert summary.skips[0].startswith(f"skipped {tmp_path / 'in.mbox'}#2: 'With file' from")
+    assert "cannot save an attachment" in summary.skips[0]
+    with store.read() as s:
+        assert [k for (k,) in s.execute(select(IntakeMessage.message_key))] == ["<p1@x>", "<p2@x>"]
+
+
+def test_watching_a_maildir_picks_up_new_mail_until_stopped(
+    store: Store, acme: int, tmp_path: Path
+) -> None:
+    from vadesk.services.intake.sources import watch_maildirs
+
+    folder = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (folder / sub).mkdir(parents=True)
+    (folder / "cur" / "1.host:2,S").write_bytes(message("Old", message_id="<old@x>"))
+    stop = threading.Event()
+    rounds: list[IntakeSummary] = []
+    total: list[IntakeSummary] = []
+    watcher = threading.Thread(
+        target=lambda: total.append(
+            watch_maildirs(
+                store, [folder], store.settings, stop=stop, on_round=rounds.append, interval=0.05
+            )
+        )
+    )
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not rounds and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (folder / "tmp" / "2.host").write_bytes(message("New", message_id="<new@x>"))
+        (folder / "tmp" / "2.host").rename(folder / "new" / "2.host")  # as a delivery does
+        while len(rounds) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # A mail reader moving it to cur/ with a flag does not make it new again.
+        (folder / "new" / "2.host").rename(folder / "cur" / "2.host:2,S")
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert not watcher.is_alive()
+    assert [(r.cards, r.duplicates) for r in rounds] == [(1, 0), (1, 0)]
+    assert (total[0].cards, total[0].duplicates) == (2, 0)

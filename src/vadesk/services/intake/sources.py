@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import mailbox
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 """A single .eml this large is not a message anyone sent; it is skipped, not read."""
 
 
+_FROM_QUOTED = re.compile(rb"(?m)^>(>*From )")
 CHUNK_BYTES = 64 * 1024 * 1024
 """A batch holds at most this much mail in memory (a few big messages make a batch)."""
 
@@ -92,7 +94,9 @@ def _read_mbox(path: Path) -> Iterator[RawMessage]:
         for number, key in enumerate(box.iterkeys(), 1):
             source = f"{path}#{number}"
             try:
-                yield RawMessage(source, box.get_bytes(key))
+                # mboxrd (and most mboxo writers) quote body lines starting "From " as
+                # ">From ": take one ">" off again.
+                yield RawMessage(source, _FROM_QUOTED.sub(rb"\1", box.get_bytes(key)))
             except (OSError, KeyError) as error:
                 yield RawMessage(source, None, f"cannot read it: {error}")
     finally:
