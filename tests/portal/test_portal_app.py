@@ -386,6 +386,7 @@ def test_every_state_change_needs_the_csrf_token(app_client: TestClient, world: 
     version = world.version("acme-n1")
     posts = [
         (f"/cards/{card}/move", {"version": version, "step": "down"}),
+        ("/move", {"move": f"{card}.{version}.down"}),
         ("/cards", {"title": "sneaky", "kind": "admin"}),
         (f"/cards/{card}/comment", {"text": "sneaky"}),
         (f"/cards/{card}/answer", {"text": "sneaky"}),
@@ -397,6 +398,7 @@ def test_every_state_change_needs_the_csrf_token(app_client: TestClient, world: 
             ({"csrf": "0" * 64}, {}),
             ({"csrf": csrf[:-1] + ("0" if csrf[-1] != "0" else "1")}, {}),
             ({"csrf": csrf}, {"origin": "https://evil.example"}),
+            ({"csrf": csrf}, {"sec-fetch-site": "cross-site"}),
         ):
             response = app_client.post(path, data={**form, **extra}, headers=headers)
             assert response.status_code == 403, (path, extra, headers)
@@ -415,8 +417,11 @@ def test_move_up_down_and_to_lane_buttons_reorder_without_javascript(
 ) -> None:
     csrf = sign_in(app_client, world)
     n3 = world.cards["acme-n3"]
+    board = app_client.get("/").text
+    button = f'value="{n3}.{world.version("acme-n3")}.up"'
+    assert f'<button form="moves" name="move" {button}' in board
     page = app_client.post(
-        f"/cards/{n3}/move", data={"csrf": csrf, "version": world.version("acme-n3"), "step": "up"}
+        "/move", data={"csrf": csrf, "move": f"{n3}.{world.version('acme-n3')}.up"}
     )
     assert page.status_code == 200 and "Moved." in page.text
     assert lane_titles(page.text)["Normal"] == ["acme-n1 task", "acme-n3 task", "acme-n2 task"]

@@ -132,7 +132,7 @@ async def test_a_phone_sized_touch_screen_reads_and_reorders(
     assert await page.evaluate("() => document.documentElement.scrollWidth") <= 375
     n3 = world.cards["acme-n3"]
     before = lane_of(world, "acme-n3")
-    await page.locator(f"#card-{n3} button[value=up]").tap()
+    await page.locator(f"#card-{n3} button[aria-label='Move up']").tap()
     await page.locator("text=Moved.").wait_for()
     normal = page.locator(f"#lane-{world.lanes['Normal']}").locator("xpath=..")
     titles = await normal.locator("a.title").all_inner_texts()

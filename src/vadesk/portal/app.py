@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -375,11 +376,21 @@ def create_app(
 
     @signed_in
     async def home(request: Request, user: service.PortalUser, token: str) -> Response:
-        context = await board_context(user, token)
-        notice = request.query_params.get("notice")
-        return await portal.page(
-            "board.html", notice=NOTICES.get(notice or ""), kinds=KINDS, **context
-        )
+        notice = NOTICES.get(request.query_params.get("notice") or "")
+        common = _common(user, token, portal.tz(user))
+        top = portal.env.get_template("_top.html").render(notice=notice, **common)
+
+        async def body() -> AsyncIterator[str]:
+            # The page's head goes out before the board is read: the browser fetches the
+            # styles and scripts meanwhile.
+            yield top
+            context = await board_context(user, token)
+            yield await run_in_threadpool(
+                portal.env.get_template("board.html").render, kinds=KINDS, **context
+            )
+            yield portal.env.get_template("_bottom.html").render()
+
+        return StreamingResponse(body(), media_type="text/html; charset=utf-8")
 
     @signed_in
     async def board_fragment(request: Request, user: service.PortalUser, token: str) -> Response:
@@ -451,6 +462,23 @@ def create_app(
                     "version": moved.version,
                 }
             )
+        return RedirectResponse(f"/?notice=moved#card-{moved.id}", status_code=303)
+
+    @signed_in
+    async def move_button(request: Request, user: service.PortalUser, token: str) -> Response:
+        """The board's ↑ and ↓ buttons: one form, each button's value "card.version.step"."""
+        form = await portal.form(request, token)
+        if form is None:
+            return refuse_csrf()
+        match = re.fullmatch(r"(\d{1,10})\.(\d{1,10})\.(up|down)", _text(form, "move"))
+        if match is None:
+            raise InvalidInputError("Unknown move; reload the page.")
+        card_id, version, step = int(match[1]), int(match[2]), match[3]
+        if not 1 <= card_id <= 2**31 - 1:
+            raise NotFoundError("No such task.")
+        moved = await portal.write(
+            service.reorder, user, card_id, expected_version=version, step=step
+        )
         return RedirectResponse(f"/?notice=moved#card-{moved.id}", status_code=303)
 
     @signed_in
@@ -538,6 +566,7 @@ def create_app(
         Route("/welcome", welcome),
         Route("/i/{token}", invite),
         Route("/cards", add, methods=["POST"]),
+        Route("/move", move_button, methods=["POST"]),
         Route("/cards/{card_id}", card_page),
         Route("/cards/{card_id}/move", move, methods=["POST"]),
         Route("/cards/{card_id}/comment", post_comment, methods=["POST"]),
