@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vadesk.config import Settings
-from vadesk.db.models import Card, Client, Lane, TimeEntry
+from vadesk.db.models import Card, Client, HourPackage, Lane, TimeEntry
 from vadesk.domain.clock import utcnow
 from vadesk.domain.planning import (
     Load,
@@ -259,9 +259,19 @@ def week_plan(
         card = _plan_card(row, per_card)
         by_client.setdefault(card.client_id, []).append(card)
 
+    # One query for who has a package at all, not one per client.
+    with_packages = set(
+        session.scalars(
+            select(HourPackage.client_id).where(
+                or_(HourPackage.expires_at.is_(None), HourPackage.expires_at > now)
+            )
+        )
+    )
     sections: list[ClientPlan] = []
     for cid, name, agreed, period in clients:
-        budget = _budget(session, cid, agreed, period, week, tz, now, work_days)
+        budget = _budget(
+            session, cid, agreed, period, week, tz, now, work_days, cid in with_packages
+        )
         sections.append(_section(cid, name, by_client.get(cid, []), per_client.get(cid, 0), budget))
     if by_client.get(None):
         sections.append(_section(None, None, by_client[None], per_client.get(None, 0), None))
@@ -300,11 +310,14 @@ def _budget(
     tz: tzinfo,
     now: datetime,
     work_days: Sequence[str],
+    has_package: bool,
 ) -> Budget | None:
     """Agreed hours when there are any, else the package as it stood when the week began."""
     if agreed is not None and agreed > 0:
         seconds = week_budget_seconds(agreed, period, week, work_days)
         return Budget("agreed", seconds, agreed_minutes=agreed, agreed_period=period)
+    if not has_package:
+        return None
     from vadesk.services.billing import client_invoice, packages_for
 
     packages = [

@@ -170,6 +170,14 @@ class BoardScreen(Screen[None]):
             tooltip="Monthly reports per client: totals, bars, export, billing",
         ),
         Binding(
+            "W",
+            "week_plan",
+            "Week",
+            id="board.week-plan",
+            show=False,
+            tooltip="The week plan: cards planned per client, budgets, capacity",
+        ),
+        Binding(
             "C",
             "clients",
             "Clients",
@@ -471,6 +479,16 @@ class BoardScreen(Screen[None]):
         self.app.push_screen(
             ReportsScreen(self.store, clock=self.clock, client_id=card.client_id if card else None),
             closed,
+        )
+
+    def action_week_plan(self) -> None:
+        if not self._ready:
+            return self._when_ready("the week plan", self.action_week_plan)
+        from vadesk.ui.screens.week import WeekScreen
+
+        card = self.selected
+        self.app.push_screen(
+            WeekScreen(self.store, clock=self.clock, card_id=card.id if card else None)
         )
 
     def action_toggle_group(self) -> None:

@@ -34,6 +34,7 @@ ACTIONS = (
     ("timer: time sheet", "timesheet", "Entries by day and week: add, edit, delete"),
     ("report: monthly reports", "reports", "Per-client totals, bars, export and billing"),
     ("report: export a timesheet", "reports", "PDF, CSV, Markdown or JSON per client"),
+    ("plan: week plan", "week_plan", "Cards planned per client this week, budgets, capacity"),
 )
 
 
