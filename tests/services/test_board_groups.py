@@ -86,3 +86,19 @@ def test_open_cards_per_client_leave_out_done_and_archived_cards(store: Store) -
     with store.read() as s:
         counts = open_cards_by_client(s)
     assert counts == {ids["Acme"]: 2, ids["Bright"]: 1, ids["Cedar"]: 2}
+
+
+def test_the_quick_first_frame_is_grouped_too(sqlite_store: Store) -> None:
+    """A board last used grouped starts grouped: no regrouping jump after the first frame."""
+    from vadesk.services.quick import quick_board
+
+    ids = seed(sqlite_store)
+    url = str(sqlite_store.db.url)
+    grouped = quick_board(url, 60, NOW, grouped=True)
+    flat = quick_board(url, 60, NOW)
+    assert grouped is not None and flat is not None
+    assert grouped.grouped and not flat.grouped
+    _, lines = grouped.windows[ids["Normal"]]
+    assert [line.title for line in lines] == ["n2", "n5", "n4", "n0", "n3", "n1", "n6"]
+    _, lines = flat.windows[ids["Normal"]]
+    assert [line.title for line in lines] == [t for t, _ in NORMAL]

@@ -21,9 +21,11 @@ LEFT JOIN clients cl ON cl.id = c.client_id
 LEFT JOIN (SELECT card_id, COUNT(id) AS total, SUM(CASE WHEN done THEN 1 ELSE 0 END) AS done
            FROM checklist_items GROUP BY card_id) ck ON ck.card_id = c.id
 WHERE c.lane_id = ? AND c.archived = 0
-ORDER BY c.rank, c.id
+ORDER BY {order}
 LIMIT ?
 """
+GROUPED_ORDER = "CASE WHEN c.client_id IS NULL THEN 1 ELSE 0 END, cl.rank, cl.id, c.rank, c.id"
+"""A lane grouped by client: the clients' priority order, then the card's (board_groups)."""
 
 
 def _instant(text: str | None) -> datetime | None:
@@ -31,7 +33,9 @@ def _instant(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def first_screen(path: Path, head: str, rows: int, now: datetime) -> dict[str, Any] | None:
+def first_screen(
+    path: Path, head: str, rows: int, now: datetime, *, grouped: bool = False
+) -> dict[str, Any] | None:
     """Lanes, counts, each lane's top ``rows`` cards, running cards and the overdue count.
 
     None when the file is missing or its schema is not ``head`` (the normal start handles it).
@@ -53,10 +57,11 @@ def first_screen(path: Path, head: str, rows: int, now: datetime) -> dict[str, A
             conn.execute("SELECT lane_id, COUNT(id) FROM cards WHERE archived = 0 GROUP BY lane_id")
         )
         windows = {}
+        window_sql = WINDOW_SQL.format(order=GROUPED_ORDER if grouped else "c.rank, c.id")
         for lane_id, *_ in lanes:
             cards = [
                 (*row[:6], _instant(row[6]), *row[7:])
-                for row in conn.execute(WINDOW_SQL, (lane_id, rows))
+                for row in conn.execute(window_sql, (lane_id, rows))
             ]
             windows[lane_id] = cards
         running = {

@@ -37,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vadesk.config import Settings, data_dir
-from vadesk.domain.durations import hm
+from vadesk.domain.durations import words
 from vadesk.domain.report_format import money
 from vadesk.domain.text import display
 from vadesk.errors import ConflictError, InvalidInputError, NotFoundError
@@ -297,7 +297,7 @@ def create_app(
         default_tz=report_zone(settings)[0],
     )
     env.filters["t"] = display
-    env.filters["hm"] = hm
+    env.filters["words"] = words
     env.globals["notices"] = NOTICES
 
     def signed_in(

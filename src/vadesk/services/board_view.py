@@ -55,7 +55,7 @@ class Snapshot:
 def from_quick(quick: QuickBoard) -> Snapshot:
     """The quick first frame as a snapshot (no clients, no timer figures yet)."""
     windows = {k: Window(count, 0, lines) for k, (count, lines) in quick.windows.items()}
-    return Snapshot(quick.lanes, windows, quick.running, quick.overdue, [])
+    return Snapshot(quick.lanes, windows, quick.running, quick.overdue, [], grouped=quick.grouped)
 
 
 def zone(store: StoreLike) -> tzinfo | None:

@@ -15,6 +15,8 @@ class QuickBoard:
     windows: dict[int, tuple[int, list[CardLine]]]
     running: frozenset[int]
     overdue: int
+    grouped: bool = False
+    """Lanes grouped by client (the board's ``g``)."""
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -26,14 +28,14 @@ def sqlite_file(url: str) -> Path | None:
     return Path(rest).expanduser() if rest and rest != ":memory:" else None
 
 
-def quick_board(url: str, rows: int, now: datetime) -> QuickBoard | None:
+def quick_board(url: str, rows: int, now: datetime, *, grouped: bool = False) -> QuickBoard | None:
     from vadesk.db.quick import first_screen
     from vadesk.db.revisions import HEAD
 
     path = sqlite_file(url)
     if path is None:
         return None
-    data = first_screen(path, HEAD, rows, now)
+    data = first_screen(path, HEAD, rows, now, grouped=grouped)
     if data is None:
         return None
     counts = data["counts"]
@@ -42,4 +44,4 @@ def quick_board(url: str, rows: int, now: datetime) -> QuickBoard | None:
         lane.id: (counts.get(lane.id, 0), [CardLine(*row) for row in data["windows"][lane.id]])
         for lane in lanes
     }
-    return QuickBoard(lanes, windows, frozenset(data["running"]), data["overdue"])
+    return QuickBoard(lanes, windows, frozenset(data["running"]), data["overdue"], grouped)

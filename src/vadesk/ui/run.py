@@ -36,7 +36,10 @@ def run_tui(settings: Settings, db_url: str | None, *, demo: bool = False) -> No
 
         # A current SQLite board shows its first screen read with the standard library; the
         # store (SQLAlchemy, a second or so on a slow machine) opens right after that frame.
-        quick = quick_board(settings.resolve_database_url(db_url), 60, utcnow())
+        from vadesk.services.preferences import load
+
+        url = settings.resolve_database_url(db_url)
+        quick = quick_board(url, 60, utcnow(), grouped=load().group_by_client)
         if quick is not None:
 
             def open_it() -> Any:

@@ -42,8 +42,8 @@ def major(minor: int, currency: str) -> str:
 def hours_text(minutes: int | None) -> str:
     if not minutes:
         return ""
-    hours = Decimal(minutes) / 60
-    return str(hours.quantize(Decimal(1)) if hours == hours.to_integral_value() else hours)
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    return f"{hours:f}".rstrip("0").rstrip(".")
 
 
 def contact_text(contact: Contact) -> str:
