@@ -32,12 +32,11 @@ def run_tui(settings: Settings, db_url: str | None, *, demo: bool = False) -> No
     if not demo:
         from vadesk.domain.clock import utcnow
         from vadesk.services.handle import StoreHandle
+        from vadesk.services.preferences import load
         from vadesk.services.quick import quick_board
 
         # A current SQLite board shows its first screen read with the standard library; the
         # store (SQLAlchemy, a second or so on a slow machine) opens right after that frame.
-        from vadesk.services.preferences import load
-
         url = settings.resolve_database_url(db_url)
         quick = quick_board(url, 60, utcnow(), grouped=load().group_by_client)
         if quick is not None:
