@@ -37,8 +37,8 @@ from vadesk.ui.safe import display
 OVER_BUDGET = "bold red"
 """A client over budget (the plan or the time logged exceeds what was agreed)."""
 NO_CLIENT = "No client"
-NUMBERS = 14
-"""Columns for a card's estimate and logged time at the right of its line."""
+COLUMNS = f"{'est':>6} {'logged':>6}"
+"""Over a client's cards: what the two numbers at the right of each card are."""
 
 
 def _h(seconds: int) -> str:
@@ -344,6 +344,8 @@ class WeekScreen(Screen[None]):
             heading = Text(name, style=OVER_BUDGET if section.over_budget else "bold")
             if section.over_budget:
                 heading.append("  over budget", style=OVER_BUDGET)
+            if section.cards and heading.cell_len + len(COLUMNS) + 1 <= width:
+                heading.append(COLUMNS.rjust(width - heading.cell_len), style="dim")
             heading.append(
                 "\n" + budget_summary(section), style="red" if section.over_budget else "dim"
             )
