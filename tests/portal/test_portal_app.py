@@ -541,3 +541,41 @@ def test_tokens_and_cookies_never_reach_the_logs(
     assert "GET /i/<token> 303" in logged  # requests are logged, without the token
     for secret in (world.invite_token, cookie, csrf, "B" * 43):
         assert secret not in logged
+
+
+# ---------------------------------------------------------------- the monthly report
+
+
+def test_the_monthly_report_downloads_as_the_clients_own_pdf(
+    app_client: TestClient, world: World
+) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from vadesk.services import timer
+
+    with world.store.write() as s:
+        for name in ("acme-n1", "globex-n"):
+            timer.add_entry(
+                s,
+                world.store.user_id,
+                world.cards[name],
+                FIXED_NOW - timedelta(hours=3),
+                FIXED_NOW - timedelta(hours=2),
+                now=FIXED_NOW,
+            )
+    sign_in(app_client, world)
+    month = f"{FIXED_NOW:%Y-%m}"
+    response = app_client.get(f"/report/{month}.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert f"-{month}.pdf" in response.headers["content-disposition"]
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "acme-n1 task" in text and "Acme" in text
+    assert "globex" not in text.lower()
+    assert app_client.get("/report/2999-01.pdf").status_code == 404  # not yet
+    assert app_client.get("/report/2026-13.pdf").status_code == 404
+    assert app_client.get("/report/latest.pdf").status_code == 404
+    board = app_client.get("/").text
+    assert re.search(r'href="/report/\d{4}-\d{2}\.pdf"', board)

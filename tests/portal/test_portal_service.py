@@ -500,3 +500,20 @@ def test_two_portal_pages_reordering_the_same_card_at_once_lose_nothing(
     assert row.lane == winner and row.version == seen + 1
     moves = [k for k, _ in activity_of(world, card) if k == "moved"]
     assert len(moves) == 1
+
+
+@pytest.mark.parametrize(
+    ("now", "zone", "months"),
+    [
+        ("2026-11-24T09:30:00+00:00", "UTC", ("2026-11", "2026-10")),
+        ("2026-01-01T00:30:00+00:00", "UTC", ("2026-01", "2025-12")),
+        # Still December 31st in New York: the client's month, not UTC's.
+        ("2026-01-01T03:00:00+00:00", "America/New_York", ("2025-12", "2025-11")),
+    ],
+)
+def test_report_months_are_this_month_and_the_one_before(
+    now: str, zone: str, months: tuple[str, str]
+) -> None:
+    from datetime import datetime
+
+    assert service.report_months(datetime.fromisoformat(now), ZoneInfo(zone)) == months

@@ -432,6 +432,23 @@ def create_app(
         )
 
     @signed_in
+    async def report(request: Request, user: service.PortalUser, token: str) -> Response:
+        month = request.path_params["month"]
+        if not re.fullmatch(r"\d{4}-\d{2}", month):
+            raise NotFoundError("No such report.")
+        try:
+            name, data = await portal.read(
+                service.monthly_report, user, month, settings=portal.settings, tz=portal.tz(user)
+            )
+        except InvalidInputError:
+            raise NotFoundError("No such report.") from None
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
+    @signed_in
     async def move(request: Request, user: service.PortalUser, token: str) -> Response:
         form = await portal.form(request, token)
         if form is None:
@@ -567,6 +584,7 @@ def create_app(
         Route("/i/{token}", invite),
         Route("/cards", add, methods=["POST"]),
         Route("/move", move_button, methods=["POST"]),
+        Route("/report/{month}.pdf", report),
         Route("/cards/{card_id}", card_page),
         Route("/cards/{card_id}/move", move, methods=["POST"]),
         Route("/cards/{card_id}/comment", post_comment, methods=["POST"]),
@@ -611,6 +629,7 @@ def _common(user: service.PortalUser, token: str, tz: tzinfo) -> dict[str, Any]:
 
     return {
         "user": user,
+        "months": service.report_months(datetime.now().astimezone(), tz),
         "csrf": service.csrf_token(token),
         "when": when,
         "money": money,

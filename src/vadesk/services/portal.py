@@ -1036,3 +1036,48 @@ def fingerprints(session: Session, client_ids: Iterable[int]) -> dict[int, str]:
         ).hexdigest()[:16]
         for cid in ids
     }
+
+
+# ---------------------------------------------------------------- the monthly report
+
+
+def report_months(now: datetime, tz: tzinfo) -> tuple[str, str]:
+    """This month and the one before, as YYYY-MM: what the page offers to download."""
+    local = now.astimezone(tz).date().replace(day=1)
+    before = (local - timedelta(days=1)).replace(day=1)
+    return f"{local:%Y-%m}", f"{before:%Y-%m}"
+
+
+def monthly_report(
+    session: Session,
+    user: PortalUser,
+    month: str,
+    *,
+    settings: Settings,
+    tz: tzinfo,
+    now: datetime | None = None,
+) -> tuple[str, bytes]:
+    """The client's own monthly report as a PDF (file name, bytes), the same document the
+    VA attaches to an invoice; a month after this one is not found."""
+    from vadesk.services.reports import (
+        business_from,
+        client_report,
+        file_name,
+        month_period,
+        render,
+    )
+
+    now = now or utcnow()
+    period = month_period(month)
+    if f"{period.first_day:%Y-%m}" > report_months(now, tz)[0]:
+        raise NotFoundError("No such report.")
+    report = client_report(
+        session,
+        user.client_id,
+        period,
+        tz,
+        business=business_from(settings),
+        timezone_name=user.timezone or str(tz),
+        now=now,
+    )
+    return file_name(report, "pdf"), render(report, "pdf", settings.locale)
