@@ -224,6 +224,21 @@ def test_reconnect_waits_double_up_to_the_cap(
     assert [next(delays) for _ in expected] == expected
 
 
+@pytest.mark.parametrize(
+    ("permanent", "keeps"),
+    [
+        ((b"\\Seen", b"\\Flagged", b"\\*"), True),  # any new keyword (dovecot, Gmail)
+        ((b"\\Seen", b"$vadesk"), True),
+        ((b"\\Seen", b"\\Deleted"), False),  # no keywords kept: fall back to UNSEEN
+        ((), False),
+    ],
+)
+def test_new_mail_is_found_by_keyword_only_where_the_folder_keeps_it(
+    permanent: tuple[bytes, ...], keeps: bool
+) -> None:
+    assert imap_module._keeps_keyword({b"PERMANENTFLAGS": permanent}, "$vadesk") is keeps
+
+
 def script(tmp_path: Path, body: str) -> list[str]:
     path = tmp_path / "passcmd.py"
     path.write_text(body)
@@ -533,6 +548,7 @@ def test_untrusted_certificate_is_refused_before_the_login(
         settings = settings_for(imap_server, folder, tls="ssl", port=proxy.port)
         with pytest.raises(ImapError) as caught:
             Run(sqlite_store, settings, imap_server)()
+        wait_until(lambda: proxy.handshake_failures == 1)  # the proxy sees the abort later
     finally:
         proxy.close()
     assert str(caught.value).startswith("The TLS certificate of 127.0.0.1 cannot be verified (")
@@ -571,20 +587,22 @@ def test_watch_survives_a_dropped_connection_with_backoff(
         via_proxy = ImapServer(imap_server.host, proxy.port, imap_server.user, imap_server.password)
         run = Run(sqlite_store, settings_for(via_proxy, folder), via_proxy)
         caplog.set_level(logging.INFO, logger="vadesk.services.intake.imap")
+        append(imap_server, folder, "Before the outage")
         watch = Watch(run)
-        wait_until(lambda: proxy.accepted == 1)
-        time.sleep(0.5)  # in IDLE by now
+        wait_until(lambda: titles(sqlite_store) == ["Before the outage"])
+        time.sleep(0.3)  # in IDLE by now
 
         proxy.drop()
         append(imap_server, folder, "Sent during the outage")
         wait_until(lambda: proxy.refused >= 1, timeout=10)  # a reconnect attempt failed
         proxy.restore()
-        wait_until(lambda: titles(sqlite_store) == ["Sent during the outage"], timeout=15)
+        wait_until(lambda: "Sent during the outage" in titles(sqlite_store), timeout=15)
 
         summary = watch.stop()
     finally:
         proxy.close()
-    assert summary.cards == 1
+    assert summary.cards == 2
+    assert proxy.accepted == 2
     waits = [r.args[-1] for r in caplog.records if str(r.msg).endswith("in %g s")]
     assert waits == [1.0, 2.0]  # lost: wait 1 s; refused: wait 2 s; then back
     assert any(r.getMessage() == "IMAP reconnected" for r in caplog.records)

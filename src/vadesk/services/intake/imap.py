@@ -258,8 +258,9 @@ def _one_line(exc: BaseException) -> str:
     return clean_text(str(text) or type(exc).__name__)[:200]
 
 
-def _connect(cfg: ImapConfig, password: Secret) -> IMAPClient:
-    """A logged-in client with the folder selected, or ImapError/_Transient."""
+def _connect(cfg: ImapConfig, password: Secret) -> tuple[IMAPClient, bool]:
+    """A logged-in client with the folder selected, and whether the folder keeps our
+    keyword; or ImapError/_Transient."""
     context = ssl.create_default_context() if cfg.tls != "none" else None
     try:
         client = IMAPClient(
@@ -305,7 +306,7 @@ def _connect(cfg: ImapConfig, password: Secret) -> IMAPClient:
                 "user and the password."
             ) from None
         try:
-            client.select_folder(cfg.folder)
+            selected = client.select_folder(cfg.folder)
         except IMAPClientError as exc:
             if isinstance(exc, imaplib.IMAP4.abort):
                 raise
@@ -324,7 +325,7 @@ def _connect(cfg: ImapConfig, password: Secret) -> IMAPClient:
         raise _Transient(
             f"The connection to IMAP server {cfg.where} failed ({_one_line(exc)}); try again."
         ) from None
-    return client
+    return client, _keeps_keyword(selected, cfg.keyword)
 
 
 def _close(client: IMAPClient) -> None:
@@ -335,11 +336,11 @@ def _close(client: IMAPClient) -> None:
             client.shutdown()
 
 
-def _uses_keyword(client: IMAPClient, cfg: ImapConfig) -> bool:
-    """Whether the folder keeps our keyword; else "not processed" falls back to UNSEEN."""
-    flags = client._imap.untagged_responses.get("PERMANENTFLAGS")
-    text = b" ".join(f for f in (flags or []) if isinstance(f, bytes))
-    ok = b"\\*" in text or cfg.keyword.encode() in text
+def _keeps_keyword(selected: dict[bytes, Any], keyword: str) -> bool:
+    """Whether the folder's PERMANENTFLAGS take our keyword (``\\*``: any new keyword);
+    else "not processed" falls back to UNSEEN."""
+    flags = selected.get(b"PERMANENTFLAGS") or ()
+    ok = b"\\*" in flags or keyword.encode() in flags
     if not ok:
         log.warning("IMAP folder keeps no custom keywords; using UNSEEN to find new mail")
     return ok
@@ -357,6 +358,7 @@ class _Fetcher:
         summary: IntakeSummary,
         on_result: Callable[[IngestResult], None],
         stop: threading.Event,
+        keyword: bool,
     ) -> None:
         self.client = client
         self.cfg = cfg
@@ -365,7 +367,7 @@ class _Fetcher:
         self.summary = summary
         self.on_result = on_result
         self.stop = stop
-        self.keyword = _uses_keyword(client, cfg)
+        self.keyword = keyword
 
     def pending(self) -> list[int]:
         criteria: list[str] = ["NOT", "DELETED"]
@@ -583,7 +585,7 @@ def _run(
     delays = backoff_delays(BACKOFF_START_SECONDS, cfg.backoff_max_seconds)
     while not stop.is_set():
         try:
-            client = _connect(cfg, password)
+            client, keyword = _connect(cfg, password)
         except _Transient as exc:
             if not watch or not connected_once:
                 raise ImapError(str(exc)) from None
@@ -595,7 +597,7 @@ def _run(
             log.info("IMAP reconnected")
         connected_once = True
         try:
-            fetcher = _Fetcher(client, cfg, store, settings, summary, on_result, stop)
+            fetcher = _Fetcher(client, cfg, store, settings, summary, on_result, stop, keyword)
             fetcher.run_once()
             # Only a connection that did real work resets the waits: a server that takes the
             # login and then drops us at once still gets ever longer pauses.
