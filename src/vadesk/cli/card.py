@@ -88,6 +88,11 @@ def card_add(
 @click.option("--client", help="Only this client's cards.")
 @click.option("--archived", is_flag=True, help="List archived cards instead.")
 @click.option(
+    "--archived-clients",
+    is_flag=True,
+    help="Also list cards of archived clients (hidden otherwise).",
+)
+@click.option(
     "--limit", type=click.IntRange(0, None), metavar="N", help="At most N cards (default: all)."
 )
 @click.option(
@@ -100,6 +105,7 @@ def card_list(
     lane: str | None,
     client: str | None,
     archived: bool,
+    archived_clients: bool,
     limit: int | None,
     offset: int,
     as_json: bool,
@@ -118,6 +124,7 @@ def card_list(
             archived=archived,
             limit=limit,
             offset=offset,
+            archived_clients=archived_clients,
         )
     )
     if quick is not None:
@@ -135,6 +142,7 @@ def card_list(
             archived=archived,
             limit=limit,
             offset=offset,
+            archived_clients=archived_clients,
         )
         _print_cards(rows, as_json)
 

@@ -20,7 +20,7 @@ FROM cards c
 LEFT JOIN clients cl ON cl.id = c.client_id
 LEFT JOIN (SELECT card_id, COUNT(id) AS total, SUM(CASE WHEN done THEN 1 ELSE 0 END) AS done
            FROM checklist_items GROUP BY card_id) ck ON ck.card_id = c.id
-WHERE c.lane_id = ? AND c.archived = 0
+WHERE c.lane_id = ? AND c.archived = 0 AND NOT COALESCE(cl.archived, 0)
 ORDER BY {order}
 LIMIT ?
 """
@@ -54,7 +54,11 @@ def first_screen(
             "SELECT id, name, position, role FROM lanes ORDER BY position, id"
         ).fetchall()
         counts = dict(
-            conn.execute("SELECT lane_id, COUNT(id) FROM cards WHERE archived = 0 GROUP BY lane_id")
+            conn.execute(
+                "SELECT c.lane_id, COUNT(c.id) FROM cards c"
+                " LEFT JOIN clients cl ON cl.id = c.client_id"
+                " WHERE c.archived = 0 AND NOT COALESCE(cl.archived, 0) GROUP BY c.lane_id"
+            )
         )
         windows = {}
         window_sql = WINDOW_SQL.format(order=GROUPED_ORDER if grouped else "c.rank, c.id")
@@ -70,7 +74,9 @@ def first_screen(
         stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         overdue = conn.execute(
             "SELECT COUNT(c.id) FROM cards c JOIN lanes l ON l.id = c.lane_id "
-            "WHERE c.archived = 0 AND c.due_at < ? AND l.role != 'done'",
+            "LEFT JOIN clients cl ON cl.id = c.client_id "
+            "WHERE c.archived = 0 AND c.due_at < ? AND l.role != 'done' "
+            "AND NOT COALESCE(cl.archived, 0)",
             (stamp,),
         ).fetchone()[0]
     except sqlite3.Error:

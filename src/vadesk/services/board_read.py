@@ -54,6 +54,7 @@ def iter_card_json(
     archived: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    archived_clients: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """``list_cards`` as ``CardRow.as_json()`` dicts, one at a time (services/cardlist.py)."""
     from vadesk.services.cardlist import card_json
@@ -65,7 +66,13 @@ def iter_card_json(
         return connection.exec_driver_sql(sql.format(p=mark), tuple(params))
 
     return card_json(
-        execute, lane_id=lane_id, client_id=client_id, archived=archived, limit=limit, offset=offset
+        execute,
+        lane_id=lane_id,
+        client_id=client_id,
+        archived=archived,
+        limit=limit,
+        offset=offset,
+        archived_clients=archived_clients,
     )
 
 
@@ -126,16 +133,22 @@ def lane_window(
 def lane_counts(
     session: Session, *, text: str = "", client_id: int | None = None
 ) -> dict[int, int]:
-    stmt = select(Card.lane_id, func.count(Card.id)).where(Card.archived.is_(False))
-    if text:
-        stmt = stmt.outerjoin(Client, Client.id == Card.client_id)
+    stmt = (
+        select(Card.lane_id, func.count(Card.id))
+        .outerjoin(Client, Client.id == Card.client_id)
+        .where(Card.archived.is_(False))
+    )
     stmt = _filtered(stmt, text, client_id).group_by(Card.lane_id)
     return {lane_id: count for lane_id, count in session.execute(stmt)}
 
 
 def _filtered(stmt: Any, text: str, client_id: int | None) -> Any:
+    """``stmt`` (which joins Client) narrowed to a client and a text; without a client,
+    cards of archived clients are left out (they come back when the client does)."""
     if client_id is not None:
         stmt = stmt.where(Card.client_id == client_id)
+    else:
+        stmt = stmt.where(Client.archived.is_not(True))
     if text:
         escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = "%" + escaped + "%"
@@ -176,9 +189,10 @@ def overdue_count(session: Session, now: datetime) -> int:
     stmt = (
         select(func.count(Card.id))
         .join(Lane, Lane.id == Card.lane_id)
+        .outerjoin(Client, Client.id == Card.client_id)
         .where(Card.archived.is_(False), Card.due_at < now, Lane.role != "done")
     )
-    return session.scalar(stmt) or 0
+    return session.scalar(_filtered(stmt, "", None)) or 0
 
 
 def find_cards(session: Session, query: str, limit: int = 20) -> list[tuple[int, str, str]]:

@@ -16,7 +16,7 @@ Execute = Callable[[str, Sequence[Any]], Iterable[Sequence[Any]]]
 """Runs SQL (``{p}`` marks a parameter) with its parameters and yields the raw rows."""
 
 LANES_SQL = "SELECT id, name FROM lanes ORDER BY position, id"
-CLIENTS_SQL = "SELECT id, name FROM clients"
+CLIENTS_SQL = "SELECT id, name, archived FROM clients"
 # Along the lane-order index (lane_id, archived, rank, id): no sort, rows come as read.
 CARDS_SQL = (
     "SELECT id, title, description, client_id, kind, due_at, estimate_minutes, labels,"
@@ -33,14 +33,23 @@ def card_json(
     archived: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    archived_clients: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Cards in board order as ``CardRow.as_json()`` dicts, one at a time.
+
+    Cards of archived clients are left out unless ``archived_clients`` or ``client_id``
+    asks for them.
 
     Positions count every card of the lane, whatever ``client_id`` hides; ``offset`` and
     ``limit`` apply to what is listed, and reading stops once ``limit`` cards are out.
     """
     lanes = list(execute(LANES_SQL, ()))
-    clients = {cid: name for cid, name in execute(CLIENTS_SQL, ())}
+    clients: dict[int, str] = {}
+    hidden: set[int] = set()
+    for cid, name, client_archived in execute(CLIENTS_SQL, ()):
+        clients[cid] = name
+        if client_archived and not archived_clients and client_id is None:
+            hidden.add(cid)
     to_skip, to_give = offset, limit
     for lane_row_id, lane_name in lanes:
         if lane_id is not None and lane_row_id != lane_id:
@@ -52,6 +61,8 @@ def card_json(
             (card_id, title, description, card_client, kind, due_at, estimate, labels,
              version, created_at, updated_at) = row  # fmt: skip
             if client_id is not None and card_client != client_id:
+                continue
+            if card_client in hidden:
                 continue
             if to_skip:
                 to_skip -= 1
@@ -111,6 +122,7 @@ def quick_card_json(
     archived: bool,
     limit: int | None,
     offset: int,
+    archived_clients: bool = False,
 ) -> Iterator[dict[str, Any]] | None:
     """``card_json`` on a current SQLite board through the standard library, or None.
 
@@ -151,6 +163,7 @@ def quick_card_json(
             archived=archived,
             limit=limit,
             offset=offset,
+            archived_clients=archived_clients,
         ),
     )
 

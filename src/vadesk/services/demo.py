@@ -16,7 +16,7 @@ from vadesk.domain.clock import utcnow
 from vadesk.services.billing import set_rules
 from vadesk.services.cards import create_card
 from vadesk.services.checklist import add_checklist_item
-from vadesk.services.clients import add_client
+from vadesk.services.clients import ClientInput, Contact, add_client, save_client
 from vadesk.services.lanes import list_lanes
 from vadesk.services.timer import add_package
 
@@ -29,6 +29,53 @@ CLIENTS = (
     ("Cedar Law", "GBP", ("assist@cedarlaw.example",)),
     ("Delta Yoga", "EUR", ("hello@deltayoga.example",)),
 )
+PROFILES = (
+    ClientInput(
+        company="Acme Bakery Ltd",
+        contacts=(
+            Contact("Maria Rossi", "maria@acme-bakery.example", "+44 20 7946 0321", "owner"),
+            Contact("Tom Baker", "orders@acme-bakery.example", "", "orders"),
+        ),
+        timezone="Europe/London",
+        working_hours={"days": "mon-sat", "hours": "06:00-14:00"},
+        onboarding={"Preferred communication": "Email; a call only when an order is at risk"},
+        nda_signed_on="2026-03-02",
+        nda_note="Signed PDF: Drive/Acme/NDA-2026.pdf",
+        contract_start="2026-03-01",
+    ),
+    ClientInput(
+        company="Bright Dental Group",
+        contacts=(
+            Contact("Dr. Lisa Chen", "lisa@brightdental.example", "+1 617 555 0142", "dentist"),
+        ),
+        timezone="America/New_York",
+        working_hours={"days": "mon-fri", "hours": "08:00-18:00"},
+        channel="phone",
+        agreed_minutes=10 * 60,
+        agreed_period="week",
+        nda_signed_on="2026-05-20",
+    ),
+    ClientInput(
+        company="Cedar Law LLP",
+        contacts=(
+            Contact("James Okafor", "james@cedarlaw.example", "+44 161 496 0123", "partner"),
+        ),
+        timezone="Europe/London",
+        working_hours={"days": "mon-fri", "hours": "09:00-17:30"},
+        agreed_minutes=40 * 60,
+        agreed_period="month",
+        nda_signed_on="2026-01-12",
+        nda_note="Firm's own NDA, countersigned",
+    ),
+    ClientInput(
+        company="Delta Yoga Studio",
+        contacts=(Contact("Ana García", "hello@deltayoga.example", "+34 912 345 678", "owner"),),
+        timezone="Europe/Madrid",
+        working_hours={"days": "tue-sat", "hours": "10:00-19:00"},
+        channel="chat",
+    ),
+)
+"""Per client: the profile a first look at the clients screen shows."""
 DEMO_RATES = ((3_500, 4_500), (4_000, 5_000), (5_500, 6_500), (3_000, 4_000))
 """Per client: hourly rate and creative rate, in minor units of its currency."""
 # (lane, client index or None, kind, title, hours until due (negative = overdue) or None)
@@ -93,6 +140,8 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
         add_client(session, name, emails=emails, currency=currency, now=now)
         for name, currency, emails in CLIENTS
     ]
+    for client_row, profile in zip(clients, PROFILES, strict=True):
+        save_client(session, profile, client_row.id, now=now)
     lanes = {lane.name: lane.id for lane in list_lanes(session)}
     ids: list[int] = []
     for lane, client, kind, title, hours in CARDS:
