@@ -319,6 +319,26 @@ def test_toggl_entry_across_the_dst_change_is_counted_in_real_time() -> None:
     assert (entry.end - entry.start).total_seconds() == 4 * 3600
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "duration", "minutes"),
+    [
+        # 2026-10-25 in Berlin: 02:00-03:00 happens twice (CEST, then CET).
+        ("02:50:00", "02:10:00", "00:20:00", 20),  # from the first 02:50 to the second 02:10
+        ("02:50:00", "02:10:00", "", 20),  # no duration: the reading that does not go back
+        ("02:10:00", "02:50:00", "01:40:00", 100),  # the duration tells which 02:50
+        ("02:10:00", "02:50:00", "00:40:00", 40),
+        ("02:10:00", "02:50:00", "9:99:99", 40),  # a bad duration is no reason to drop the row
+    ],
+)
+def test_toggl_entries_in_the_repeated_hour_of_a_dst_change(
+    start: str, end: str, duration: str, minutes: int
+) -> None:
+    (entry,) = parse_report(
+        toggl_csv(row("2026-10-25", start, "2026-10-25", end, duration)), BERLIN
+    ).entries
+    assert (entry.end - entry.start).total_seconds() == minutes * 60
+
+
 def test_toggl_quoted_commas_quotes_and_newlines_and_unicode() -> None:
     description = '"Call Zoë, then ""fix"" it\nand write up"'
     data = toggl_csv(

@@ -20,6 +20,10 @@ from vadesk.domain.imports import ImportFileError, Problem
 from vadesk.domain.text import clean_text, clean_title
 
 REQUIRED = ("start date", "start time")
+_COLUMNS = (
+    "client", "project", "task", "description", "billable",
+    "start date", "start time", "end date", "end time", "duration", "tags",
+)  # fmt: skip
 MAX_DURATION = timedelta(days=7)
 """No single entry runs longer than a week; longer is a misread date."""
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -56,6 +60,11 @@ class TogglReport:
 
 class _RowError(ValueError):
     pass
+
+
+def _clean(value: str, limit: int = 500) -> str:
+    """``clean_title``, with the common case (nothing to drop) fast: 100,000 rows add up."""
+    return value.strip()[:limit] if value.isprintable() else clean_title(value, limit)
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -136,8 +145,14 @@ def _time(value: str) -> tuple[int, int, int]:
     return hour, minute, second
 
 
-def _local(day: str, clock: str, slash: str, zone: tzinfo) -> datetime:
-    year, month, dom = _date(day, slash)
+def _local(
+    day: str, clock: str, slash: str, zone: tzinfo, days: dict[str, tuple[int, int, int]]
+) -> datetime:
+    """A local date and time (``fold`` 0); ``days`` remembers dates already read."""
+    known = days.get(day)
+    if known is None:
+        known = days[day] = _date(day, slash)
+    year, month, dom = known
     hour, minute, second = _time(clock)
     try:
         local = datetime(year, month, dom, hour, minute, second, tzinfo=zone)
@@ -145,7 +160,26 @@ def _local(day: str, clock: str, slash: str, zone: tzinfo) -> datetime:
         raise _RowError(f"date {day.strip()!r} does not exist") from None
     if not 1970 <= year <= 2999:
         raise _RowError(f"date {day.strip()!r} is out of range")
-    return local.astimezone(UTC)
+    return local
+
+
+def _readings(local: datetime) -> list[datetime]:
+    """The instants a local time can mean: two in the hour a DST change repeats."""
+    first = local.astimezone(UTC)
+    second = local.replace(fold=1).astimezone(UTC)
+    return [first] if second == first else [first, second]
+
+
+def _resolve(
+    start: datetime, end: datetime, length: timedelta | None
+) -> tuple[datetime, datetime] | None:
+    """Start and end read so that the entry lasts ``length`` (else does not end before it
+    starts), when a DST change makes a local time mean two instants; None: no reading fits."""
+    for first in _readings(start):
+        for last in _readings(end):
+            if (last - first == length) if length is not None else last >= first:
+                return first, last
+    return None
 
 
 def _duration(value: str) -> timedelta | None:
@@ -192,38 +226,53 @@ def parse_report(data: bytes, zone: tzinfo) -> TogglReport:
         "/" in record[c] for _, record in body for c in date_columns if c < len(record)
     )
 
-    def cell(record: list[str], name: str) -> str:
-        index = columns.get(name)
-        return record[index] if index is not None and index < len(record) else ""
-
+    # Every record padded to one width; a missing column reads the empty cell at the end.
+    width = len(header) + 1
+    at = {name: columns.get(name, width - 1) for name in _COLUMNS}
+    start_date, start_time, end_date, end_time = (
+        at["start date"], at["start time"], at["end date"], at["end time"]
+    )  # fmt: skip
+    client, project, task, description, billable, duration, tags = (
+        at[n] for n in ("client", "project", "task", "description", "billable", "duration", "tags")
+    )
+    days: dict[str, tuple[int, int, int]] = {}
     entries: list[TogglEntry] = []
     problems: list[Problem] = []
     for line, record in body:
+        if len(record) < width:
+            record = record + [""] * (width - len(record))
         try:
-            start = _local(cell(record, "start date"), cell(record, "start time"), slash, zone)
-            duration = _duration(cell(record, "duration"))
-            if cell(record, "end date").strip() or cell(record, "end time").strip():
-                end = _local(cell(record, "end date"), cell(record, "end time"), slash, zone)
-            elif duration is not None:
-                end = start + duration
+            local_start = _local(record[start_date], record[start_time], slash, zone, days)
+            start = local_start.astimezone(UTC)
+            if record[end_date].strip() or record[end_time].strip():
+                local_end = _local(record[end_date], record[end_time], slash, zone, days)
+                end = local_end.astimezone(UTC)
+                try:
+                    length = _duration(record[duration])
+                except _RowError:
+                    length = None  # the end is what counts; the duration only settles DST
+                if end < start or (length is not None and end - start != length):
+                    start, end = _resolve(local_start, local_end, length) or (start, end)
+            elif (length := _duration(record[duration])) is not None:
+                end = start + length
             else:
                 raise _RowError("no end date and time, and no duration")
             if end < start:
                 raise _RowError("it ends before it starts")
             if end - start > MAX_DURATION:
                 raise _RowError("it lasts more than a week")
-            tags = cell(record, "tags")
+            text = record[description]
             entries.append(
                 TogglEntry(
                     line=line,
-                    client=clean_title(cell(record, "client"), 200),
-                    project=clean_title(cell(record, "project"), 200),
-                    task=clean_title(cell(record, "task"), 200),
-                    description=clean_text(cell(record, "description")),
-                    billable=_billable(cell(record, "billable")),
+                    client=_clean(record[client], 200),
+                    project=_clean(record[project], 200),
+                    task=_clean(record[task], 200),
+                    description=text.strip() if text.isprintable() else clean_text(text),
+                    billable=_billable(record[billable]),
                     start=start,
                     end=end,
-                    tags=tuple(t for t in (clean_title(x, 40) for x in tags.split(",")) if t),
+                    tags=tuple(t for t in (_clean(x, 40) for x in record[tags].split(",")) if t),
                 )
             )
         except _RowError as error:

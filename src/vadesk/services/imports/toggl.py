@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from vadesk.config import Settings
 from vadesk.db.models import Card, CardActivity, Client, Lane, TimeEntry
 from vadesk.domain.clock import utcnow
-from vadesk.domain.imports.toggl import TogglReport, parse_report
+from vadesk.domain.imports.toggl import TogglEntry, TogglReport, parse_report
 from vadesk.domain.ranking import initial_ranks
 from vadesk.services.clients import add_client
 from vadesk.services.imports import ImportSummary, Tally, lock_board, run_import
@@ -61,9 +61,7 @@ def import_toggl(
     cards = _cards(session, client_ids, any(not e.client for e in report.entries))
     existing = _existing(session, report)
 
-    rows: list[dict[str, Any]] = []
-    new_cards: dict[tuple[int | None, str], list[int]] = {}
-    per_card: dict[int, int] = {}
+    fresh: list[tuple[Key, TogglEntry]] = []
     for entry in report.entries:
         client_id = clients[entry.client.lower()] if entry.client else None
         key: Key = (client_id, entry.start, entry.end, entry.description)
@@ -71,15 +69,28 @@ def import_toggl(
             tally.add("unchanged", "entries")
             continue
         existing.add(key)
-        card_id = cards.get((client_id, entry.description.lower())) if entry.description else None
-        if card_id is None:
-            title = project_title(entry.project)
-            card_id = cards.get((client_id, title.lower()))
-            if card_id is None:
-                card_id = _project_card(session, title, client_id, user_id, now)
-                cards[(client_id, title.lower())] = card_id
-                new_cards.setdefault((client_id, title), []).append(card_id)
-                tally.add("created", "cards")
+        fresh.append((key, entry))
+
+    def card_for(client_id: int | None, entry: TogglEntry) -> int | None:
+        if entry.description:
+            found = cards.get((client_id, entry.description.lower()))
+            if found is not None:
+                return found
+        return cards.get((client_id, project_title(entry.project).lower()))
+
+    wanted = {
+        (key[0], project_title(entry.project))
+        for key, entry in fresh
+        if card_for(key[0], entry) is None
+    }
+    cards.update(_project_cards(session, sorted(wanted, key=repr), user_id, now))
+    tally.add("created", "cards", len(wanted))
+
+    rows: list[dict[str, Any]] = []
+    per_card: dict[int, int] = {}
+    for (client_id, _, _, _), entry in fresh:
+        card_id = card_for(client_id, entry)
+        assert card_id is not None
         per_card[card_id] = per_card.get(card_id, 0) + 1
         rows.append(
             {
@@ -170,10 +181,13 @@ def _existing(session: Session, report: TogglReport) -> set[Key]:
     }
 
 
-def _project_card(
-    session: Session, title: str, client_id: int | None, user_id: int, now: datetime
-) -> int:
-    """A card for a project's time, at the bottom of the Done lane."""
+def _project_cards(
+    session: Session, wanted: list[tuple[int | None, str]], user_id: int, now: datetime
+) -> dict[tuple[int | None, str], int]:
+    """Cards for projects' time, at the bottom of the Done lane (one flush for all of them);
+    (client id, lower-cased title) -> id."""
+    if not wanted:
+        return {}
     lane_id = session.scalar(
         select(Lane.id).where(Lane.role == "done").order_by(Lane.position).limit(1)
     )
@@ -181,22 +195,27 @@ def _project_card(
     if lane_id is None:
         lane_id = default_lane_id(session)
     last = session.scalar(select(func.max(Card.rank)).where(Card.lane_id == lane_id))
-    card = Card(
-        lane_id=lane_id,
-        rank=initial_ranks(1, after=last)[0],
-        title=title,
-        description="Time imported from Toggl Track.",
-        client_id=client_id,
-        kind="other",
-        labels=["toggl"],
-        archived=False,
-        created_at=now,
-        updated_at=now,
-        completed_at=now if done else None,
-    )
-    session.add(card)
+    made = [
+        Card(
+            lane_id=lane_id,
+            rank=rank,
+            title=title,
+            description="Time imported from Toggl Track.",
+            client_id=client_id,
+            kind="other",
+            labels=["toggl"],
+            archived=False,
+            created_at=now,
+            updated_at=now,
+            completed_at=now if done else None,
+        )
+        for rank, (client_id, title) in zip(
+            initial_ranks(len(wanted), after=last), wanted, strict=True
+        )
+    ]
+    session.add_all(made)
     session.flush()
-    session.add(
+    session.add_all(
         CardActivity(
             card_id=card.id,
             user_id=user_id,
@@ -204,8 +223,9 @@ def _project_card(
             kind="created",
             detail={"lane": lane_id, "source": SOURCE},
         )
+        for card in made
     )
-    return card.id
+    return {(card.client_id, card.title.lower()): card.id for card in made}
 
 
 def run_toggl(
