@@ -103,6 +103,7 @@ class Run:
         self.settings = settings
         self.server = server
         self.results: list[IngestResult] = []
+        self.rounds: list[str] = []
 
     def __call__(
         self, *, watch: bool = False, stop: threading.Event | None = None
@@ -114,6 +115,7 @@ class Run:
             password_prompt=lambda: self.server.password,
             on_result=self.results.append,
             stop=stop,
+            on_round=lambda summary: self.rounds.append(summary.line()),
         )
 
 
@@ -291,6 +293,7 @@ def test_fetch_makes_cards_and_flags_them_only_once(
 
     first = run()
 
+    assert run.rounds == []  # a single pass has one summary: the caller's
     assert (first.cards, first.duplicates, first.skipped) == (2, 0, 0)
     assert titles(store) == ["Book flights to Lisbon", "Renew the domain"]
     flags = flags_by_subject(imap_server, folder)
@@ -573,6 +576,8 @@ def test_watch_picks_up_mail_appended_while_watching(
 
     summary = watch.stop()
     assert (summary.cards, summary.duplicates) == (2, 0)
+    one_card = "1 card, 0 comments, 0 duplicates, 0 skipped"
+    assert run.rounds == [one_card, one_card]  # a line per pass that found mail, no others
     assert flags_by_subject(imap_server, folder)["Arrived while watching"] == {SEEN, KEYWORD}
 
 

@@ -368,6 +368,8 @@ class _Fetcher:
         self.on_result = on_result
         self.stop = stop
         self.keyword = keyword
+        self.round = IntakeSummary()
+        """What the current pass found (a watch reports each pass that found mail)."""
 
     def pending(self) -> list[int]:
         criteria: list[str] = ["NOT", "DELETED"]
@@ -390,6 +392,7 @@ class _Fetcher:
 
     def run_once(self) -> int:
         """Ingest every unprocessed message; returns how many were handled."""
+        self.round = IntakeSummary()
         handled = 0
         uids = self.pending()
         if uids:
@@ -439,16 +442,19 @@ class _Fetcher:
                 reason=f"not stored ({type(exc).__name__}); left on the server for the next run",
                 label=self.label(uid),
             )
-            self.summary.add(failed)
-            self.on_result(failed)
+            self.record(failed)
             return []
         done: list[int] = []
         for (uid, _), result in zip(found, results, strict=True):
-            self.summary.add(result)
-            self.on_result(result)
+            self.record(result)
             if _final(result):
                 done.append(uid)
         return done
+
+    def record(self, result: IngestResult) -> None:
+        self.summary.add(result)
+        self.round.add(result)
+        self.on_result(result)
 
     def label(self, uid: int) -> str:
         return f"IMAP {clean_text(self.cfg.folder)} UID {uid}"
@@ -542,10 +548,12 @@ def run_imap(
     password_prompt: Callable[[], str] | None,
     on_result: Callable[[IngestResult], None],
     stop: threading.Event | None = None,
+    on_round: Callable[[IntakeSummary], None] | None = None,
 ) -> IntakeSummary:
     """Fetch and ingest unprocessed mail from ``[intake.imap]``; with ``watch``, keep going
     (IDLE, or polling) until ``stop`` is set, SIGTERM or Ctrl-C, reconnecting with capped
-    exponential backoff when the connection drops.
+    exponential backoff when the connection drops. ``on_round`` gets the summary of each
+    watch pass that found mail.
 
     Raises ImapError/ConfigError (one line) for what needs the user: bad settings, a failing
     password command, a refused login, an unreachable server on the first connection.
@@ -565,7 +573,7 @@ def run_imap(
         )
     try:
         with _stop_on_signals(stop):
-            _run(cfg, password, store, settings, summary, on_result, stop, watch)
+            _run(cfg, password, store, settings, summary, on_result, stop, watch, on_round)
     except KeyboardInterrupt:
         log.info("IMAP intake interrupted")
     return summary
@@ -580,7 +588,13 @@ def _run(
     on_result: Callable[[IngestResult], None],
     stop: threading.Event,
     watch: bool,
+    on_round: Callable[[IntakeSummary], None] | None,
 ) -> None:
+    def report_round(fetcher: _Fetcher) -> None:
+        found = fetcher.round
+        if watch and on_round and found.cards + found.comments + found.duplicates + found.skipped:
+            on_round(found)
+
     connected_once = False
     delays = backoff_delays(BACKOFF_START_SECONDS, cfg.backoff_max_seconds)
     while not stop.is_set():
@@ -599,6 +613,7 @@ def _run(
         try:
             fetcher = _Fetcher(client, cfg, store, settings, summary, on_result, stop, keyword)
             fetcher.run_once()
+            report_round(fetcher)
             # Only a connection that did real work resets the waits: a server that takes the
             # login and then drops us at once still gets ever longer pauses.
             delays = backoff_delays(BACKOFF_START_SECONDS, cfg.backoff_max_seconds)
@@ -606,6 +621,7 @@ def _run(
                 fetcher.wait()
                 if not stop.is_set():
                     fetcher.run_once()
+                    report_round(fetcher)
         except (OSError, imaplib.IMAP4.abort, imaplib.IMAP4.error) as exc:
             _close(client)
             message = (
