@@ -500,3 +500,25 @@ def test_toggl_non_billable_entries_show_no_amount_next_to_their_hours(store: St
         (True, 6000),
         (True, 6000),
     ]
+
+
+def test_trello_cards_put_in_a_waiting_lane_start_with_their_clock_paused(store: Store) -> None:
+    if "Waiting on client" not in lane_names(store):
+        with store.write() as s:
+            s.get_one(Lane, add_lane(s, "Waiting on client", 4).id).waiting = True
+    run_trello(store, board_bytes(), lanes="To Do=Waiting on client", now=NOW)
+    card = cards_by_ref(store)["trello:card-a"]
+    assert card.waiting_since == NOW
+    newer = trello_board()
+    newer["cards"][1]["idList"] = "list-done"  # card A is done in Trello a day later
+    later = NOW.replace(day=25)
+    run_trello(store, board_bytes(newer), now=later)
+    with store.read() as s:
+        card = s.scalars(select(Card).where(Card.external_ref == "trello:card-a")).one()
+        assert (card.waiting_since, card.waited_seconds) == (None, 24 * 3600)
+        kinds = s.scalars(
+            select(CardActivity.kind)
+            .where(CardActivity.card_id == card.id)
+            .order_by(CardActivity.id)
+        ).all()
+        assert kinds[-1:] == ["edited"] and "resumed" in kinds

@@ -28,6 +28,7 @@ from vadesk.services.clients import client_by_name
 from vadesk.services.imports import ImportSummary, Tally, lock_board, run_import
 from vadesk.services.lanes import add_lane
 from vadesk.services.store import StoreLike
+from vadesk.services.turnaround import sync_clock
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,20 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class _Target:
-    lane_id: int
-    done: bool
+    lane: Lane
+
+    @property
+    def lane_id(self) -> int:
+        return self.lane.id
+
+    @property
+    def done(self) -> bool:
+        return self.lane.role == "done"
+
+    @property
+    def paused(self) -> bool:
+        """A waiting lane: a card put here starts with its turnaround clock paused."""
+        return self.lane.waiting and not self.done
 
 
 def parse_lane_map(text: str | None) -> dict[str, str]:
@@ -174,7 +187,7 @@ def _targets(
     targets: dict[str, _Target] = {}
     for trello_list in board.lists:
         lane = _lane_for(session, trello_list, mapping, unmapped, lanes, tally, notes)
-        targets[trello_list.id] = _Target(lane.id, lane.role == "done")
+        targets[trello_list.id] = _Target(lane)
     return targets
 
 
@@ -262,6 +275,7 @@ def _insert_cards(
                     "created_at": now,
                     "updated_at": now,
                     "completed_at": now if done else None,
+                    "waiting_since": now if targets[card.list_id].paused else None,
                     "version": 1,
                     "external_ref": card.ref,
                 }
@@ -365,6 +379,7 @@ def _update_card(
         card.rank = initial_ranks(1, after=last)[0]
         card.completed_at = now if target.done else None
         changed.append("lane")
+        sync_clock(session, card, target.lane, by="import", user_id=None, now=now)
     if changed:
         card.updated_at = now
         session.flush()  # the new rank counts for the next card moved into the same lane
