@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -170,6 +171,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
         ({"host": "h", "user": "va", "port": 0}, "port must be"),
         ({"host": "h", "user": "va", "poll_seconds": 0}, "poll_seconds must be at least 1"),
         ({"host": "h", "user": "va", "keyword": "two words"}, "keyword must be one word"),
+        ({"host": "h", "user": "va", "since": "last week"}, "since must be a date"),
         ({"host": "h", "user": "va", "passwd_cmd": "x"}, "Unknown [intake.imap] key"),
         ({"host": "h", "user": "va", "password_command": "pass 'open"}, "cannot be parsed"),
     ],
@@ -335,6 +337,21 @@ def test_mail_read_elsewhere_but_not_by_us_is_still_fetched(
 
     assert summary.cards == 1
     assert titles(store) == ["Call the bank"]
+
+
+def test_since_leaves_older_mail_alone(
+    sqlite_store: Store, imap_server: ImapServer, folder: str
+) -> None:
+    with imap_server.client() as client:  # a mailbox with history
+        client.append(folder, message("Old thread from 2019"), msg_time=datetime(2019, 5, 1))
+        client.append(folder, message("New task"))
+    settings = settings_for(imap_server, folder, since=date(2026, 1, 1))  # a TOML date
+
+    summary = Run(sqlite_store, settings, imap_server)()
+
+    assert summary.cards == 1
+    assert titles(sqlite_store) == ["New task"]
+    assert flags_by_subject(imap_server, folder)["Old thread from 2019"] == set()
 
 
 def test_move_mode_moves_processed_mail_to_the_done_folder(

@@ -10,6 +10,7 @@ stored or logged.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import imaplib
 import logging
 import math
@@ -56,6 +57,7 @@ KEYS = (
     "after_action",
     "done_folder",
     "keyword",
+    "since",
     "idle",
     "poll_seconds",
     "backoff_max_seconds",
@@ -94,6 +96,8 @@ class ImapConfig:
     after_action: str = "flag"
     done_folder: str = ""
     keyword: str = "$vadesk"
+    since: datetime.date | None = None
+    """Leave mail that reached the server before this day alone (a mailbox with history)."""
     idle: bool = True
     poll_seconds: float = 60.0
     backoff_max_seconds: float = 300.0
@@ -180,11 +184,24 @@ def imap_config(settings: Settings) -> ImapConfig:
         after_action=after,
         done_folder=done_folder,
         keyword=keyword,
+        since=_since(table.get("since")),
         idle=idle,
         poll_seconds=_number(table, "poll_seconds", 60.0, 1.0),
         backoff_max_seconds=_number(table, "backoff_max_seconds", 300.0, 1.0),
         timeout_seconds=_number(table, "timeout_seconds", 30.0, 1.0),
     )
+
+
+def _since(value: object) -> datetime.date | None:
+    """A TOML date (since = 2026-11-01) or the same as a string."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return datetime.date.fromisoformat(value)
+    raise ConfigError("[intake.imap] since must be a date like 2026-11-01.")
 
 
 def _password_argv(value: object) -> tuple[str, ...]:
@@ -372,8 +389,10 @@ class _Fetcher:
         """What the current pass found (a watch reports each pass that found mail)."""
 
     def pending(self) -> list[int]:
-        criteria: list[str] = ["NOT", "DELETED"]
+        criteria: list[Any] = ["NOT", "DELETED"]
         criteria += ["NOT", "KEYWORD", self.cfg.keyword] if self.keyword else ["UNSEEN"]
+        if self.cfg.since is not None:
+            criteria += ["SINCE", self.cfg.since]
         return sorted(int(uid) for uid in self.client.search(criteria))
 
     def batches(self, uids: list[int]) -> Iterator[list[int]]:
