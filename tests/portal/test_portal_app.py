@@ -19,6 +19,7 @@ from vadesk.config import Settings
 from vadesk.db.models import Card, CardActivity, CardAttachment, Client
 from vadesk.portal.app import COOKIE, GuessLimiter, create_app
 from vadesk.services import portal as service
+from vadesk.services import portal_access
 from vadesk.services.cards import get_card
 
 BASE = "http://localhost:8750"
@@ -153,7 +154,7 @@ def test_tokens_are_compared_in_constant_time(
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(service.hmac, "compare_digest", spy)
+    monkeypatch.setattr(portal_access.hmac, "compare_digest", spy)
     sign_in(app_client, world)
     hashes = [a for a, _ in compared]
     assert service.token_hash(world.invite_token) in hashes  # invite lookup
