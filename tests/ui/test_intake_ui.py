@@ -59,9 +59,15 @@ async def test_the_card_editor_lists_attachments_and_opens_one_detached(
     )
     opened: list[tuple[list[str], dict[str, object]]] = []
     monkeypatch.setattr(f"{OPENER}.shutil.which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(
-        f"{OPENER}.subprocess.Popen", lambda argv, **kwargs: opened.append((list(argv), kwargs))
-    )
+
+    class Opener:
+        def __init__(self, argv: list[str], **kwargs: object) -> None:
+            opened.append((list(argv), kwargs))
+
+        def wait(self) -> int:
+            return 0
+
+    monkeypatch.setattr(f"{OPENER}.subprocess.Popen", Opener)
     async with make_app(ui_store).run_test(size=SIZE) as pilot:
         await settle(pilot)
         # The Inbox lane, made for the mail, is the leftmost: the cursor starts on its card.
@@ -72,6 +78,8 @@ async def test_the_card_editor_lists_attachments_and_opens_one_detached(
             "quote.pdf (8 B)",
             "notes.pdf (8 B)",
         ]
+        activity = str(editor.query_one("#activity").render())
+        assert "by email from stranger@example.org" in activity
         await pilot.press("ctrl+o")
         await settle(pilot)
     folder = data_folder(ui_store) / "attachments" / "7"

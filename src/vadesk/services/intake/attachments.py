@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -90,11 +91,13 @@ def open_attachment(store: StoreLike, row: AttachmentRow) -> str:
         return target
     if shutil.which(command[0]) is None:
         raise OpenError(f"No {command[0]} here to open files; the file is {display(target)}.")
-    subprocess.Popen(
+    process = subprocess.Popen(
         [*command, target],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # not ours to wait for, nor to kill with the board
     )
+    # Reaped on the side: xdg-open may wait for the viewer, and an unwaited child lingers.
+    threading.Thread(target=process.wait, name="opener-reaper", daemon=True).start()
     return target

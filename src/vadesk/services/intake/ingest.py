@@ -200,7 +200,7 @@ def _write_one(store: StoreLike, p: _Prepared, rules: IntakeRules, now: datetime
                 if _seen(session, p.key):
                     return IngestResult("duplicate", _card_of(session, p.key), p.key, "", p.label)
                 routes = _Routes.load(session)
-                result = _ingest(session, store, p, rules, now, written, routes)
+                result = _ingest(session, store, p, rules, now, written, routes, claim=True)
             log.info("intake: %s card %s", result.outcome, result.card_id)
             return result
         except IntegrityError:
@@ -238,7 +238,7 @@ def _write_many(
                 if p.key in known:  # handled before, or earlier in this batch
                     results.append(IngestResult("duplicate", known[p.key], p.key, "", p.label))
                     continue
-                result = _ingest(session, store, p, rules, now, written, routes)
+                result = _ingest(session, store, p, rules, now, written, routes, claim=False)
                 known[p.key] = result.card_id
                 results.append(result)
     except (IntegrityError, OSError):
@@ -280,7 +280,12 @@ def _ingest(
     now: datetime,
     written: list[Path],
     routes: _Routes,
+    *,
+    claim: bool,
 ) -> IngestResult:
+    """Make the card or comment. ``claim``: write the intake row first, so that a concurrent
+    run waits on it (PostgreSQL); in a batch (SQLite, already serial) it is written last,
+    complete, in one statement."""
     mail, key, label = prepared.mail, prepared.key, prepared.label
     record = IntakeMessage(
         message_key=key,
@@ -290,8 +295,9 @@ def _ingest(
         sent_at=mail.date,
         received_at=now,
     )
-    session.add(record)
-    session.flush()  # claims the key: a second run blocks here, then finds it taken
+    if claim:
+        session.add(record)
+        session.flush()  # claims the key: a second run blocks here, then finds it taken
     user_id = store.user_id
     email_detail: dict[str, Any] = {
         "sender": mail.sender,
@@ -324,6 +330,8 @@ def _ingest(
         answered = session.get(Card, card_id)
         if answered is not None:
             answered.updated_at = now
+        if not claim:
+            session.add(record)
         return IngestResult("comment", card_id, key, "", label, reopened=reopened_to is not None)
     client_id = routes.route(mail)
     record.client_id = client_id
@@ -343,6 +351,8 @@ def _ingest(
     record.card_id = card.id
     saved = _save_attachments(session, store, card.id, mail.attachments, now, written)
     log_activity(session, card.id, "email", user_id, now, attachments=saved, **email_detail)
+    if not claim:
+        session.add(record)
     return IngestResult("card", card.id, key, "", label)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -332,6 +333,16 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             info = entry.detail if isinstance(entry.detail, dict) else {}
             if entry.kind == "commented":
                 what = f"comment: {info.get('text', '')}"
+                if info.get("via") == "email":
+                    what = (
+                        f"reply by email from {info.get('sender') or '?'}: {info.get('text', '')}"
+                    )
+            elif entry.kind == "email":
+                sent = info.get("date")
+                what = f"by email from {info.get('sender') or 'an unknown sender'}"
+                if isinstance(sent, str):
+                    with suppress(ValueError):
+                        what += f", sent {format_local(datetime.fromisoformat(sent))}"
             elif entry.kind == "edited" and isinstance(info.get("fields"), list):
                 what = f"edited {', '.join(map(str, info['fields']))}"
             elif entry.kind == "edited" and "checklist" in info:
