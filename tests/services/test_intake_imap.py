@@ -374,6 +374,26 @@ def test_move_mode_moves_processed_mail_to_the_done_folder(
     assert run().cards == 0
 
 
+def test_move_mode_without_the_move_command_copies_then_expunges(
+    sqlite_store: Store, imap_server: ImapServer, folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imapclient import IMAPClient
+
+    real = IMAPClient.has_capability
+    monkeypatch.setattr(  # an older server: no MOVE (RFC 6851), but UIDPLUS
+        IMAPClient, "has_capability", lambda self, name: name != "MOVE" and real(self, name)
+    )
+    append(imap_server, folder, "Pay the phone bill")
+    done = f"{folder}-done"
+    settings = settings_for(imap_server, folder, after_action="move", done_folder=done)
+
+    summary = Run(sqlite_store, settings, imap_server)()
+
+    assert summary.cards == 1
+    assert flags_by_subject(imap_server, folder) == {}  # expunged, not just marked deleted
+    assert flags_by_subject(imap_server, done) == {"Pay the phone bill": {SEEN, KEYWORD}}
+
+
 def test_a_message_that_fails_to_store_stays_unflagged_and_comes_back(
     store: Store, imap_server: ImapServer, folder: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
