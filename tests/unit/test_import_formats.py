@@ -360,6 +360,13 @@ def test_toggl_without_bom_and_with_unix_line_endings() -> None:
     assert len(parse_report(data, UTC).entries) == 1
 
 
+def test_toggl_stop_date_and_stop_time_are_the_end() -> None:
+    header = "Description,Start date,Start time,Stop date,Stop time"
+    data = toggl_csv("Call,2026-11-20,08:00,2026-11-20,08:20", header=header)
+    (entry,) = parse_report(data, UTC).entries
+    assert (entry.end - entry.start).total_seconds() == 20 * 60
+
+
 def test_toggl_columns_in_another_order_and_duration_instead_of_end() -> None:
     header = "Start time,Description,Start date,Duration,Client,Billable"
     data = toggl_csv("08:00,Inbox zero,2026-11-20,0:45:00,Acme,Yes", header=header)

@@ -73,7 +73,7 @@ def _print(summary: ImportSummary, heading: str) -> None:
 
 @click.group("import")
 def import_group() -> None:
-    """Bring in work from Trello and Toggl Track (each safe to run twice)."""
+    """Bring in Trello boards and Toggl Track time (safe to run twice)."""
 
 
 @import_group.command("trello")
@@ -107,9 +107,9 @@ def trello(
     dry_run: bool,
     as_json: bool,
 ) -> None:
-    """Import a Trello board exported as JSON (Menu → Print and export → JSON).
+    """Bring in a Trello board (its JSON export) as lanes and cards.
 
-    Lists become lanes, cards keep their order, description, due date, labels, checklists,
+    Export it in Trello with Menu → Print and export → JSON. Lists become lanes, cards keep their order, description, due date, labels, checklists,
     comments and attachment links; archived cards and lists come in archived. Running it
     again with the same or a newer export updates the cards, never duplicates them."""
     from vadesk.domain.imports.trello import parse_board
@@ -138,9 +138,9 @@ def trello(
 @json_option("Print what was (or would be) done as a JSON object.")
 @pass_ctx
 def toggl(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
-    """Import Toggl Track's detailed report CSV (Reports → Detailed → Export → CSV).
+    """Bring in Toggl Track time (its detailed report CSV).
 
-    Start and end are read as local times in the `timezone` setting (else the system's).
+    Export it in Toggl Track with Reports → Detailed → Export → CSV. Start and end are read as local times in the `timezone` setting (else the system's).
     Clients are matched by name or added; each entry goes on the client's card titled like
     its description, else on an "Imported from Toggl: PROJECT" card. Entries already there
     (same client, start, end and description) are skipped."""

@@ -26,6 +26,8 @@ _COLUMNS = (
 )  # fmt: skip
 MAX_DURATION = timedelta(days=7)
 """No single entry runs longer than a week; longer is a misread date."""
+_ALIASES = {"stop date": "end date", "stop time": "end time"}
+"""Other names some Toggl exports give the same columns."""
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _OTHER_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
@@ -210,7 +212,7 @@ def parse_report(data: bytes, zone: tzinfo) -> TogglReport:
         rows.pop(0)
     if not rows:
         raise ImportFileError("The file is empty; export the detailed report from Toggl Track.")
-    header = [cell.strip().lower() for cell in rows[0][1]]
+    header = [_ALIASES.get(n, n) for n in (cell.strip().lower() for cell in rows[0][1])]
     columns = {name: index for index, name in reversed(list(enumerate(header)))}
     missing = [name for name in REQUIRED if name not in columns]
     if missing or ("end date" not in columns and "duration" not in columns):
