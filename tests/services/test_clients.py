@@ -424,3 +424,36 @@ def test_two_writers_moving_clients_at_once_lose_nothing(store: Store, second: S
     assert len({rank for _, rank in rows}) == len(ids)  # every place distinct
     # The move committed last put its client on top: one of the two writers' last clients.
     assert listed[0] in {ids[(rounds - 1) % 3], ids[3 + (rounds - 1) % 3]}
+
+
+def test_two_writers_adding_clients_at_once_give_each_its_own_place(
+    store: Store, second: Store
+) -> None:
+    add(store, "First")
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def adder(target: Store, prefix: str) -> None:
+        try:
+            start.wait()
+            for i in range(8):
+                add(target, f"{prefix}{i}")
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=adder, args=(store, "a")),
+        threading.Thread(target=adder, args=(second, "b")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    with store.read() as s:
+        ranks = list(s.scalars(select(Client.rank)))
+    assert len(ranks) == 17 and len(set(ranks)) == 17
+    listed = order(store)
+    assert listed[0] == "First"
+    assert [n for n in listed if n.startswith("a")] == [f"a{i}" for i in range(8)]
+    assert [n for n in listed if n.startswith("b")] == [f"b{i}" for i in range(8)]

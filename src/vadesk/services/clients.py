@@ -438,7 +438,11 @@ def save_client(
     writes. Addresses, contacts, onboarding answers, rates and turnaround are replaced as
     given; a field left None keeps its value.
     """
-    client = _lock_for_write(session, client_id) if client_id is not None else None
+    if client_id is None:
+        _locked_order(session)  # two adds at once take turns for the last place
+        client = None
+    else:
+        client = _lock_for_write(session, client_id)
     values: dict[str, Any] = {}
     if data.name is not None or client is None:
         values["name"] = _check_name(session, data.name or "", client_id)
