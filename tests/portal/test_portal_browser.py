@@ -1,4 +1,5 @@
-"""The portal in a real browser: Playwright driving Debian's Chromium (``.ci/run`` installs it).
+"""The portal in a real browser, on SQLite and PostgreSQL: Playwright driving Debian's Chromium
+(``.ci/run`` installs it).
 
 Open an invite link, drag a card from Normal to Urgent and see it land in the database and on
 the VA's board open in the same test, add a task, see the VA's move arrive without a reload,
@@ -26,8 +27,8 @@ CHROMIUM = os.environ.get("VADESK_TEST_CHROMIUM") or shutil.which("chromium") or
 
 
 @pytest.fixture
-def live(sqlite_world: World) -> Iterator[LiveServer]:
-    app = create_app(sqlite_world.store, Settings(user="tester"), poll_interval=0.05)
+def live(world: World) -> Iterator[LiveServer]:
+    app = create_app(world.store, Settings(user="tester"), poll_interval=0.05)
     with LiveServer(app) as server:
         yield server
 
@@ -60,9 +61,8 @@ def lane_of(world: World, name: str) -> str:
 
 
 async def test_drag_add_and_live_updates_in_chromium(
-    live: LiveServer, sqlite_world: World, browser: Any
+    live: LiveServer, world: World, browser: Any
 ) -> None:
-    world = sqlite_world
     page = await browser.new_page(viewport={"width": 1200, "height": 800})
     errors = watch_errors(page)
     await page.goto(f"{live.url}/i/{world.invite_token}")
@@ -118,9 +118,8 @@ async def test_drag_add_and_live_updates_in_chromium(
 
 
 async def test_a_phone_sized_touch_screen_reads_and_reorders(
-    live: LiveServer, sqlite_world: World, browser: Any
+    live: LiveServer, world: World, browser: Any
 ) -> None:
-    world = sqlite_world
     context = await browser.new_context(
         viewport={"width": 375, "height": 700}, has_touch=True, is_mobile=True
     )

@@ -83,3 +83,59 @@ def test_refusals_are_one_line(run: Run, args: tuple[str, ...], expected: str) -
 
 def test_list_without_invites_says_how_to_make_one(run: Run) -> None:
     assert "vadesk portal invite CLIENT" in run("portal", "list").stdout
+
+
+def test_serve_refuses_a_port_in_use_in_one_line(run: Run) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("portal", "serve", "--port", str(port), ok=False)
+    assert f"Cannot serve on 127.0.0.1:{port}" in one_line(result)
+
+
+@pytest.mark.slow
+def test_serve_answers_and_stops_on_ctrl_c(sqlite_url: str, tmp_path: Path) -> None:
+    """The real command in a process: it serves the portal and a SIGINT ends it cleanly."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        command = ["vadesk", "--db", sqlite_url, "portal", "serve", "--port", str(port)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", *command],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ},
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    response = httpx.get(f"http://127.0.0.1:{port}/")
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+            assert response.status_code == 401
+            assert response.headers["x-frame-options"] == "DENY"
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=15) in (0, 130)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    output = log.read_text()
+    assert f"Serving the client portal on http://127.0.0.1:{port}" in output
+    assert "Traceback" not in output

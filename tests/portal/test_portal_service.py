@@ -517,3 +517,35 @@ def test_report_months_are_this_month_and_the_one_before(
     from datetime import datetime
 
     assert service.report_months(datetime.fromisoformat(now), ZoneInfo(zone)) == months
+
+
+def test_a_revoke_racing_sign_ins_leaves_no_session_alive(world: World, db_url: str) -> None:
+    """Sign-ins and a revoke at once: whichever commits first, no session outlives the revoke."""
+    stores = [open_store(Settings(user="tester"), db_url) for _ in range(4)]
+    barrier = threading.Barrier(4)
+    cookies: list[str] = []
+
+    def sign_in(store_index: int) -> None:
+        barrier.wait()
+        for _ in range(5):
+            with stores[store_index].write() as s:
+                opened = service.open_session(s, world.invite_token)
+            if opened is not None:
+                cookies.append(opened[1])
+
+    def revoke() -> None:
+        barrier.wait()
+        with stores[3].write() as s:
+            service.revoke_invites(s, invite_id=world.invite_id)
+
+    threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(3)]
+    threads.append(threading.Thread(target=revoke))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for st in stores:
+        st.close()
+    with world.store.read() as s:
+        assert all(service.authenticate(s, cookie) is None for cookie in cookies)
+        assert service.open_session(s, world.invite_token) is None

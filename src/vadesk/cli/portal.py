@@ -50,6 +50,7 @@ def serve(
             f"Refusing to serve on {host} without TLS: give --certfile and --keyfile, or "
             "--behind-proxy when a reverse proxy terminates TLS."
         )
+    _check_port(host, port)
     import uvicorn
 
     from vadesk.portal.app import create_app
@@ -73,6 +74,26 @@ def serve(
         timeout_graceful_shutdown=3,
         log_level="warning",
     )
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in one line, an address that cannot be served (uvicorn would log and exit 3)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise ConfigError(f"Cannot serve on {host}: no such address on this machine.") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise ConfigError(
+                f"Cannot serve on {host}:{port} ({error.strerror or error}); stop what uses it "
+                "or give another --port."
+            ) from None
 
 
 @portal.command()
