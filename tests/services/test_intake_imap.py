@@ -171,6 +171,8 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
         ({"host": "h", "user": "va", "port": 0}, "port must be"),
         ({"host": "h", "user": "va", "poll_seconds": 0}, "poll_seconds must be at least 1"),
         ({"host": "h", "user": "va", "keyword": "two words"}, "keyword must be one word"),
+        ({"host": "h", "user": "va", "keyword": "a*"}, "keyword must be one word"),  # IMAP atom
+        ({"host": "h", "user": "va", "keyword": "\\Seen"}, "keyword must be one word"),
         ({"host": "h", "user": "va", "since": "last week"}, "since must be a date"),
         ({"host": "h", "user": "va", "passwd_cmd": "x"}, "Unknown [intake.imap] key"),
         ({"host": "h", "user": "va", "password_command": "pass 'open"}, "cannot be parsed"),

@@ -1,7 +1,7 @@
 """Fetch intake mail from an IMAP mailbox (IMAPClient): one pass, or watching with IDLE.
 
 A message is marked done on the server (flagged, or moved to ``done_folder``) only after
-``ingest_message`` has committed it; a crash in between leaves it to be fetched again, which
+``ingest_batch`` has committed it; a crash in between leaves it to be fetched again, which
 is harmless because ingestion is idempotent. The password comes from ``password_command``
 (run like mbsync's PassCmd, no shell) or a prompt; it is kept in a ``Secret`` and never
 stored or logged.
@@ -63,8 +63,8 @@ KEYS = (
     "backoff_max_seconds",
     "timeout_seconds",
 )
-# RFC 3501 flag-keyword: an atom (no specials, no backslash; "$" is customary for keywords).
-_KEYWORD = re.compile(r"^[A-Za-z0-9$_.\-+:!#&'*,/;<=>?@^`|~]{1,64}$")
+# RFC 3501 flag-keyword: an atom (none of ( ) { % * " \ ] or spaces; "$" is customary).
+_KEYWORD = re.compile(r"^[A-Za-z0-9$_.\-+:!#&',/;<=>?@^`|~]{1,64}$")
 IDLE_RENEW_SECONDS = 600.0
 """Re-issue IDLE well before the 29 minutes after which servers may drop an idle client."""
 IDLE_CHECK_SECONDS = 1.0
