@@ -436,3 +436,28 @@ def test_an_open_board_hears_a_client_move_and_reads_the_new_order(run: Run, boa
             assert [c.name for c in list_clients(s)] == ["Cedar", "Acme", "Bright"]
     finally:
         feed.close()
+
+
+def test_show_and_list_print_text_another_tool_stored_without_its_escapes(
+    run: Run, db_url: str
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    from tests.cli.test_hostile_output import HOSTILE, RAW
+
+    run("client", "add", "Acme", "--contact", "Ann", "--answer", "1=ok")
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE clients SET company = :c, nda_note = :note, timezone = :z, name = :n"),
+            {"c": HOSTILE, "note": HOSTILE, "z": HOSTILE[:60], "n": "Acme " + HOSTILE},
+        )
+        conn.execute(
+            text("UPDATE client_contacts SET name = :n, role = :r"), {"n": HOSTILE, "r": HOSTILE}
+        )
+    engine.dispose()
+    for args in (("client", "show", "Acme " + HOSTILE), ("client", "list", "--all")):
+        out = run(*args).stdout
+        assert "Invoice" in out
+        for raw in RAW:
+            assert raw not in out, f"{raw!r} reached the terminal"
