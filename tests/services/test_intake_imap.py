@@ -652,6 +652,35 @@ def test_watch_survives_a_dropped_connection_with_backoff(
     assert any(r.getMessage() == "IMAP reconnected" for r in caplog.records)
 
 
+def test_a_server_that_drops_us_after_each_login_gets_ever_longer_waits(
+    sqlite_store: Store,
+    imap_server: ImapServer,
+    folder: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import imaplib
+
+    append(imap_server, folder, "Eventually fetched")
+    real = imap_module._Fetcher.run_once
+    drops = [2]  # the first two sessions end right after the login
+
+    def flaky(self: Any) -> int:
+        if drops[0]:
+            drops[0] -= 1
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        return real(self)
+
+    monkeypatch.setattr(imap_module._Fetcher, "run_once", flaky)
+    caplog.set_level(logging.INFO, logger="vadesk.services.intake.imap")
+    watch = Watch(Run(sqlite_store, settings_for(imap_server, folder), imap_server))
+    wait_until(lambda: titles(sqlite_store) == ["Eventually fetched"])
+    watch.stop()
+
+    waits = [r.args[-1] for r in caplog.records if str(r.msg).endswith("in %g s")]
+    assert waits == [1.0, 2.0]  # not 1 s each time: a login alone is no sign of health
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_stops_a_watch_cleanly(
     sqlite_store: Store, imap_server: ImapServer, folder: str, signum: int
