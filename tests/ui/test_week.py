@@ -27,7 +27,6 @@ from .screen_text import screen_lines, screen_text, squashed
 THIS = Week(date(2026, 11, 23))  # NOW is Tuesday 24 November 2026
 NEXT = THIS.shifted(1)
 SIZE = (100, 30)
-RED = "#ff0000"
 
 
 @pytest.fixture
@@ -105,8 +104,10 @@ async def test_W_opens_the_week_per_client_with_estimates_budgets_and_time(
         assert "a3 flyer" not in text  # not planned
         # Cedar: 1:30 h planned against 1 h agreed: its heading is red.
         assert "Cedar Law over budget" in text
-        assert colour_of(pilot, "Cedar Law") == RED
-        assert colour_of(pilot, "Acme Bakery") != RED
+        red = theme_colour(pilot, "error")
+        assert colour_of(pilot, "Cedar Law") == red
+        assert colour_of(pilot, "over budget") == red
+        assert colour_of(pilot, "Acme Bakery") != red
         # Under capacity: the capacity line is not amber.
         assert colour_of(pilot, "Planned 3:30") != theme_colour(pilot, "warning")
         await press(pilot, "escape", shows=BoardScreen)
@@ -223,3 +224,18 @@ async def test_at_40_by_12_the_numbers_stay_visible(week_store: Store) -> None:
         assert lines[1].strip() == "Planned 3:30 of 4:00 h · logged 0:00"
         line = next(line for line in lines if "a1 news" in line)
         assert line.rstrip().endswith("2:00   0:00") and len(line) == 40
+
+
+def test_week_screen_looks_right(snap_compare, week_store: Store) -> None:  # type: ignore[no-untyped-def]
+    """Over budget (Cedar, red) and, after pulling a card in, over capacity (amber)."""
+
+    async def open_week(pilot: Pilot[None]) -> None:
+        pilot.app.animation_level = "none"
+        await settle(pilot)
+        for key in ("W", "a", "enter"):
+            await pilot.press(key)
+            await settle(pilot)
+        pilot.app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(make_app(week_store), terminal_size=(100, 30), run_before=open_week)

@@ -34,8 +34,9 @@ from vadesk.services.store import StoreLike
 from vadesk.ui.commands import Command, discovery_hits, matching_hits
 from vadesk.ui.safe import display
 
-OVER_BUDGET = "bold red"
-"""A client over budget (the plan or the time logged exceeds what was agreed)."""
+OVER_BUDGET = "error"
+"""The theme colour of a client over budget (the plan or the time logged exceeds what it
+has): red, as the theme draws errors."""
 NO_CLIENT = "No client"
 COLUMNS = f"{'est':>6} {'logged':>6}"
 """Over a client's cards: what the two numbers at the right of each card are."""
@@ -301,7 +302,9 @@ class WeekScreen(Screen[None]):
 
     @on(ExternalChange)
     def _external(self) -> None:
-        self.load(self._picked_card_id())
+        # No card to follow: the cursor stays where it is when the plan arrives (a card
+        # named now could be stale by then, e.g. just before a pulled-in card is shown).
+        self.load()
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -334,6 +337,7 @@ class WeekScreen(Screen[None]):
         width = max(20, options.scrollable_content_region.width - 2)
         prompts: list[Option] = []
         rows: list[Picked | None] = []
+        red = self.app.theme_variables.get(OVER_BUDGET, "red")
         if not plan.clients:
             prompts.append(
                 Option("No clients yet: add one with `vadesk client add NAME`.", disabled=True)
@@ -341,13 +345,16 @@ class WeekScreen(Screen[None]):
             rows.append(None)
         for section in plan.clients:
             name = display(section.name) if section.name is not None else NO_CLIENT
-            heading = Text(name, style=OVER_BUDGET if section.over_budget else "bold")
+            heading = Text()
             if section.over_budget:
-                heading.append("  over budget", style=OVER_BUDGET)
+                heading.append(name, style=f"bold {red}")
+                heading.append("  over budget", style=f"bold {red}")
+            else:
+                heading.append(name, style="bold")
             if section.cards and heading.cell_len + len(COLUMNS) + 1 <= width:
                 heading.append(COLUMNS.rjust(width - heading.cell_len), style="dim")
             heading.append(
-                "\n" + budget_summary(section), style="red" if section.over_budget else "dim"
+                "\n" + budget_summary(section), style=red if section.over_budget else "dim"
             )
             prompts.append(Option(heading, id=f"client-{section.id}"))
             rows.append(Picked(section.id, section.name, None))
