@@ -139,3 +139,34 @@ async def test_a_phone_sized_touch_screen_reads_and_reorders(
     assert before == lane_of(world, "acme-n3") == "Normal"
     await context.close()
     assert errors == []
+
+
+async def test_a_stale_drag_is_reported_and_the_page_shows_the_card_where_it_is(
+    live: LiveServer, world: World, browser: Any
+) -> None:
+    page = await browser.new_page(viewport={"width": 1200, "height": 800})
+    errors = watch_errors(page)
+    await page.goto(f"{live.url}/i/{world.invite_token}")
+    await page.wait_for_url(f"{live.url}/")
+    card = world.cards["acme-n2"]
+    seen = await page.get_attribute(f"#card-{card}", "data-version")
+    with world.store.write() as s:  # the VA moves it; the page follows
+        move_card(s, card, lane_id=world.lanes["Low"], position="top")
+    low = page.locator(f"#lane-{world.lanes['Low']}").locator("xpath=..")
+    await low.locator("text=acme-n2 task").wait_for()
+    # A drag begun on the page as it was before: the version it sends is the old one.
+    await page.evaluate(
+        "([id, version]) => { document.getElementById('card-' + id).dataset.version = version; }",
+        [card, seen],
+    )
+    source = page.locator(f"#card-{card} .title")
+    target = page.locator("#card-{}".format(world.cards["acme-urgent"]))
+    await source.drag_to(target, target_position={"x": 20, "y": 5})
+    await page.locator("#notice", has_text="changed by your VA meanwhile").wait_for()
+    await page.wait_for_function(
+        f"() => document.querySelector('#card-{card}').closest('ol').dataset.laneId"
+        f" === '{world.lanes['Low']}'"
+    )
+    assert lane_of(world, "acme-n2") == "Low"
+    # The refused move is a 409 the script handles: no error of the page's own.
+    assert [e for e in errors if "409" not in e] == []
