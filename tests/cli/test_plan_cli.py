@@ -241,3 +241,21 @@ def test_the_demo_has_a_week_planned() -> None:
     assert count(this) == sum(1 for _, _, week in DEMO_PLAN if week == 0) == 17
     assert count(after) == sum(1 for _, _, week in DEMO_PLAN if week == 1) == 3
     assert this["unestimated"] == 1 and this["logged_minutes"] > 0
+
+
+@pytest.mark.parametrize("fmt", [(), ("--md",)])
+def test_stored_escapes_never_reach_the_terminal(
+    planned: Run, db_url: str, fmt: tuple[str, ...]
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    hostile = "\x1b]2;PWN\x07Invoice\x1b[2J\x9b31m\u202eevil\x1b]52;c;aGk=\x1b\\"
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE cards SET title = :t WHERE id = 1"), {"t": hostile})
+        conn.execute(text("UPDATE clients SET name = :v WHERE id = 1"), {"v": "Acme " + hostile})
+    engine.dispose()
+    out = planned("plan", "--week", "2026-W40", *fmt).stdout
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in out
+    assert "Invoice" in out and "Acme" in out
