@@ -445,3 +445,44 @@ def test_watching_a_maildir_picks_up_new_mail_until_stopped(
     assert not watcher.is_alive()
     assert [(r.cards, r.duplicates) for r in rounds] == [(1, 0), (1, 0)]
     assert (total[0].cards, total[0].duplicates) == (2, 0)
+
+
+def test_cards_from_a_file_are_made_as_one_at_a_time_would_make_them(
+    store: Store, acme: int, tmp_path: Path
+) -> None:
+    from vadesk.services.board_read import list_cards
+    from vadesk.services.cards import create_card
+
+    with store.write() as s:
+        normal = lane_by_name(s, "Normal").id
+        create_card(s, "Already there", lane_id=normal, now=FIXED_NOW)
+    settings = Settings(user="tester", intake={"kinds": {"creative": ["logo"]}})
+    box = mailbox.mbox(tmp_path / "in.mbox")
+    box.add(message("A logo", message_id="<a@x>"))
+    box.add(message("B invoice", message_id="<b@x>"))
+    box.add(message("C stranger", message_id="<c@x>", sender="z@z.example", to="va@x.example"))
+    box.flush()
+    box.close()
+    summary = ingest_paths(store, [tmp_path / "in.mbox"], settings)
+    assert summary.cards == 3
+    one_by_one = ingest(store, message("D logo", message_id="<d@x>"), settings)
+    with store.read() as s:
+        cards = {c.title: c for c in list_cards(s)}
+        assert [c.title for c in list_cards(s, lane_id=normal)] == [
+            "Already there",
+            "A logo",
+            "B invoice",
+            "D logo",
+        ]
+        details = {t: card_detail(s, cards[t].id) for t in ("A logo", "B invoice", "D logo")}
+    made, single = details["A logo"].card, details["D logo"].card
+    assert (made.client, made.kind, made.version) == ("Acme", "creative", single.version)
+    assert made.due_at is not None and single.due_at is not None
+    assert made.due_at - made.created_at == single.due_at - single.created_at
+    assert single.due_at - single.created_at == timedelta(hours=48)
+    assert details["B invoice"].card.kind == "other"
+    assert cards["C stranger"].lane == "Inbox"
+    for detail in details.values():
+        assert [a.kind for a in detail.activity] == ["email", "created"]
+        assert detail.activity[0].detail["sender"] == "bob@acme.example"
+    assert one_by_one.outcome == "card"

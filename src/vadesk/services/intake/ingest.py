@@ -8,37 +8,42 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vadesk.config import Settings, data_dir, make_private_dir
 from vadesk.db.models import (
+    Base,
     Card,
     CardActivity,
     CardAttachment,
     Client,
     ClientAddress,
     ClientContact,
+    ClientTurnaround,
     IntakeMessage,
     Lane,
 )
 from vadesk.domain.clock import utcnow
 from vadesk.domain.mail import Attachment, Mail, message_key, parse_mail, peek_message_id
-from vadesk.domain.text import clean_title
+from vadesk.domain.ranking import ranks_between
+from vadesk.domain.text import clean_text, clean_title
+from vadesk.domain.turnaround import Turnaround, default_due
 from vadesk.services.card_access import log_activity
 from vadesk.services.cards import create_card
 from vadesk.services.intake import IngestResult, IntakeRules, IntakeSummary, intake_rules
-from vadesk.services.lanes import default_lane_id, lane_of_role
+from vadesk.services.lanes import default_lane_id, get_lane, lane_of_role
 from vadesk.services.ordering import move_card
 from vadesk.services.store import StoreLike
 
@@ -227,20 +232,44 @@ def _write_many(
     store: StoreLike, batch: list[_Prepared], rules: IntakeRules, now: datetime
 ) -> list[IngestResult]:
     """One write transaction for the whole batch; if any message fails in it, nothing of it
-    stays and each message is tried again in its own transaction."""
+    stays and each message is tried again in its own transaction.
+
+    New cards are written together (one INSERT of many rows per table): a reply to one of
+    them, or the same message again, first writes those waiting."""
     written: list[Path] = []
-    results: list[IngestResult] = []
+    results: list[IngestResult | None] = [None] * len(batch)
     try:
         with store.write() as session:
             known = _known(session, {p.key for p in batch})
             routes = _Routes.load(session)
-            for p in batch:
+            waiting: list[_NewCard] = []
+            waiting_ids: set[str] = set()
+
+            def write_waiting() -> None:
+                made = _insert_cards(session, store, waiting, now, written)
+                for new, result in zip(waiting, made, strict=True):
+                    results[new.index] = result
+                    known[new.prepared.key] = result.card_id
+                waiting.clear()
+                waiting_ids.clear()
+
+            for index, p in enumerate(batch):
+                if p.key in waiting_ids or waiting_ids.intersection(p.mail.thread_ids):
+                    write_waiting()
                 if p.key in known:  # handled before, or earlier in this batch
-                    results.append(IngestResult("duplicate", known[p.key], p.key, "", p.label))
+                    results[index] = IngestResult("duplicate", known[p.key], p.key, "", p.label)
                     continue
-                result = _ingest(session, store, p, rules, now, written, routes, claim=False)
-                known[p.key] = result.card_id
-                results.append(result)
+                if p.mail.thread_ids and _thread_card(session, p.mail) is not None:
+                    result = _ingest(session, store, p, rules, now, written, routes, claim=False)
+                    known[p.key] = result.card_id
+                    results[index] = result
+                    continue
+                client_id = routes.route(p.mail)
+                lane_id = routes.lane(session, client_id is not None, rules)
+                kind = _kind(p.mail.subject, rules)
+                waiting.append(_NewCard(index, p, client_id, lane_id, kind))
+                waiting_ids.update(key for key in (p.key, p.mail.message_id) if key)
+            write_waiting()
     except (IntegrityError, OSError):
         _remove(written)
         log.info("intake: a batch failed; its messages are stored one by one")
@@ -249,7 +278,139 @@ def _write_many(
         _remove(written)
         raise
     log.info("intake: %d messages in one transaction", len(batch))
+    done = [r for r in results if r is not None]
+    assert len(done) == len(batch)
+    return done
+
+
+@dataclass(frozen=True)
+class _NewCard:
+    index: int
+    prepared: _Prepared
+    client_id: int | None
+    lane_id: int
+    kind: str
+
+
+def _due_rule(session: Session) -> Callable[[int | None, str, datetime], datetime | None]:
+    """When a new card is due, by the same rule ``create_card`` follows: the turnaround
+    service's when it is there (working hours, per-kind promises), else the client's hours."""
+    try:
+        service: Any = importlib.import_module("vadesk.services.turnaround")
+        due_for_new_card = service.due_for_new_card
+    except (ImportError, AttributeError):
+        due_for_new_card = None
+    cache: dict[tuple[int | None, str], datetime | None] = {}
+
+    def due(client_id: int | None, kind: str, now: datetime) -> datetime | None:
+        if (client_id, kind) not in cache:
+            if due_for_new_card is not None:
+                cache[client_id, kind] = due_for_new_card(session, client_id, kind, now)
+            elif client_id is None:
+                cache[client_id, kind] = default_due(kind, now, Turnaround())
+            else:
+                hours = session.scalar(
+                    select(ClientTurnaround.hours).where(
+                        ClientTurnaround.client_id == client_id, ClientTurnaround.kind == kind
+                    )
+                )
+                cache[client_id, kind] = None if hours is None else now + timedelta(hours=hours)
+        return cache[client_id, kind]
+
+    return due
+
+
+def _insert_cards(
+    session: Session,
+    store: StoreLike,
+    new_cards: list[_NewCard],
+    now: datetime,
+    written: list[Path],
+) -> list[IngestResult]:
+    """Write new cards as ``create_card`` would (bottom of their lane, due by turnaround,
+    "created" then "email" in the activity), a whole batch in one statement per table."""
+    if not new_cards:
+        return []
+    user_id = store.user_id
+    due = _due_rule(session)
+    ranks: dict[int, Iterator[str]] = {}
+    paused: dict[int, bool] = {}
+    for lane_id in dict.fromkeys(new.lane_id for new in new_cards):
+        lane = get_lane(session, lane_id, lock=True)
+        paused[lane_id] = bool(lane.waiting)
+        count = sum(1 for new in new_cards if new.lane_id == lane_id)
+        last = session.scalar(
+            select(Card.rank)
+            .where(Card.lane_id == lane_id, Card.archived.is_(False))
+            .order_by(Card.rank.desc(), Card.id.desc())
+            .limit(1)
+        )
+        ranks[lane_id] = iter(ranks_between(last, None, count))
+    rows = []
+    for new in new_cards:
+        mail = new.prepared.mail
+        rows.append(
+            {
+                "lane_id": new.lane_id,
+                "rank": next(ranks[new.lane_id]),
+                "title": clean_title(_title(mail)) or "(no subject)",
+                "description": clean_text(mail.body, multiline=True),
+                "client_id": new.client_id,
+                "kind": new.kind,
+                "due_at": due(new.client_id, new.kind, now),
+                "labels": [],
+                "archived": False,
+                "message_id": mail.message_id,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "waiting": False,
+                "waiting_since": now if paused[new.lane_id] else None,
+                "waited_seconds": 0,
+            }
+        )
+    # One executemany per table. The ids are the newest ones: this runs only on SQLite, in a
+    # BEGIN IMMEDIATE transaction (nobody else inserts meanwhile) whose rowids only grow.
+    connection = session.connection()
+    connection.execute(insert(_table(Card)), rows)
+    ids = sorted(
+        connection.scalars(select(Card.id).order_by(Card.id.desc()).limit(len(rows))).all()
+    )
+    if len(ids) != len(rows):
+        raise IntegrityError("card ids of a batch", None, ValueError("ids not found"))
+    activity: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    results: list[IngestResult] = []
+    for new, card_id in zip(new_cards, ids, strict=True):
+        p = new.prepared
+        saved = _save_attachments(session, store, card_id, p.mail.attachments, now, written)
+        detail = {"attachments": saved, **_email_detail(p.mail)}
+        activity.append(_activity(card_id, user_id, now, "created", {"lane": new.lane_id}))
+        activity.append(_activity(card_id, user_id, now, "email", detail))
+        records.append(
+            {
+                **_record_fields(p, now),
+                "outcome": "card",
+                "card_id": card_id,
+                "client_id": new.client_id,
+            }
+        )
+        results.append(IngestResult("card", card_id, p.key, "", p.label))
+    connection.execute(insert(_table(CardActivity)), activity)
+    connection.execute(insert(_table(IntakeMessage)), records)
     return results
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _activity(
+    card_id: int, user_id: int, now: datetime, kind: str, detail: dict[str, Any]
+) -> dict[str, Any]:
+    return {"card_id": card_id, "user_id": user_id, "at": now, "kind": kind, "detail": detail}
 
 
 def _seen(session: Session, key: str) -> bool:
@@ -287,28 +448,12 @@ def _ingest(
     run waits on it (PostgreSQL); in a batch (SQLite, already serial) it is written last,
     complete, in one statement."""
     mail, key, label = prepared.mail, prepared.key, prepared.label
-    record = IntakeMessage(
-        message_key=key,
-        outcome="card",
-        sender=mail.sender[:320],
-        subject=mail.subject[:500],
-        sent_at=mail.date,
-        received_at=now,
-    )
+    record = IntakeMessage(outcome="card", **_record_fields(prepared, now))
     if claim:
         session.add(record)
         session.flush()  # claims the key: a second run blocks here, then finds it taken
     user_id = store.user_id
-    email_detail: dict[str, Any] = {
-        "sender": mail.sender,
-        "sender_name": mail.sender_name,
-        "date": mail.date.isoformat() if mail.date else None,
-        "subject": mail.subject,
-        "message_id": mail.message_id,
-        "via": "email",
-    }
-    if mail.defects:
-        email_detail["defects"] = list(mail.defects[:20])
+    email_detail = _email_detail(mail)
     target = _thread_card(session, mail)
     if target is not None:
         card_id, lane_role = target
@@ -336,10 +481,9 @@ def _ingest(
     client_id = routes.route(mail)
     record.client_id = client_id
     lane_id = routes.lane(session, client_id is not None, rules)
-    title = mail.subject or _first_line(mail.body) or f"Email from {mail.sender or 'unknown'}"
     card = create_card(
         session,
-        title,
+        _title(mail),
         lane_id=lane_id,
         client_id=client_id,
         kind=_kind(mail.subject, rules),
@@ -354,6 +498,35 @@ def _ingest(
     if not claim:
         session.add(record)
     return IngestResult("card", card.id, key, "", label)
+
+
+def _record_fields(p: _Prepared, now: datetime) -> dict[str, Any]:
+    return {
+        "message_key": p.key,
+        "sender": p.mail.sender[:320],
+        "subject": p.mail.subject[:500],
+        "sent_at": p.mail.date,
+        "received_at": now,
+    }
+
+
+def _email_detail(mail: Mail) -> dict[str, Any]:
+    """The "email" activity: who sent it, when, and what was wrong with it."""
+    detail: dict[str, Any] = {
+        "sender": mail.sender,
+        "sender_name": mail.sender_name,
+        "date": mail.date.isoformat() if mail.date else None,
+        "subject": mail.subject,
+        "message_id": mail.message_id,
+        "via": "email",
+    }
+    if mail.defects:
+        detail["defects"] = list(mail.defects[:20])
+    return detail
+
+
+def _title(mail: Mail) -> str:
+    return mail.subject or _first_line(mail.body) or f"Email from {mail.sender or 'unknown'}"
 
 
 def _first_line(body: str) -> str:
