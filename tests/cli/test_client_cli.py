@@ -372,8 +372,17 @@ def test_archived_clients_cards_leave_card_list_until_unarchived(run: Run) -> No
     assert "acme job" not in run("card", "list").stdout
     assert titles("--client", "Acme") == ["acme job"]
     assert titles("--archived-clients") == ["acme job", "bright job"]
+    for args in (
+        ("card", "add", "new", "--client", "acme"),
+        ("card", "edit", "2", "--client", "Acme"),
+    ):
+        refused = run(*args, ok=False)
+        assert refused.exit_code == 1
+        assert "Client 'Acme' is archived; bring it back with" in one_line(refused)
     run("client", "unarchive", "Acme")
     assert titles() == ["acme job", "bright job"]
+    run("card", "add", "new", "--client", "acme")
+    assert titles("--client", "Acme") == ["acme job", "new"]
 
 
 PASS = vc.Secret("plum orchard kettle violin")

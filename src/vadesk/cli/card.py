@@ -32,12 +32,13 @@ def card() -> None:
     """Create, list, move, edit and archive cards."""
 
 
-def _client_id(session: Any, name: str | None) -> int | None:
+def _client_id(session: Any, name: str | None, *, for_cards: bool = False) -> int | None:
+    """The named client's id; ``for_cards`` (a card goes to it) refuses an archived one."""
     if name is None:
         return None
-    from vadesk.services.clients import client_by_name
+    from vadesk.services.clients import client_by_name, client_for_cards
 
-    return client_by_name(session, name).id
+    return (client_for_cards if for_cards else client_by_name)(session, name).id
 
 
 @card.command("add")
@@ -73,7 +74,7 @@ def card_add(
             s,
             title,
             lane_id=lane_id,
-            client_id=_client_id(s, client),
+            client_id=_client_id(s, client, for_cards=True),
             kind=kind,
             due_at=due_at,
             description=description,
@@ -252,7 +253,7 @@ def card_edit(
     store = ctx.store()
     with store.write() as s:
         if client is not None:
-            changes["client_id"] = _client_id(s, client) if client else None
+            changes["client_id"] = _client_id(s, client, for_cards=True) if client else None
         row = edit_card(s, card_id, user_id=store.user_id, **changes)
     emit(as_json, row.as_json(), f"{row.id} v{row.version}")
 

@@ -352,6 +352,18 @@ def client_by_name(session: Session, name: str) -> ClientRow:
     return _row(client, tuple(emails))
 
 
+def client_for_cards(session: Session, name: str) -> ClientRow:
+    """The client of that name, to give it a card: an archived client is refused (its cards
+    would not show on the board)."""
+    client = _find(session, name)
+    if client.archived:
+        raise InvalidInputError(
+            f"Client {client.name!r} is archived; bring it back with "
+            f"`vadesk client unarchive {client.name!r}` to give it cards."
+        )
+    return client_by_name(session, client.name)
+
+
 # ---------------------------------------------------------------- writing
 
 
