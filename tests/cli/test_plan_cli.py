@@ -70,13 +70,13 @@ def test_text_lists_clients_cards_budgets_and_the_capacity(planned: Run) -> None
         " · OVER CAPACITY"
     )
     assert (
-        "Acme Bakery — agreed 10:00 h this week · planned 4:30 h · logged 1:15 h · 8:45 h left"
+        "Acme Bakery — agreed 10:00 h for the week · planned 4:30 h · logged 1:15 h · 8:45 h left"
         in lines
     )
     # 40 h a month prorated: W40 has 3 weekdays in September (22) and 2 in October (22):
     # 2400*3/22 + 2400*2/22 = 545.45 -> 545 min = 9:05 h.
     assert (
-        "Bright Dental — agreed 9:05 h this week (40:00 h a month) · planned 3:00 h · "
+        "Bright Dental — agreed 9:05 h for the week (40:00 h a month) · planned 3:00 h · "
         "logged 1:00 h · 8:05 h left" in lines
     )
     assert "No client — your own cards · planned 1:00 h · logged 0:00 h" in lines
@@ -147,7 +147,7 @@ def test_markdown_for_one_client_is_ready_to_paste(planned: Run) -> None:
         "- [ ] Order \\[flour\\] now (no estimate yet)\n"
         "- [x] Post opening hours (estimate 0:30 h)\n"
         "\n"
-        "Agreed 10:00 h this week · planned 4:30 h · logged 1:15 h · 8:45 h left.\n"
+        "Agreed 10:00 h for the week · planned 4:30 h · logged 1:15 h · 8:45 h left.\n"
         "\n"
         "1 task has no estimate yet (not counted in the hours).\n"
     )
@@ -161,7 +161,7 @@ def test_over_budget_is_marked(planned: Run, db_url: str) -> None:
     finally:
         store.close()
     out = planned("plan", "--week", "2026-W40", "--client", "Bright Dental").stdout
-    assert "Bright Dental — agreed 0:27 h this week (2:00 h a month)" in out
+    assert "Bright Dental — agreed 0:27 h for the week (2:00 h a month)" in out
     assert "OVER BUDGET" in out
     assert "Acme" not in out
     data = json.loads(planned("plan", "--week", "2026-W40", "--json").stdout)

@@ -44,11 +44,11 @@ def _estimate(card: PlanCard) -> str:
 
 
 def budget_words(budget: Budget | None) -> str:
-    """ "agreed 10:00 h this week (40:00 h a month)", "package 4:00 h at the week's start"."""
+    """ "agreed 10:00 h for the week (40:00 h a month)", "package 4:00 h at the week's start"."""
     if budget is None:
         return "no hours agreed"
     if budget.source == "agreed":
-        text = f"agreed {_h(budget.seconds)} this week"
+        text = f"agreed {_h(budget.seconds)} for the week"
         if budget.agreed_period == "month" and budget.agreed_minutes is not None:
             text += f" ({_h(budget.agreed_minutes * 60)} a month)"
         return text
