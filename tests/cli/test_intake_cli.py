@@ -4,6 +4,9 @@ and a non-zero status only for what needs the user."""
 from __future__ import annotations
 
 import json
+import shutil
+import signal
+import subprocess
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -183,3 +186,39 @@ def test_a_bad_intake_setting_is_one_line_before_anything_is_read(
     result = CliRunner().invoke(cli, ["--db", db_url, "intake", str(mailboxes["eml"])])
     assert result.exit_code == 1
     assert one_line(result) == message
+
+
+def test_watch_with_both_folders_and_imap_is_a_usage_error(
+    run: Run, mailboxes: dict[str, Path]
+) -> None:
+    result = run("intake", "--watch", "--imap", str(mailboxes["maildir"]), ok=False)
+    assert result.exit_code == 2
+    assert "--watch follows Maildir folders or --imap, not both at once." in one_line(result)
+
+
+def test_watch_reads_new_mail_and_stops_cleanly_on_ctrl_c(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (folder / sub).mkdir(parents=True)
+    (folder / "cur" / "1.host:2,S").write_bytes(mail("Already here", "<old@x>"))
+    vadesk = shutil.which("vadesk")
+    assert vadesk is not None
+    process = subprocess.Popen(
+        [vadesk, "--db", db_url, "intake", "--watch", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "1 card, 0 comments, 0 duplicates, 0 skipped\n"
+        (folder / "tmp" / "2.host").write_bytes(mail("Just arrived", "<new@x>"))
+        (folder / "tmp" / "2.host").rename(folder / "new" / "2.host")
+        assert process.stdout.readline() == "1 card, 0 comments, 0 duplicates, 0 skipped\n"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (process.returncode, err) == (0, "")
+    assert out == "2 cards, 0 comments, 0 duplicates, 0 skipped\n"  # the whole run

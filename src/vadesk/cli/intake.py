@@ -42,6 +42,8 @@ def intake(ctx: Context, paths: tuple[Path, ...], watch: bool, imap: bool, as_js
 
     if not paths and not imap:
         raise click.UsageError("Give .eml/mbox files or Maildir folders, or --imap.")
+    if watch and paths and imap:
+        raise click.UsageError("--watch follows Maildir folders or --imap, not both at once.")
     intake_rules(ctx.settings)
     check_paths(paths)
     store = ctx.store()
@@ -107,8 +109,10 @@ def _run_imap(
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C or SIGTERM (a systemd stop) ends the run after the message being stored."""
 
-    def handler(_signum: int, _frame: FrameType | None) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
         stop.set()
+        if signum == signal.SIGINT:  # a second Ctrl-C does not wait for the batch
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if threading.current_thread() is not threading.main_thread():
         yield
