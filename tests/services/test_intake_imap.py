@@ -425,6 +425,31 @@ def test_a_message_that_fails_to_store_stays_unflagged_and_comes_back(
     assert titles(store) == ["Breaks the database", "Fine one", "Fine two"]
 
 
+def test_counts_stay_true_when_postgresql_fails_halfway_through_a_batch(
+    pg_url: str, imap_server: ImapServer, folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    append(imap_server, folder, "First", "Second", "Breaks the database", "Fourth")
+    real = imap_module.ingest_batch
+
+    def per_message_commits(store_: Any, messages: list[tuple[bytes, str]], **kw: Any) -> Any:
+        results = []
+        for raw, source in messages:  # as on PostgreSQL: each message commits on its own
+            if b"Breaks the database" in raw:
+                raise OSError("connection reset")
+            results += real(store_, [(raw, source)], **kw)
+        return results
+
+    monkeypatch.setattr(imap_module, "ingest_batch", per_message_commits)
+    store = open_store(Settings(user="tester"), pg_url)
+    try:
+        summary = Run(store, settings_for(imap_server, folder), imap_server)()
+    finally:
+        store.close()
+
+    assert (summary.cards, summary.duplicates, summary.skipped) == (3, 0, 1)
+    assert flags_by_subject(imap_server, folder)["Breaks the database"] == set()
+
+
 def test_unreadable_mail_is_reported_once_and_marked_done(
     sqlite_store: Store, imap_server: ImapServer, folder: str
 ) -> None:

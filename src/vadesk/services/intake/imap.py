@@ -436,6 +436,10 @@ class _Fetcher:
         """Store fetched messages (one transaction for the lot where the store can); returns
         the UIDs done with: committed, or skipped for what they hold. The others stay
         unmarked on the server for the next run."""
+        if len(found) > 1 and not self.store.is_sqlite:
+            # PostgreSQL commits each message of a batch on its own: were the batch to fail
+            # halfway, its first messages, stored again one by one, would count as duplicates.
+            return [uid for one in found for uid in self.ingest([one])]
         try:
             results = ingest_batch(
                 self.store,
