@@ -130,7 +130,7 @@ def _profile_options(f: Any) -> Any:
         click.option(
             "--agreed", metavar="H/PERIOD", help="Agreed hours, e.g. 10h/week, 40h/month, none."
         ),
-        click.option("--rate", help="Default hourly rate, e.g. 40 or 40.50."),
+        click.option("--rate", metavar="AMOUNT", help="Default hourly rate, e.g. 40 or 40.50."),
         click.option(
             "--kind-rate",
             "kind_rates",
@@ -259,7 +259,7 @@ def client() -> None:
 @client.command("add")
 @click.argument("name")
 @_profile_options
-@click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code.")
+@click.option("--currency", metavar="CODE", default="EUR", show_default=True, help="ISO 4217 code.")
 @json_option("Print the new client as a JSON object (the fields of `client list --json`).")
 @pass_ctx
 def client_add(ctx: Context, /, name: str, as_json: bool, **fields: Any) -> None:
@@ -276,7 +276,7 @@ def client_add(ctx: Context, /, name: str, as_json: bool, **fields: Any) -> None
 @click.argument("name")
 @click.option("--name", "new_name", metavar="NEW", help="Rename the client.")
 @_profile_options
-@click.option("--currency", help="ISO 4217 code.")
+@click.option("--currency", metavar="CODE", help="ISO 4217 code.")
 @json_option("Print the client as a JSON object (the fields of `client list --json`).")
 @pass_ctx
 def client_edit(
