@@ -457,3 +457,18 @@ def test_two_writers_adding_clients_at_once_give_each_its_own_place(
     assert listed[0] == "First"
     assert [n for n in listed if n.startswith("a")] == [f"a{i}" for i in range(8)]
     assert [n for n in listed if n.startswith("b")] == [f"b{i}" for i in range(8)]
+
+
+def test_the_quick_first_frame_leaves_out_archived_clients_cards_too(sqlite_store: Store) -> None:
+    from vadesk.services.quick import quick_board
+
+    cards_for(sqlite_store)
+    archive_url = str(sqlite_store.db.engine.url)
+    with sqlite_store.write() as s:
+        clients.set_archived(s, clients.profile_by_name(s, "Acme").id, True)
+    quick = quick_board(archive_url, 60, NOW)
+    assert quick is not None
+    titles = [line.title for _, lines in quick.windows.values() for line in lines]
+    assert sorted(titles) == ["bright job", "my own job"]
+    assert sum(count for count, _ in quick.windows.values()) == 2
+    assert quick.overdue == 1
