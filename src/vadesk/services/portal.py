@@ -34,7 +34,7 @@ from vadesk.domain.clock import utcnow
 from vadesk.domain.kinds import CARD_KINDS
 from vadesk.domain.text import clean_text
 from vadesk.errors import ConflictError, InvalidInputError, NotFoundError
-from vadesk.services.card_access import load_for_write, log_activity
+from vadesk.services.card_access import log_activity
 from vadesk.services.cards import create_card
 from vadesk.services.ordering import Moved, move_card
 from vadesk.services.portal_access import (
@@ -306,13 +306,17 @@ class PortalCardDetail:
     attachments: tuple[AttachmentRow, ...]
 
 
-def _own_card(session: Session, user: PortalUser, card_id: int) -> Card:
-    """The client's card, or NotFoundError exactly as for a card that does not exist."""
-    card = session.scalar(
-        select(Card).where(
-            Card.id == card_id, Card.client_id == user.client_id, Card.archived.is_(False)
-        )
+def _own_card(session: Session, user: PortalUser, card_id: int, *, lock: bool = False) -> Card:
+    """The client's card, or NotFoundError exactly as for a card that does not exist.
+
+    ``lock``: the row locked (PostgreSQL) and read afresh, for a read-modify-write.
+    """
+    stmt = select(Card).where(
+        Card.id == card_id, Card.client_id == user.client_id, Card.archived.is_(False)
     )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    card = session.scalar(stmt)
     if card is None:
         raise NotFoundError("No such task.")
     return card
@@ -399,13 +403,16 @@ def attachment(
 def _stamp(session: Session, card_id: int, user: PortalUser, now: datetime) -> None:
     """Mark the activity rows this action wrote for the card as made by the portal user.
 
-    The services write them (``log_activity``) with no user; they are this transaction's rows
-    of the card at exactly ``now``.
+    The services write them (``log_activity``) with no user: still pending in the session,
+    or (after a query flushed them) this transaction's rows of the card at exactly ``now``.
     """
-    session.flush()
-    for row in session.scalars(
+    pending = [
+        obj for obj in session.new if isinstance(obj, CardActivity) and obj.card_id == card_id
+    ]
+    rows = pending or session.scalars(
         select(CardActivity).where(CardActivity.card_id == card_id, CardActivity.at == now)
-    ):
+    )
+    for row in rows:
         detail = row.detail if isinstance(row.detail, dict) else {}
         if "by" not in detail:
             row.detail = {**detail, **user.activity()}
@@ -441,8 +448,7 @@ def reorder(
     checked inside the transaction: if the VA moved it meanwhile, ConflictError.
     """
     now = now or utcnow()
-    card = _own_card(session, user, card_id)
-    card = load_for_write(session, card.id, None)
+    card = _own_card(session, user, card_id, lock=True)
     if card.version != expected_version:
         raise ConflictError(
             "This task was changed by your VA meanwhile; the page shows it as it is now."
@@ -577,8 +583,7 @@ def answer(
 ) -> None:
     """The client's answer to a card that waits on them: a comment, and the card stops waiting."""
     now = now or utcnow()
-    card = _own_card(session, user, card_id)
-    card = load_for_write(session, card.id, None)
+    card = _own_card(session, user, card_id, lock=True)
     lane = session.get(Lane, card.lane_id)
     in_waiting_lane = lane is not None and lane.waiting
     if not card.waiting and not in_waiting_lane:
