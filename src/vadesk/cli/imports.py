@@ -109,9 +109,10 @@ def trello(
 ) -> None:
     """Bring in a Trello board (its JSON export) as lanes and cards.
 
-    Export it in Trello with Menu → Print and export → JSON. Lists become lanes, cards keep their order, description, due date, labels, checklists,
-    comments and attachment links; archived cards and lists come in archived. Running it
-    again with the same or a newer export updates the cards, never duplicates them."""
+    Export it in Trello with Menu → Print and export → JSON. Lists become lanes; cards keep
+    their order, description, due date, labels, checklists, comments and attachment links;
+    archived cards and lists come in archived. Running it again with the same or a newer
+    export updates the cards, never duplicates them."""
     from vadesk.domain.imports.trello import parse_board
     from vadesk.services.imports.trello import parse_lane_map, run_trello
 
@@ -140,10 +141,11 @@ def trello(
 def toggl(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     """Bring in Toggl Track time (its detailed report CSV).
 
-    Export it in Toggl Track with Reports → Detailed → Export → CSV. Start and end are read as local times in the `timezone` setting (else the system's).
-    Clients are matched by name or added; each entry goes on the client's card titled like
-    its description, else on an "Imported from Toggl: PROJECT" card. Entries already there
-    (same client, start, end and description) are skipped."""
+    Export it in Toggl Track with Reports → Detailed → Export → CSV. Start and end are read
+    as local times in the `timezone` setting (else the system's). Clients are matched by
+    name or added; each entry goes on the client's card titled like its description, else
+    on an "Imported from Toggl: PROJECT" card. Entries already there (same client, start,
+    end and description) are skipped."""
     from vadesk.domain.imports.toggl import parse_report
     from vadesk.services.imports.toggl import run_toggl, zone_for
 
