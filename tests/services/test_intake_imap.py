@@ -706,6 +706,61 @@ def test_a_server_that_drops_us_after_each_login_gets_ever_longer_waits(
     assert waits == [1.0, 2.0]  # not 1 s each time: a login alone is no sign of health
 
 
+def test_a_temporary_login_failure_is_retried_by_a_watch(
+    sqlite_store: Store,
+    imap_server: ImapServer,
+    folder: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import imaplib
+
+    from imapclient import IMAPClient
+    from imapclient.exceptions import LoginError
+
+    append(imap_server, folder, "After the auth outage")
+    real_login, real_run_once = IMAPClient.login, imap_module._Fetcher.run_once
+    logins: list[int] = []
+    passes: list[int] = []
+
+    def login(self: Any, user: str, password: str) -> Any:
+        logins.append(1)
+        if len(logins) == 2:  # the server's password database is down for a moment
+            raise LoginError("b'[UNAVAILABLE] Temporary authentication failure.'")
+        return real_login(self, user, password)
+
+    def run_once(self: Any) -> int:
+        passes.append(1)
+        if len(passes) == 1:  # then the first session drops
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        return real_run_once(self)
+
+    monkeypatch.setattr(IMAPClient, "login", login)
+    monkeypatch.setattr(imap_module._Fetcher, "run_once", run_once)
+    caplog.set_level(logging.INFO, logger="vadesk.services.intake.imap")
+    watch = Watch(Run(sqlite_store, settings_for(imap_server, folder), imap_server))
+    wait_until(lambda: titles(sqlite_store) == ["After the auth outage"])
+    watch.stop()
+
+    assert len(logins) == 3
+    waits = [r.args[-1] for r in caplog.records if str(r.msg).endswith("in %g s")]
+    assert waits == [1.0, 2.0]
+
+
+def test_a_temporary_login_failure_ends_a_single_pass_with_one_line(
+    sqlite_store: Store, imap_server: ImapServer, folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imapclient import IMAPClient
+    from imapclient.exceptions import LoginError
+
+    def login(self: Any, user: str, password: str) -> Any:
+        raise LoginError("b'[UNAVAILABLE] Temporary authentication failure.'")
+
+    monkeypatch.setattr(IMAPClient, "login", login)
+    with pytest.raises(ImapError, match=r"cannot check logins right now .*; try again later"):
+        Run(sqlite_store, settings_for(imap_server, folder), imap_server)()
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_stops_a_watch_cleanly(
     sqlite_store: Store, imap_server: ImapServer, folder: str, signum: int

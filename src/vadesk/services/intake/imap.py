@@ -317,7 +317,12 @@ def _connect(cfg: ImapConfig, password: Secret) -> tuple[IMAPClient, bool]:
                 ) from None
         try:
             client.login(cfg.user, password.text())
-        except LoginError:
+        except LoginError as exc:
+            if "[UNAVAILABLE]" in str(exc).upper():  # RFC 5530: the server's auth is down
+                raise _Transient(
+                    f"IMAP server {cfg.where} cannot check logins right now "
+                    f"({_one_line(exc)}); try again later."
+                ) from None
             raise ImapError(
                 f"IMAP server {cfg.where} refused the login of {clean_text(cfg.user)!r}; check "
                 "user and the password."
