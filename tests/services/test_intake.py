@@ -486,3 +486,18 @@ def test_cards_from_a_file_are_made_as_one_at_a_time_would_make_them(
         assert [a.kind for a in detail.activity] == ["email", "created"]
         assert detail.activity[0].detail["sender"] == "bob@acme.example"
     assert one_by_one.outcome == "card"
+
+
+def test_a_link_planted_as_the_cards_folder_is_not_followed(
+    store: Store, acme: int, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    attachments = data_folder(store) / "attachments"
+    attachments.mkdir(parents=True, exist_ok=True)
+    (attachments / "1").symlink_to(elsewhere)
+    result = ingest(store, message(attachments=(("a.pdf", b"%PDF"),)))
+    assert result.outcome == "skipped"
+    assert result.reason == "cannot save an attachment: the attachments folder is a link elsewhere"
+    assert list(elsewhere.iterdir()) == []
+    assert count(store, IntakeMessage) == 0

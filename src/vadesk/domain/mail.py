@@ -213,6 +213,13 @@ def _addresses(
     return found
 
 
+def _first_id(values: list[str]) -> str | None:
+    """The message's own id: the first <...> of its first Message-ID header (the same from a
+    header cut short, as the peek reads it, as from the whole)."""
+    found = _MESSAGE_ID.search(values[0][:100_000]) if values else None
+    return found.group(0) if found else None
+
+
 def _message_ids(values: list[str]) -> tuple[str, ...]:
     ids: list[str] = []
     for value in values:
@@ -227,8 +234,7 @@ def peek_message_id(raw: bytes) -> str | None:
         msg = BytesHeaderParser(policy=policy.default).parsebytes(raw[:PEEK_BYTES])
     except Exception:
         return None
-    ids = _message_ids(_raw_headers(msg, []).get("message-id", [])[:1])
-    return ids[0] if ids else None
+    return _first_id(_raw_headers(msg, []).get("message-id", []))
 
 
 def _read_headers(msg: Message, defects: list[str]) -> Mail:
@@ -237,8 +243,8 @@ def _read_headers(msg: Message, defects: list[str]) -> Mail:
     senders = _addresses(headers, "from", defects) or _addresses(headers, "sender", defects)
     if not senders:
         defects.append("no sender address")
-    mids = _message_ids(headers.get("message-id", [])[:1])
-    if not mids:
+    message_id = _first_id(headers.get("message-id", []))
+    if message_id is None:
         defects.append("no Message-ID")
     return Mail(
         subject=clean_title(decode_words(subjects[0], defects), 500) if subjects else "",
@@ -249,7 +255,7 @@ def _read_headers(msg: Message, defects: list[str]) -> Mail:
         delivered_to=tuple(a for _, a in _addresses(headers, "delivered-to", defects)),
         original_to=tuple(a for _, a in _addresses(headers, "x-original-to", defects)),
         date=_date(headers.get("date", []), defects),
-        message_id=mids[0] if mids else None,
+        message_id=message_id,
         in_reply_to=_message_ids(headers.get("in-reply-to", [])),
         references=_message_ids(headers.get("references", [])),
     )

@@ -745,6 +745,9 @@ def _save_attachments(
             continue
         make_private_dir(base / ATTACHMENTS)
         make_private_dir(folder)
+        if folder.resolve() != base.resolve() / ATTACHMENTS / str(card_id):
+            # A link planted in the data folder: never write where it points.
+            raise OSError(errno.EPERM, "the attachments folder is a link elsewhere", str(folder))
         path = _write_new(folder, attachment.name, attachment.data)
         written.append(path)
         relative = path.relative_to(base).as_posix()
