@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from vadesk.services.board_groups import index_in_grouped_lane, open_cards_by_client
 from vadesk.services.board_view import read_snapshot, read_window
 from vadesk.services.cards import create_card
-from vadesk.services.clients import add_client, move_client
+from vadesk.services.clients import add_client, move_client, set_archived
 from vadesk.services.lanes import lane_by_name
 from vadesk.services.store import Store
 
@@ -79,6 +79,13 @@ def test_where_a_card_is_in_a_grouped_lane(store: Store) -> None:
         assert index_in_grouped_lane(s, ids["n3"], client_id=ids["Cedar"]) == (ids["Normal"], 1)
     snap = read_snapshot(store, {}, ids["n4"], "", None, NOW, grouped=True)
     assert snap.follow == (ids["Normal"], 2)
+
+
+def test_an_archived_clients_cards_leave_the_grouped_lane(store: Store) -> None:
+    ids = seed(store)
+    with store.write() as s:
+        set_archived(s, ids["Acme"], True)
+    assert titles(store, ids["Normal"]) == ["n4", "n0", "n3", "n1", "n6"]
 
 
 def test_open_cards_per_client_leave_out_done_and_archived_cards(store: Store) -> None:

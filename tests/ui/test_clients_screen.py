@@ -73,6 +73,7 @@ async def test_adding_a_client_shows_a_refusal_then_saves_once_fixed(ui_store: S
         error = str(form.query_one("#error", Static).render())
         assert "Intake address 'not-an-address' is not an email address" in error
         assert "\n" not in error.strip()
+        assert form.focused is form.query_one("#emails")  # the field it names, to fix it
         # Nothing typed is lost.
         assert form.query_one("#name", Input).value == "Delta Yoga"
         assert form.query_one("#timezone", Input).value == "Europe/Dublin"
@@ -160,6 +161,33 @@ async def test_reordering_clients_persists_at_once_and_the_board_follows(ui_stor
         ]
 
 
+async def test_archiving_a_client_hides_it_and_its_cards_and_a_brings_it_back(
+    ui_store: Store,
+) -> None:
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await press(pilot, "C", shows=ClientsScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        assert order(ui_store) == ["Cedar Law"]
+        assert listed(screen) == ["Cedar Law"]
+        await pilot.press("A")  # show archived ones, dimmed
+        await settle(pilot)
+        assert listed(screen) == ["Acme Bakery", "Cedar Law"]
+        assert "Acme Bakery (archived)" in screen_text(pilot)
+        await press(pilot, "escape", shows=BoardScreen)
+        board = board_screen(pilot)
+        assert [view.count for view in board.lane_views()][:3] == [1, 0, 2]
+        await press(pilot, "C", shows=ClientsScreen)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press("up", "a")  # the cursor stayed on Cedar; Acme is above it
+        await settle(pilot)
+        assert order(ui_store) == ["Acme Bakery", "Cedar Law"]
+        await press(pilot, "escape", shows=BoardScreen)
+        assert [view.count for view in board.lane_views()][:3] == [2, 1, 3]
+
+
 @pytest.fixture
 def empty_store(sqlite_url: str) -> Iterator[Store]:
     store = open_store(Settings(user="tester"), sqlite_url)
@@ -201,9 +229,13 @@ async def test_the_clients_screen_works_at_40x12(ui_store: Store) -> None:
 
 def test_the_clients_screen_looks_right(snap_compare, ui_store: Store, utc_zone: None) -> None:  # type: ignore[no-untyped-def]
     async def open_clients(pilot: Pilot[None]) -> None:
+        pilot.app.animation_level = "none"
         await settle(pilot)
         await pilot.press("C")
+        screen = pilot.app.screen
+        assert isinstance(screen, ClientsScreen)
+        await wait_until(pilot, lambda: len(screen.lines) == 2)
         await settle(pilot)
-        pilot.app.animation_level = "none"
+        await pilot.pause(0.1)  # the footer's bindings, refreshed after the list arrived
 
     assert snap_compare(make_app(ui_store), terminal_size=(80, 24), run_before=open_clients)

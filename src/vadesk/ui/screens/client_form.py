@@ -379,6 +379,15 @@ class ClientForm(ModalScreen[ClientProfile | None]):
         error = self.query_one("#error", Static)
         error.update(safe_text(event.message))
         error.display = True
+        # The field the message names gets the cursor (and stays in sight above the message).
+        selector = field_of(event.message)
+        target = self.query_one(selector) if selector else self.focused
+        if target is not None:
+            target.focus()
+            fields = self.query_one("#fields", VerticalScroll)
+            self.call_after_refresh(
+                lambda: fields.scroll_to_widget(target, animate=False, immediate=True)
+            )
 
     # ------------------------------------------------------------ saving
 
@@ -491,6 +500,42 @@ class ClientForm(ModalScreen[ClientProfile | None]):
     @on(Input.Submitted)
     def _enter_saves(self) -> None:
         self.action_save()
+
+
+MESSAGE_FIELDS = (
+    ("A client named", "#name"),
+    ("A client needs", "#name"),
+    ("Company", "#company"),
+    ("Contact", "#contacts"),
+    ("Intake address", "#emails"),
+    ("Time zone", "#timezone"),
+    ("Working days", "#work-days"),
+    ("Working hours", "#work-hours"),
+    ("The answer to", "#answer-0"),
+    ("NDA", "#nda-date"),
+    ("The NDA note", "#nda-note"),
+    ("Contract start", "#contract-start"),
+    ("Contract end", "#contract-end"),
+    ("The contract ends", "#contract-end"),
+    ("Agreed hours", "#agreed-hours"),
+    ("Currency", "#currency"),
+    ("Rate an hour", "#rate"),
+    ("The default rate", "#rate"),
+    ("Rates per kind", "#kind-rates"),
+    ("Rate for", "#kind-rates"),
+    ("The minimum", "#minimum"),
+    ("Minimum", "#minimum"),
+    ("The discount", "#discount"),
+    ("Discount", "#discount"),
+    ("Colour", "#colour"),
+    *((f"Turnaround for {kind}", f"#ta-{kind}") for kind in CARD_KINDS),
+)
+"""How a refusal begins -> the field it is about (longest match wins)."""
+
+
+def field_of(message: str) -> str | None:
+    found = [(len(start), sel) for start, sel in MESSAGE_FIELDS if message.startswith(start)]
+    return max(found)[1] if found else None
 
 
 def _day_span(days: Iterable[str]) -> list[str]:

@@ -97,6 +97,8 @@ class ClientsScreen(Screen[None]):
         self.lines: list[ClientLine] = []
         """What the table shows, in order."""
         self._loaded = False
+        self._follow: int | None = None
+        """A client the cursor must go to once the list that holds it is shown."""
 
     def compose(self) -> ComposeResult:
         yield Static("Clients — most important first", id="clients-title")
@@ -125,7 +127,12 @@ class ClientsScreen(Screen[None]):
         return self.lines[index] if 0 <= index < len(self.lines) else None
 
     def reload(self, follow: int | None = None) -> None:
-        if follow is None and (line := self.selected) is not None:
+        """Read the list again; the cursor goes to ``follow`` (else stays on its client)."""
+        if follow is not None:
+            self._follow = follow  # until shown: a reload meanwhile must not lose it
+        elif self._follow is not None:
+            follow = self._follow
+        elif (line := self.selected) is not None:
             follow = line.profile.id
         self._load(follow, self.show_archived)
 
@@ -160,6 +167,8 @@ class ClientsScreen(Screen[None]):
         ids = [line.profile.id for line in event.lines]
         if event.follow in ids:
             table.move_cursor(row=ids.index(event.follow), animate=False)
+        if event.follow == self._follow:
+            self._follow = None
         empty = self.query_one("#clients-empty", Static)
         empty.display = not event.lines
         empty.update("No clients yet: n adds one." if not event.lines else "")
