@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=False), metavar="PATH...")
+@click.argument(
+    "paths", nargs=-1, type=click.Path(path_type=Path, exists=False), metavar="[PATH]..."
+)
 @click.option(
     "--watch",
     is_flag=True,
