@@ -331,8 +331,10 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             what = entry.kind
             # The log is stored JSON another writer may have shaped differently: show, never fail.
             info = entry.detail if isinstance(entry.detail, dict) else {}
-            if entry.kind == "commented":
-                what = f"comment: {info.get('text', '')}"
+            if entry.kind in ("commented", "comment"):  # the board's own; portal and imports
+                author = info.get("author")
+                by = f" by {author} ({info.get('by') or info.get('source')})" if author else ""
+                what = f"comment{by}: {info.get('text', '')}"
                 if info.get("via") == "email":
                     what = (
                         f"reply by email from {info.get('sender') or '?'}: {info.get('text', '')}"

@@ -1,0 +1,43 @@
+"""Comments written by the portal, the intake and imports show in the card editor with their
+author (their activity kind is "comment"; the board's own is "commented")."""
+
+from __future__ import annotations
+
+from vadesk.services.store import Store
+
+from .conftest import NOW as NOW_UI
+from .conftest import board_screen, make_app, settle
+
+
+async def test_comments_from_the_portal_and_imports_show_their_author(ui_store: Store) -> None:
+    from vadesk.services.card_access import log_activity
+
+    async with make_app(ui_store).run_test(size=(240, 36)) as pilot:
+        await settle(pilot)
+        card_id = board_screen(pilot).selected.id  # type: ignore[union-attr]
+        with ui_store.write() as s:
+            log_activity(
+                s,
+                card_id,
+                "comment",
+                None,
+                NOW_UI,
+                text="Please use the blue logo",
+                by="portal",
+                author="Acme office",
+            )
+            log_activity(
+                s,
+                card_id,
+                "comment",
+                None,
+                NOW_UI,
+                text="Old Trello note",
+                author="Ann Smith",
+                source="trello",
+            )
+        await pilot.press("enter")
+        await settle(pilot)
+        activity = str(pilot.app.screen.query_one("#activity").render())
+        assert "comment by Acme office (portal): Please use the blue logo" in activity
+        assert "comment by Ann Smith (trello): Old Trello note" in activity
