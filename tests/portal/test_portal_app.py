@@ -580,3 +580,27 @@ def test_the_monthly_report_downloads_as_the_clients_own_pdf(
     assert app_client.get("/report/latest.pdf").status_code == 404
     board = app_client.get("/").text
     assert re.search(r'href="/report/\d{4}-\d{2}\.pdf"', board)
+
+
+def test_a_revoked_session_changes_nothing_even_with_its_form_token(
+    app_client: TestClient, world: World
+) -> None:
+    csrf = sign_in(app_client, world)
+    cookie = app_client.cookies[COOKIE]
+    with world.store.write() as s:
+        service.revoke_invites(s, invite_id=world.invite_id)
+    card = world.cards["acme-n1"]
+    version = world.version("acme-n1")
+    for path, form in (
+        (f"/cards/{card}/move", {"version": version, "step": "down"}),
+        ("/move", {"move": f"{card}.{version}.down"}),
+        ("/cards", {"title": "after revoke", "kind": "admin"}),
+        (f"/cards/{card}/comment", {"text": "after revoke"}),
+    ):
+        app_client.cookies.set(COOKIE, cookie)  # the browser kept it; the server forgot it
+        response = app_client.post(path, data={**form, "csrf": csrf})
+        assert response.status_code == 401, path
+        assert "not signed in" in response.text
+    assert world.version("acme-n1") == version
+    with world.store.read() as s:
+        assert s.scalar(select(Card.id).where(Card.title == "after revoke")) is None

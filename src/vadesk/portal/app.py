@@ -187,6 +187,19 @@ class Portal:
 
         return await run_in_threadpool(work)
 
+    async def act(self, token: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(session, user, ...)`` in one write transaction that first checks the session
+        (one transaction, not a read and then a write: a reorder is acknowledged sooner)."""
+
+        def work() -> Any:
+            with self.store.write() as session:
+                user = service.authenticate(session, token)
+                if user is None:
+                    raise _SignedOut
+                return fn(session, user, *args, **kwargs)
+
+        return await run_in_threadpool(work)
+
     def tz(self, user: service.PortalUser) -> tzinfo:
         if user.timezone:
             from zoneinfo import ZoneInfo
@@ -300,6 +313,21 @@ def create_app(
     env.filters["words"] = words
     env.globals["notices"] = NOTICES
 
+    async def refused(request: Request, error: Exception) -> Response:
+        """What a user error becomes: JSON for the page's script, else a page or a redirect."""
+        wants_json = portal.wants_json(request)
+        if isinstance(error, NotFoundError):
+            if wants_json:
+                return JSONResponse({"error": "No such task."}, status_code=404)
+            return await portal.page("message.html", 404, text="There is no such page.")
+        if isinstance(error, ConflictError):
+            if wants_json:
+                return JSONResponse({"error": str(error)}, status_code=409)
+            return RedirectResponse("/?notice=stale", status_code=303)
+        if wants_json:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return await portal.page("message.html", 400, text=str(error), back=True)
+
     def signed_in(
         handler: Callable[[Request, service.PortalUser, str], Awaitable[Response]],
     ) -> Callable[[Request], Awaitable[Response]]:
@@ -311,18 +339,34 @@ def create_app(
                 return await portal.signed_out(request)
             try:
                 return await handler(request, user, request.cookies[COOKIE])
-            except NotFoundError:
-                if portal.wants_json(request):
-                    return JSONResponse({"error": "No such task."}, status_code=404)
-                return await portal.page("message.html", 404, text="There is no such page.")
-            except ConflictError as error:
-                if portal.wants_json(request):
-                    return JSONResponse({"error": str(error)}, status_code=409)
-                return RedirectResponse("/?notice=stale", status_code=303)
-            except InvalidInputError as error:
-                if portal.wants_json(request):
-                    return JSONResponse({"error": str(error)}, status_code=400)
-                return await portal.page("message.html", 400, text=str(error), back=True)
+            except (NotFoundError, ConflictError, InvalidInputError) as error:
+                return await refused(request, error)
+
+        return endpoint
+
+    def posted(
+        handler: Callable[[Request, str, FormData], Awaitable[Response]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A state change: the CSRF token first (it needs no database), then the handler,
+        whose ``portal.act`` checks the session inside its own write transaction."""
+
+        async def endpoint(request: Request) -> Response:
+            address = portal.address(request)
+            if portal.limiter.blocked(address):
+                return await portal.page("message.html", 429, text=TOO_MANY)
+            token = request.cookies.get(COOKIE)
+            if not token:
+                return await portal.signed_out(request)
+            form = await portal.form(request, token)
+            if form is None:
+                return refuse_csrf()
+            try:
+                return await handler(request, token, form)
+            except _SignedOut:
+                portal.limiter.failed(address)
+                return await portal.signed_out(request)
+            except (NotFoundError, ConflictError, InvalidInputError) as error:
+                return await refused(request, error)
 
         return endpoint
 
@@ -448,11 +492,8 @@ def create_app(
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
 
-    @signed_in
-    async def move(request: Request, user: service.PortalUser, token: str) -> Response:
-        form = await portal.form(request, token)
-        if form is None:
-            return refuse_csrf()
+    @posted
+    async def move(request: Request, token: str, form: FormData) -> Response:
         card_id = _path_id(request, "card_id")
         version = _int(form, "version")
         if version is None:
@@ -460,9 +501,9 @@ def create_app(
         step = _text(form, "step") or None
         if step not in (None, "up", "down", "top", "bottom"):
             raise InvalidInputError("Unknown move.")
-        moved = await portal.write(
+        moved = await portal.act(
+            token,
             service.reorder,
-            user,
             card_id,
             expected_version=version,
             lane_id=_int(form, "lane_id"),
@@ -481,31 +522,25 @@ def create_app(
             )
         return RedirectResponse(f"/?notice=moved#card-{moved.id}", status_code=303)
 
-    @signed_in
-    async def move_button(request: Request, user: service.PortalUser, token: str) -> Response:
+    @posted
+    async def move_button(request: Request, token: str, form: FormData) -> Response:
         """The board's ↑ and ↓ buttons: one form, each button's value "card.version.step"."""
-        form = await portal.form(request, token)
-        if form is None:
-            return refuse_csrf()
         match = re.fullmatch(r"(\d{1,10})\.(\d{1,10})\.(up|down)", _text(form, "move"))
         if match is None:
             raise InvalidInputError("Unknown move; reload the page.")
         card_id, version, step = int(match[1]), int(match[2]), match[3]
         if not 1 <= card_id <= 2**31 - 1:
             raise NotFoundError("No such task.")
-        moved = await portal.write(
-            service.reorder, user, card_id, expected_version=version, step=step
+        moved = await portal.act(
+            token, service.reorder, card_id, expected_version=version, step=step
         )
         return RedirectResponse(f"/?notice=moved#card-{moved.id}", status_code=303)
 
-    @signed_in
-    async def add(request: Request, user: service.PortalUser, token: str) -> Response:
-        form = await portal.form(request, token)
-        if form is None:
-            return refuse_csrf()
-        card_id = await portal.write(
+    @posted
+    async def add(request: Request, token: str, form: FormData) -> Response:
+        card_id = await portal.act(
+            token,
             service.add_task,
-            user,
             title=_text(form, "title"),
             description=_text(form, "description"),
             kind=_text(form, "kind") or "other",
@@ -515,15 +550,12 @@ def create_app(
             return JSONResponse({"id": card_id})
         return RedirectResponse(f"/?notice=added#card-{card_id}", status_code=303)
 
-    @signed_in
-    async def post_comment(request: Request, user: service.PortalUser, token: str) -> Response:
-        form = await portal.form(request, token)
-        if form is None:
-            return refuse_csrf()
+    @posted
+    async def post_comment(request: Request, token: str, form: FormData) -> Response:
         card_id = _path_id(request, "card_id")
         answering = request.url.path.endswith("/answer")
         fn = service.answer if answering else service.comment
-        await portal.write(fn, user, card_id, _text(form, "text"))
+        await portal.act(token, fn, card_id, _text(form, "text"))
         notice = "answered" if answering else "commented"
         return RedirectResponse(f"/cards/{card_id}?notice={notice}", status_code=303)
 
@@ -599,6 +631,10 @@ def create_app(
     app.state.portal = portal
     app.add_middleware(PortalMiddleware)
     return app
+
+
+class _SignedOut(Exception):
+    """The session of a state change is no longer good (revoked, expired, archived client)."""
 
 
 TOO_MANY = "Too many attempts from this address; wait ten minutes and try again."
