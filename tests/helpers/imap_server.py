@@ -78,7 +78,25 @@ def start_dovecot() -> tuple[ImapServer, Path]:
     if done.returncode != 0:
         raise RuntimeError(f"dovecot did not start: {done.stderr.strip()}")
     host, port, user, password, folder = done.stdout.split()
+    _stop_when_gone(os.getpid(), Path(folder))
     return ImapServer(host, int(port), user, password), Path(folder)
+
+
+def _stop_when_gone(owner: int, folder: Path) -> None:
+    """The daemon outlives a test run that is killed before its teardown: a small watcher
+    stops it (and removes its folder) once ``owner`` has exited."""
+    script = (
+        f'while kill -0 {owner} 2>/dev/null && [ -d "{folder}" ]; do sleep 1; done; '
+        f'[ -d "{folder}" ] || exit 0; '
+        f'kill "$(cat "{folder}/run/master.pid")" 2>/dev/null; sleep 1; rm -rf "{folder}"'
+    )
+    subprocess.Popen(
+        ["bash", "-c", script],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def stop_dovecot(folder: Path) -> None:
