@@ -266,6 +266,7 @@ class ClientForm(ModalScreen[ClientProfile | None]):
             yield TextArea(id=f"answer-{index}", classes="answer", soft_wrap=True)
 
     def on_mount(self) -> None:
+        self._fit(self.app.size.height)
         self.query_one("#error", Static).display = False
         self.query_one("#name", Input).focus()
         self._pristine = self._typed()
@@ -274,7 +275,14 @@ class ClientForm(ModalScreen[ClientProfile | None]):
             self.load()
 
     def on_resize(self, event: events.Resize) -> None:
-        short = event.size.height < self.SHORT
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        """Short terminals: the whole screen, borderless fields. Also set on mount: a form
+        opened while the app starts may not get its first Resize (seen in a real terminal)."""
+        short = height < self.SHORT
+        self.set_class(short, "-short")
+        self.set_class(not short, "-tall")
         for widget in self.query("Input, Select, TextArea, Button"):
             widget.compact = short  # type: ignore[attr-defined]
 
@@ -328,7 +336,7 @@ class ClientForm(ModalScreen[ClientProfile | None]):
             await box.mount_all(
                 list(self._answers(self.questions))[2 * start :]  # only the new ones
             )
-            self.on_resize(events.Resize(self.size, self.size))
+            self._fit(self.app.size.height)
         values = {
             "#name": p.name,
             "#company": p.company,

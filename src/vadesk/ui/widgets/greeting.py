@@ -10,7 +10,7 @@ from textual.widgets import Button, Static
 
 
 class Greeting(Vertical):
-    """"Add your first client", with a button that opens the client form."""
+    """ "Add your first client", with a button that opens the client form."""
 
     DEFAULT_CSS = """
     Greeting { display: none; height: 1fr; align: center middle; }
@@ -19,7 +19,11 @@ class Greeting(Vertical):
     Greeting Static { width: 100%; text-align: center; }
     Greeting #greeting-title { text-style: bold; }
     Greeting Center { margin-top: 1; height: auto; }
+    Greeting.-short > Vertical { border: none; padding: 0 1; }
+    Greeting.-short Center { margin-top: 0; }
     """
+    SHORT = 20
+    """Terminals with fewer rows than this (40x12): no frame, a one-line button."""
 
     class AddClient(Message):
         """The user asked to add a client."""
@@ -35,6 +39,18 @@ class Greeting(Vertical):
             with Center():
                 yield Button("Add your first client", id="add-first-client", variant="primary")
             yield Static("Enter adds it · C lists clients · n adds a card", id="greeting-hint")
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def on_show(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        # The terminal's height, not this widget's: a hidden widget has none yet.
+        short = self.app.size.height < self.SHORT
+        self.set_class(short, "-short")
+        self.query_one("#add-first-client", Button).compact = short
 
     def focus_button(self) -> None:
         self.query_one("#add-first-client", Button).focus()
