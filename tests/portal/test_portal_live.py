@@ -114,3 +114,23 @@ def test_a_page_drawn_before_a_change_hears_of_it_when_it_connects(
 def test_events_need_a_session(live: LiveServer) -> None:
     with httpx.Client(base_url=live.url) as client:
         assert client.get("/events").status_code == 401
+
+
+def test_archiving_the_client_ends_the_open_stream(
+    live: LiveServer, world: World, db_url: str
+) -> None:
+    from sqlalchemy import update
+
+    from vadesk.db.models import Client
+
+    client, events_path = open_page(live, world)
+    stream = Events(client, events_path)
+    va = open_store(Settings(user="va"), db_url)
+    try:
+        with va.write() as s:
+            s.execute(update(Client).where(Client.id == world.acme).values(archived=True))
+        assert stream.next(5) == ("bye", "")
+        assert client.get("/").status_code == 401
+    finally:
+        va.close()
+        client.close()
