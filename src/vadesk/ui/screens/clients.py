@@ -111,8 +111,8 @@ class ClientsScreen(Screen[None]):
         table = self.query_one("#clients", DataTable)
         table.add_column("", key="colour", width=2)
         table.add_column("Client", key="name")
+        table.add_column("Open", key="open")  # before the company: a narrow terminal keeps it
         table.add_column("Company", key="company")
-        table.add_column("Open", key="open")
         table.focus()
         self.reload()
 
@@ -185,8 +185,8 @@ class ClientsScreen(Screen[None]):
         return (
             swatch,
             Text(name, style=dim + (" bold" if not profile.archived else "")),
-            Text(display(profile.company), style=dim),
             Text(str(line.open_cards), style=dim, justify="right"),
+            Text(display(profile.company), style=dim),
         )
 
     @on(Failed)
