@@ -48,14 +48,14 @@ class ClientsScreen(Screen[None]):
             priority=True,
         ),
         Binding(
-            "shift+up,K",
+            "K,shift+up",  # K first: the footer shows it, and at 80 columns all keys fit
             "move(-1)",
             "Up",
             id="clients.move-up",
             tooltip="Move the client up the priority order",
         ),
         Binding(
-            "shift+down,J",
+            "J,shift+down",
             "move(1)",
             "Down",
             id="clients.move-down",
