@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from rich.segment import Segment
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from vadesk.config import Settings
 from vadesk.db.models import Client
@@ -19,6 +19,7 @@ from vadesk.services.lanes import lane_by_name
 from vadesk.services.planning import plan_card
 from vadesk.services.store import Store, open_store
 from vadesk.ui.screens.board import BoardScreen
+from vadesk.ui.screens.pickers import TextPrompt
 from vadesk.ui.screens.week import CardPicker, WeekScreen
 
 from .conftest import NOW, make_app, press, settle, wait_until
@@ -239,3 +240,39 @@ def test_week_screen_looks_right(snap_compare, week_store: Store) -> None:  # ty
         await settle(pilot)
 
     assert snap_compare(make_app(week_store), terminal_size=(100, 30), run_before=open_week)
+
+
+async def test_e_sets_the_estimate_and_a_dash_clears_it(week_store: Store) -> None:
+    async with make_app(week_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await press(pilot, "W", shows=WeekScreen)
+        await press(pilot, "down", shows=WeekScreen)  # a1 -> a2, which has no estimate
+        picked = screen.picked()
+        assert picked is not None and picked.card is not None
+        a2 = picked.card.id
+        assert picked.card.title == "a2 invoices"
+        said: list[str] = []
+        screen.notify = lambda message, **_: said.append(str(message))  # type: ignore[method-assign]
+        await press(pilot, "e", shows=TextPrompt)
+        await press(pilot, *"1:30", "enter", shows=WeekScreen)
+        with week_store.read() as s:
+            assert get_card(s, a2).estimate_minutes == 90
+        lines = screen_lines(pilot)
+        assert any(
+            "a2 invoices" in line and line.rstrip().endswith("1:30   0:00") for line in lines
+        )
+        # 2:00 + 1:30 + 1:30: over the 4 h capacity now, and no card without an estimate.
+        assert "Planned 5:00 of 4:00 h capacity · logged 0:00 · over capacity" in squashed(
+            "\n".join(lines)
+        )
+        prompt = await press(pilot, "e", shows=TextPrompt)
+        assert prompt.query_one(Input).value == "1:30"  # the current estimate, to change
+        await press(pilot, "end", *["backspace"] * 4, *"soon", "enter", shows=WeekScreen)
+        with week_store.read() as s:
+            assert get_card(s, a2).estimate_minutes == 90  # refused: nothing changed
+        assert said[-1] == "Estimate 'soon' is not a duration like 90, 1:30 or 1.5h."
+        await press(pilot, "e", shows=TextPrompt)
+        await press(pilot, "end", *["backspace"] * 4, "minus", "enter", shows=WeekScreen)
+        with week_store.read() as s:
+            assert get_card(s, a2).estimate_minutes is None
+        assert said[-1] == "a2 invoices: no estimate."

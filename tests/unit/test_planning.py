@@ -12,6 +12,7 @@ from vadesk.domain.planning import (
     Week,
     clipped_seconds,
     current_week,
+    parse_estimate,
     parse_week,
     planned_seconds,
     week_budget_seconds,
@@ -210,3 +211,49 @@ def test_clipped_seconds_counts_only_the_week_so_far() -> None:
         (start - timedelta(hours=3), start - timedelta(hours=2)),  # before: nothing
     ]
     assert clipped_seconds(spans, start, end, now) == (30 + 45 + 20) * 60
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("90", 90),
+        (" 45 ", 45),
+        ("0", 0),
+        ("1:30", 90),
+        ("0:05", 5),
+        ("1.5h", 90),
+        ("1,5 h", 90),
+        ("2h", 120),
+        ("2 hours", 120),
+        ("2h 15m", 135),
+        ("2h15m", 135),
+        ("45m", 45),
+        ("45 min", 45),
+        ("0.1h", 6),
+        ("", None),  # no estimate
+        ("  ", None),
+        ("-", None),
+        ("–", None),  # the dash the plan shows for "no estimate"
+        ("None", None),
+        ("100000", 100_000),
+    ],
+)
+def test_parse_estimate(text: str, minutes: int | None) -> None:
+    assert parse_estimate(text) == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("soon", "Estimate 'soon' is not a duration like 90, 1:30 or 1.5h."),
+        ("-5", "Estimate '-5' is not a duration like 90, 1:30 or 1.5h."),
+        ("1:75", "Estimate '1:75' is not a duration like 90, 1:30 or 1.5h."),
+        ("h", "Estimate 'h' is not a duration like 90, 1:30 or 1.5h."),
+        ("100001", "Estimate '100001' is over 100,000 minutes; give a smaller one."),
+        ("2000h", "Estimate '2000h' is over 100,000 minutes; give a smaller one."),
+    ],
+)
+def test_parse_estimate_refuses_in_one_line(text: str, message: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_estimate(text)
+    assert str(caught.value) == message

@@ -189,3 +189,36 @@ def clipped_seconds(
         if piece > 0:
             total += piece
     return total
+
+
+_DURATION = re.compile(
+    r"(?:(?P<hours>\d+(?:[.,]\d+)?)\s*h(?:ours?)?)?\s*(?:(?P<minutes>\d+)\s*m(?:in(?:utes?)?)?)?",
+    re.IGNORECASE,
+)
+MAX_ESTIMATE_MINUTES = 100_000
+
+
+def parse_estimate(text: str) -> int | None:
+    """Minutes from "90", "1:30", "1.5h", "2h 15m", "45m"; empty text, "-" or "none": no
+    estimate (None)."""
+    value = text.strip()
+    if value.lower() in ("", "-", "\u2013", "none"):
+        return None
+    invalid = InvalidInputError(f"Estimate {text!r} is not a duration like 90, 1:30 or 1.5h.")
+    minutes: float
+    if value.isdigit():
+        minutes = int(value)
+    elif re.fullmatch(r"\d+:[0-5]\d", value):
+        hours, mins = value.split(":")
+        minutes = int(hours) * 60 + int(mins)
+    else:
+        match = _DURATION.fullmatch(value)
+        if match is None or not (match.group("hours") or match.group("minutes")):
+            raise invalid
+        hours_text = (match.group("hours") or "0").replace(",", ".")
+        minutes = float(hours_text) * 60 + int(match.group("minutes") or 0)
+    if minutes > MAX_ESTIMATE_MINUTES:
+        raise InvalidInputError(
+            f"Estimate {text!r} is over {MAX_ESTIMATE_MINUTES:,} minutes; give a smaller one."
+        )
+    return round(minutes)

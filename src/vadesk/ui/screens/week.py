@@ -146,6 +146,7 @@ class WeekCommands(Provider):
             ("week: plan card for next week", lambda: screen.action_plan("next"), "Key n"),
             ("week: unplan card", lambda: screen.action_plan("none"), "Key u"),
             ("week: add a card of this client", screen.action_pull, "Key a"),
+            ("week: set the card's estimate", screen.action_estimate, "Key e"),
             ("week: previous week", lambda: screen.action_week(-1), "Key ["),
             ("week: next week", lambda: screen.action_week(1), "Key ]"),
             ("week: back to this week", screen.action_this_week, "Key ."),
@@ -210,6 +211,14 @@ class WeekScreen(Screen[None]):
             "Later",
             id="week.next-page",
             tooltip="The week after",
+        ),
+        Binding(
+            "e",
+            "estimate",
+            "Estimate",
+            id="week.estimate",
+            show=False,
+            tooltip="Set the selected card's estimate (90, 1:30, 1.5h; - for none)",
         ),
         Binding(
             "full_stop",
@@ -418,7 +427,7 @@ class WeekScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Moves need a card under the cursor, adding a client; dimmed (None) when not."""
         picked = self.picked()
-        if action == "plan":
+        if action in ("plan", "estimate"):
             return True if picked is not None and picked.card is not None else None
         if action == "pull":
             return True if picked is not None else None
@@ -478,6 +487,48 @@ class WeekScreen(Screen[None]):
             return
         where = f"planned for {week.label}" if week is not None else "taken out of the plan"
         self.post_message(self.Done(f"{display(card.title)}: {where}."))
+        self.load()
+
+    def action_estimate(self) -> None:
+        picked = self.picked()
+        if picked is None or picked.card is None:
+            return
+        from vadesk.ui.screens.pickers import TextPrompt
+
+        card = picked.card
+        current = "" if card.estimate_minutes is None else hm(card.estimate_minutes * 60)
+        prompt = TextPrompt(
+            f"Estimate for {display(card.title)} (90, 1:30, 1.5h; - for none)", current
+        )
+
+        def answered(text: str | None) -> None:
+            if text is not None:
+                self._estimate(card, text)
+
+        self.app.push_screen(prompt, answered)
+
+    @work(thread=True, group="week-write", exit_on_error=False)
+    def _estimate(self, card: planning.PlanCard, text: str) -> None:
+        from vadesk.domain.planning import parse_estimate
+        from vadesk.services.cards import edit_card
+
+        try:
+            minutes = parse_estimate(text)
+            with self.store.write() as s:
+                edit_card(
+                    s,
+                    card.id,
+                    expected_version=card.version,
+                    user_id=self.store.user_id,
+                    now=self.clock(),
+                    estimate_minutes=minutes,
+                )
+        except VadeskError as error:
+            self.post_message(self.Done(str(error), "error"))
+            self.load()
+            return
+        said = "no estimate" if minutes is None else f"estimate {hm(minutes * 60)}"
+        self.post_message(self.Done(f"{display(card.title)}: {said}."))
         self.load()
 
     def action_pull(self) -> None:
