@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 
 from vadesk.config import Settings
 from vadesk.services import preferences
 from vadesk.services.cards import create_card
-from vadesk.services.clients import client_by_name, move_client
+from vadesk.services.clients import add_client, client_by_name, move_client
 from vadesk.services.lanes import lane_by_name
 from vadesk.services.store import Store, open_store
 from vadesk.ui.screens.pickers import ClientPicker
@@ -62,11 +63,34 @@ async def test_grouping_is_remembered_across_restarts(ui_store: Store) -> None:
         assert shown(pilot, 2) == ["c2 order toner", "c1 book flights", "c3 newsletter"]
 
 
-async def test_a_client_order_change_elsewhere_resorts_the_open_board(ui_store: Store) -> None:
-    preferences.update(group_by_client=True)
-    other = open_store(Settings(user="someone else"), str(ui_store.db.url))
+@pytest.fixture
+def shared_url(db_url: str) -> str:
+    """The ui_store board (Acme: a1 b1 c2, Cedar: a2 c1, nobody: c3) on either database."""
+    store = open_store(Settings(user="tester"), db_url)
     try:
-        async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        with store.write() as s:
+            acme = add_client(s, "Acme Bakery", now=NOW).id
+            cedar = add_client(s, "Cedar Law", now=NOW).id
+            for lane, title, client in (
+                ("Urgent", "a1 chase supplier", acme),
+                ("Urgent", "a2 call bank", cedar),
+                ("Normal", "c1 book flights", cedar),
+                ("Normal", "c2 order toner", acme),
+                ("Normal", "c3 newsletter", None),
+            ):
+                create_card(s, title, lane_id=lane_by_name(s, lane).id, client_id=client, now=NOW)
+    finally:
+        store.close()
+    return db_url
+
+
+async def test_a_client_order_change_elsewhere_resorts_the_open_board(shared_url: str) -> None:
+    """Another process (another window, `vadesk client move`, the portal) reorders clients."""
+    preferences.update(group_by_client=True)
+    mine = open_store(Settings(user="tester"), shared_url)
+    other = open_store(Settings(user="someone else"), shared_url)
+    try:
+        async with make_app(mine).run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert shown(pilot, 2) == ["c2 order toner", "c1 book flights", "c3 newsletter"]
             with other.write() as s:
@@ -74,11 +98,12 @@ async def test_a_client_order_change_elsewhere_resorts_the_open_board(ui_store: 
             await wait_until(
                 pilot,
                 lambda: shown(pilot, 2) == ["c1 book flights", "c2 order toner", "c3 newsletter"],
-                seconds=2,
+                seconds=1.5,
             )
             assert shown(pilot, 0) == ["a2 call bank", "a1 chase supplier"]
     finally:
         other.close()
+        mine.close()
 
 
 async def test_shift_up_and_down_move_a_card_within_its_clients_group(ui_store: Store) -> None:
