@@ -317,7 +317,7 @@ def test_reorder_to_another_lane_is_recorded_as_the_portal_users(world: World) -
     assert titles(read_board(world, user), "Urgent") == ["acme-n2 task", "acme-urgent task"]
     kind, detail = activity_of(world, card)[-1]
     assert kind == "moved"
-    assert detail["by"] == "portal" and detail["author"] == "Acme office"
+    assert detail["via"] == "portal" and detail["author"] == "Acme office"
     assert detail["invite_id"] == world.invite_id
 
 
@@ -425,8 +425,10 @@ def test_add_task_refuses_an_empty_title_and_unknown_kind(world: World) -> None:
 def test_comment_and_answer(world: World) -> None:
     user = world.user()
     card = world.cards["acme-n1"]
+    version = world.version("acme-n1")
     with world.store.write() as s:
         service.comment(s, user, card, "  Use the blue logo\x1b[31m  ", now=FIXED_NOW)
+    assert world.version("acme-n1") == version  # a comment makes no one's move stale
     kind, detail = activity_of(world, card)[-1]
     assert kind == "comment"
     assert detail["text"] == "Use the blue logo" and detail["author"] == "Acme office"
@@ -443,7 +445,20 @@ def test_comment_and_answer(world: World) -> None:
     with world.store.read() as s:
         row = s.get(Card, card)
         assert row is not None and row.waiting is False
-    assert any(k == "comment" and d.get("answer") for k, d in activity_of(world, card))
+    with world.store.read() as s:
+        answered = [
+            (a.kind, a.detail)
+            for a in s.scalars(
+                select(CardActivity).where(
+                    CardActivity.card_id == card, CardActivity.at == FIXED_NOW
+                )
+            )
+        ]
+    assert any(k == "comment" and d.get("answer") for k, d in answered)
+    # Clearing the flag is recorded too (however the turnaround service names it), and every
+    # row the portal wrote says who did it.
+    assert any(k != "comment" for k, _ in answered)
+    assert {d.get("author") for _, d in answered} == {"Acme office"}
 
 
 def test_fingerprints_move_only_for_the_client_whose_cards_changed(world: World) -> None:

@@ -338,9 +338,9 @@ def card_detail(
     comments = tuple(
         CommentRow(
             at,
-            str(info.get("author") or ("you" if info.get("by") == "portal" else "your VA")),
+            str(info.get("author") or ("you" if info.get("via") == "portal" else "your VA")),
             str(info.get("text", "")),
-            info.get("by") == "portal",
+            info.get("via") == "portal",
         )
         for _cid, at, info in _visible_comments(session, [card.id])
     )
@@ -414,7 +414,7 @@ def _stamp(session: Session, card_id: int, user: PortalUser, now: datetime) -> N
     )
     for row in rows:
         detail = row.detail if isinstance(row.detail, dict) else {}
-        if "by" not in detail:
+        if "via" not in detail:
             row.detail = {**detail, **user.activity()}
 
 
@@ -573,8 +573,9 @@ def comment(
 ) -> None:
     now = now or utcnow()
     card = _own_card(session, user, card_id)
+    # The card row is left alone: a comment is no reason to refuse someone's move of it as
+    # stale. Open boards and pages still hear of it (card_activity is on the change feed).
     _comment(session, user, card, text, now)
-    card.updated_at = now  # the board and other pages hear of it
     session.flush()
 
 
@@ -589,10 +590,9 @@ def answer(
     if not card.waiting and not in_waiting_lane:
         raise InvalidInputError("This task is not waiting on you; add a comment instead.")
     _comment(session, user, card, text, now, answer=True)
-    if card.waiting:
+    if card.waiting:  # in a waiting lane only, the VA moves it on after reading the answer
         _clear_waiting(session, card, now)
-    else:
-        card.updated_at = now  # in a waiting lane: the VA moves it on after reading
+    _stamp(session, card.id, user, now)
     session.flush()
 
 

@@ -301,7 +301,7 @@ class PortalUser:
 
     def activity(self) -> dict[str, Any]:
         """What the card's activity records about who did it."""
-        return {"by": "portal", "author": self.label, "invite_id": self.invite_id}
+        return {"via": "portal", "author": self.label, "invite_id": self.invite_id}
 
 
 def open_session(
