@@ -497,9 +497,8 @@ class WeekScreen(Screen[None]):
 
         card = picked.card
         current = "" if card.estimate_minutes is None else hm(card.estimate_minutes * 60)
-        prompt = TextPrompt(
-            f"Estimate for {display(card.title)} (90, 1:30, 1.5h; - for none)", current
-        )
+        # The hint first: a long title would push it out of a narrow prompt.
+        prompt = TextPrompt("Estimate 1:30, 90, 1.5h; - none", current)
 
         def answered(text: str | None) -> None:
             if text is not None:
