@@ -139,7 +139,7 @@ def test_lane_commands(run) -> None:  # type: ignore[no-untyped-def]
     run("lane", "rename", "waiting", "On hold")
     run("lane", "move", "On hold", "3")
     names = [x["name"] for x in json.loads(run("lane", "list", "--json").stdout)]
-    assert names == ["Urgent", "High", "Normal", "On hold", "Low", "Done"]
+    assert names == ["Urgent", "High", "Normal", "On hold", "Low", "Waiting on client", "Done"]
     run("card", "add", "x", "--lane", "On hold")
     result = run("lane", "remove", "On hold", ok=False)
     assert result.exit_code == 1 and "still holds 1 card" in result.stderr

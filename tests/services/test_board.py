@@ -71,7 +71,15 @@ def card_writes(store: Store) -> Iterator[list[str]]:
 def test_default_board_has_priority_lanes_in_order(store: Store) -> None:
     with store.read() as s:
         lanes = list_lanes(s)
-    assert [lane.name for lane in lanes] == ["Urgent", "High", "Normal", "Low", "Done"]
+    assert [lane.name for lane in lanes] == [
+        "Urgent",
+        "High",
+        "Normal",
+        "Low",
+        "Waiting on client",
+        "Done",
+    ]
+    assert [lane.name for lane in lanes if lane.waiting] == ["Waiting on client"]
     assert lanes[-1].role == "done"
 
 
@@ -226,15 +234,15 @@ def test_lane_add_rename_reorder_and_remove(store: Store) -> None:
     with store.read() as s:
         assert [x.name for x in list_lanes(s)][:3] == ["Urgent", "Waiting", "High"]
     with store.write() as s:
-        rename_lane(s, waiting.id, "Waiting on client")
+        rename_lane(s, waiting.id, "On hold")
         move_lane(s, waiting.id, 4)
     with store.read() as s:
         names = [x.name for x in list_lanes(s)]
-    assert names == ["Urgent", "High", "Normal", "Low", "Waiting on client", "Done"]
+    assert names == ["Urgent", "High", "Normal", "Low", "On hold", "Waiting on client", "Done"]
     with store.write() as s:
         remove_lane(s, waiting.id)
     with store.read() as s:
-        assert "Waiting on client" not in [x.name for x in list_lanes(s)]
+        assert "On hold" not in [x.name for x in list_lanes(s)]
 
 
 def test_a_lane_with_cards_cannot_be_removed(store: Store) -> None:

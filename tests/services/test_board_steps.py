@@ -125,4 +125,4 @@ def test_timer_and_lane_steps_are_not_undone_and_say_what_they_did(store: Store)
         assert run(store, step)[1] is None
     with store.read() as s:
         names = [lane.name for lane in list_lanes(s)]
-    assert names == ["Soon", "Urgent", "Waiting", "Normal", "Low", "Done"]
+    assert names == ["Soon", "Urgent", "Waiting", "Normal", "Low", "Waiting on client", "Done"]

@@ -38,9 +38,16 @@ def test_a_snapshot_has_every_lane_its_count_rows_clients_and_overdue(store: Sto
     seed(store)
     snap = read_snapshot(store, {}, None, "", None, NOW)
     names = [lane.name for lane in snap.lanes]
-    assert names == ["Urgent", "High", "Normal", "Low", "Done"]
+    assert names == ["Urgent", "High", "Normal", "Low", "Waiting on client", "Done"]
     counts = {lane.name: snap.windows[lane.id].count for lane in snap.lanes}
-    assert counts == {"Urgent": 2, "High": 1, "Normal": 0, "Low": 0, "Done": 0}
+    assert counts == {
+        "Urgent": 2,
+        "High": 1,
+        "Normal": 0,
+        "Low": 0,
+        "Waiting on client": 0,
+        "Done": 0,
+    }
     urgent = snap.windows[snap.lanes[0].id]
     assert [line.title for line in urgent.lines] == ["a1 chase supplier", "a2 call bank"]
     assert urgent.lines[0].client == "Acme Bakery"
@@ -52,10 +59,10 @@ def test_a_snapshot_has_every_lane_its_count_rows_clients_and_overdue(store: Sto
 def test_filters_narrow_counts_and_rows(store: Store) -> None:
     seed(store)
     by_text = read_snapshot(store, {}, None, "bank", None, NOW)
-    assert [w.count for w in by_text.windows.values()] == [1, 0, 0, 0, 0]
+    assert [w.count for w in by_text.windows.values()] == [1, 0, 0, 0, 0, 0]
     acme = next(c.id for c in by_text.clients if c.name == "Acme Bakery")
     by_client = read_snapshot(store, {}, None, "", acme, NOW)
-    assert [w.count for w in by_client.windows.values()] == [1, 1, 0, 0, 0]
+    assert [w.count for w in by_client.windows.values()] == [1, 1, 0, 0, 0, 0]
     assert by_client.windows[by_client.lanes[0].id].lines[0].title == "a1 chase supplier"
 
 

@@ -140,7 +140,7 @@ def test_processes_starting_together_on_a_new_database_all_succeed(new_db_url: s
     # One user, created once, and the default lanes, created once: every process agrees.
     assert len(lines) == 1
     user_id, lanes = lines.pop().split(" ", 1)
-    assert lanes == "Urgent,High,Normal,Low,Done"
+    assert lanes == "Urgent,High,Normal,Low,Waiting on client,Done"
     store = open_store(Settings(user="va"), new_db_url)
     try:
         assert store.user_id == int(user_id)

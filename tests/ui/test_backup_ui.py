@@ -92,6 +92,6 @@ async def test_an_open_board_shows_a_restore_without_restart(ui_store: Store) ->
         await asyncio.to_thread(backups.apply_restore, prepared, ui_store.settings)
         await wait_until(pilot, lambda: screen.lane_views()[0].count == 2)
         await settle(pilot)
-        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0]
+        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0, 0]
         await pilot.press("down")
         assert selected_title(pilot) == "a2 call bank"

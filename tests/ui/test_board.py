@@ -28,7 +28,14 @@ async def test_board_opens_with_lanes_counts_and_the_first_card_selected(ui_stor
         screen = board_screen(pilot)
         headers = [str(label.render()) for label in screen.query(".lane-header")]
         # The cursor's lane says where the cursor is; the others give their counts.
-        assert headers == ["Urgent (1/2)", "High (1)", "Normal (3)", "Low (0)", "Done (0)"]
+        assert headers == [
+            "Urgent (1/2)",
+            "High (1)",
+            "Normal (3)",
+            "Low (0)",
+            "Waiting on c… (0)",  # six lanes in 120 columns
+            "Done (0)",
+        ]
         assert selected_title(pilot) == "a1 chase supplier"
         assert screen.overdue == 1
         assert screen.lane_views()[0].active
@@ -150,7 +157,7 @@ async def test_editing_a_card_saves_and_undo_redo_restore_it(ui_store: Store) ->
 
 async def test_checklist_and_comment_in_the_card_editor(ui_store: Store) -> None:
     # Wide lanes: the tile's second line ends with the checklist, cut first when narrow.
-    async with make_app(ui_store).run_test(size=(200, 36)) as pilot:
+    async with make_app(ui_store).run_test(size=(240, 36)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -205,7 +212,7 @@ async def test_text_filter_narrows_as_you_type_and_escape_clears(ui_store: Store
         await settle(pilot)
         screen = board_screen(pilot)
         counts = [view.count for view in screen.lane_views()]
-        assert counts == [0, 0, 1, 0, 0]
+        assert counts == [0, 0, 1, 0, 0, 0]
         assert "filtered (text: 'book')" in screen_text(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -215,7 +222,7 @@ async def test_text_filter_narrows_as_you_type_and_escape_clears(ui_store: Store
         assert selected_title(pilot) == "c1 book flights"
         await pilot.press("escape")
         await settle(pilot)
-        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0]
+        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0, 0]
 
 
 async def test_client_filter_shows_one_clients_cards(ui_store: Store) -> None:
@@ -226,11 +233,11 @@ async def test_client_filter_shows_one_clients_cards(ui_store: Store) -> None:
         await pilot.press("down", "down", "enter")  # All, Acme Bakery, Cedar Law
         await settle(pilot)
         screen = board_screen(pilot)
-        assert [view.count for view in screen.lane_views()] == [1, 0, 1, 0, 0]
+        assert [view.count for view in screen.lane_views()] == [1, 0, 1, 0, 0, 0]
         assert selected_title(pilot) == "a2 call bank"
         await pilot.press("escape")
         await settle(pilot)
-        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0]
+        assert [view.count for view in screen.lane_views()] == [2, 1, 3, 0, 0, 0]
 
 
 async def test_a_change_from_another_process_shows_without_restart(ui_store: Store) -> None:
@@ -368,7 +375,7 @@ async def test_a_failed_write_is_reported_and_the_board_matches_the_database(
         await pilot.press("shift+down")
         await settle(pilot)
         assert f"No card #{card_id}" in squashed(screen_text(pilot))  # the error toast
-        assert [view.count for view in screen.lane_views()] == [1, 1, 3, 0]
+        assert [view.count for view in screen.lane_views()] == [1, 1, 3, 0, 0]
         assert selected_title(pilot) == "a2 call bank"
 
 
@@ -455,3 +462,4 @@ async def test_a_timer_left_running_by_a_closed_board_runs_on_in_the_next(ui_sto
         await settle(pilot)
         pane = board_screen(pilot).query_one("#timer-pane")
         assert "0:12:00" in str(pane.render()) and "a1 chase supplier" in str(pane.render())
+

@@ -117,7 +117,7 @@ def test_q_right_after_moves_saves_every_move(board_url: str, terminals: list[Te
     app.send(SHIFT_RIGHT, SHIFT_RIGHT, SHIFT_RIGHT, SHIFT_RIGHT, b"q")  # one burst
     assert app.wait(60) == 0
     assert moves_saved(board_url) == 4
-    assert lane_of(board_url, "card 1") == "Done"
+    assert lane_of(board_url, "card 1") == "Waiting on client"
     assert LEAVE_ALT_SCREEN in app.output  # the terminal was given back
 
 
@@ -189,7 +189,7 @@ def test_sigkill_loses_at_most_the_last_keys_write(
     app.kill(signal.SIGKILL)
     assert app.wait(60) == -signal.SIGKILL
     assert moves_saved(sqlite_board) >= 3
-    assert lane_of(sqlite_board, "card 1") in ("Low", "Done")
+    assert lane_of(sqlite_board, "card 1") in ("Low", "Waiting on client")
 
 
 CRASH_ON_HELP = (

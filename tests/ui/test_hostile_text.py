@@ -552,7 +552,8 @@ def test_in_tmux_title_clipboard_and_screen_stay_clean(hostile_url: str, tmp_pat
                 time.sleep(0.2)
 
         # The board, live (the timer pane has loaded), then the card editor on its card.
-        screen = wait_for("Xtitle link", "Xlane0 link", "Xclient lin", gone="loading")
+        # Six lanes in 120 columns: the lane's name is cut after "lin".
+        screen = wait_for("Xtitle link", "Xlane0 lin", "Xclient lin", gone="loading")
         tmux("send-keys", "Enter")
         editor = wait_for("Xtitle link", "Xdesc line one link")
         for leak in ("PWN", "pwn.example", "UFdONTI"):

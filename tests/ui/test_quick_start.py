@@ -64,7 +64,7 @@ def test_quick_board_is_refused_for_other_urls_and_old_schemas(tmp_path) -> None
 
 async def test_app_shows_quick_frame_then_works_normally(ui_store: Store, sqlite_url: str) -> None:
     quick = quick_board(sqlite_url, 60, NOW)
-    assert quick is not None and [lane.count for lane in quick.lanes] == [2, 1, 3, 0, 0]
+    assert quick is not None and [lane.count for lane in quick.lanes] == [2, 1, 3, 0, 0, 0]
     handle = StoreHandle(lambda: open_store(ui_store.settings, sqlite_url), ui_store.settings)
     app = VadeskApp(handle, clock=lambda: NOW, quick=quick)  # type: ignore[arg-type]
     try:

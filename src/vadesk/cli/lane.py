@@ -21,6 +21,7 @@ def lane_json(lane: Any) -> dict[str, Any]:
         "position": lane.position,
         "role": lane.role,
         "count": lane.count,
+        "waiting": lane.waiting,
     }
 
 
@@ -54,15 +55,49 @@ def lane_list(ctx: Context, as_json: bool) -> None:
 @lane.command("add")
 @click.argument("name")
 @click.option("--position", type=POSITION, help="0 = leftmost (default: rightmost).")
+@click.option("--waiting", is_flag=True, help="A waiting lane: its cards' turnaround clocks pause.")
 @json_option("Print the new lane as a JSON object (the fields of `lane list --json`).")
 @pass_ctx
-def lane_add(ctx: Context, name: str, position: int | None, as_json: bool) -> None:
+def lane_add(ctx: Context, name: str, position: int | None, waiting: bool, as_json: bool) -> None:
     """Add a lane."""
     from vadesk.services.lanes import add_lane
+    from vadesk.services.turnaround import set_lane_waiting
 
-    with ctx.store().write() as s:
+    store = ctx.store()
+    with store.write() as s:
         row = add_lane(s, name, position)
-    emit(as_json, lane_json(row), str(row.id))
+        if waiting:
+            set_lane_waiting(s, row.id, True, user_id=store.user_id)
+        data = _lane_now(s, row.id)
+    emit(as_json, data, str(row.id))
+
+
+@lane.command("edit")
+@click.argument("name")
+@click.option(
+    "--waiting/--no-waiting",
+    default=None,
+    help="Make it a waiting lane (its cards' turnaround clocks pause), or a plain one again.",
+)
+@json_option("Print the lane as a JSON object.")
+@pass_ctx
+def lane_edit(ctx: Context, name: str, waiting: bool | None, as_json: bool) -> None:
+    """Change a lane's settings (rename and move have their own commands)."""
+    from vadesk.services.lanes import lane_by_name
+    from vadesk.services.turnaround import set_lane_waiting
+
+    store = ctx.store()
+    with store.write() as s:
+        lane_id = lane_by_name(s, name).id
+        changed = 0
+        if waiting is not None:
+            changed = set_lane_waiting(s, lane_id, waiting, user_id=store.user_id)
+        data = _lane_now(s, lane_id)
+    if as_json:
+        echo_json(data)
+    elif changed:
+        verb = "paused" if waiting else "resumed"
+        click.echo(f"{changed} card clock(s) {verb}.")
 
 
 @lane.command("rename")

@@ -13,11 +13,11 @@ from vadesk.db.models import Card, CardActivity, ChecklistItem, Client, Lane
 from vadesk.domain.clock import utcnow
 from vadesk.domain.kinds import CARD_KINDS
 from vadesk.domain.text import clean_text, clean_title
-from vadesk.domain.turnaround import Turnaround, default_due
 from vadesk.errors import InvalidInputError, NotFoundError
 from vadesk.services.card_access import load_for_write, log_activity
 from vadesk.services.lanes import default_lane_id, get_lane, lane_of_role
 from vadesk.services.ordering import Moved, Position, edge_rank, move_card, position_in_lane
+from vadesk.services.turnaround import due_for_new_card, sync_clock
 
 
 @dataclass(frozen=True)
@@ -168,13 +168,9 @@ def _check_due(due_at: datetime | None) -> datetime | None:
     return due_at
 
 
-def _turnaround(session: Session, client_id: int | None) -> Turnaround:
-    if client_id is None:
-        return Turnaround()
-    client = session.get(Client, client_id)
-    if client is None:
+def _check_client(session: Session, client_id: int) -> None:
+    if session.get(Client, client_id) is None:
         raise NotFoundError(f"No client #{client_id}.")
-    return Turnaround(client.turnaround_admin_hours, client.turnaround_creative_hours)
 
 
 def create_card(
@@ -199,10 +195,11 @@ def create_card(
     if not title:
         raise InvalidInputError("A card needs a title.")
     lane_id = lane_id if lane_id is not None else default_lane_id(session)
-    get_lane(session, lane_id, lock=True)
+    lane = get_lane(session, lane_id, lock=True)
     kind = _check_kind(kind)
     if due_at is None:
-        due_at = default_due(kind, now, _turnaround(session, client_id))
+        # The client's promise for this kind, in calendar or working hours (turnaround.py).
+        due_at = due_for_new_card(session, client_id, kind, now)
     card = Card(
         lane_id=lane_id,
         rank=edge_rank(session, lane_id, position, None),
@@ -221,6 +218,7 @@ def create_card(
     session.add(card)
     session.flush()
     log_activity(session, card.id, activity, user_id, now, lane=lane_id)
+    sync_clock(session, card, lane, by="lane", user_id=user_id, now=now)  # a waiting lane
     return get_card(session, card.id)
 
 
@@ -264,7 +262,7 @@ def edit_card(
     if "labels" in changes:
         changes["labels"] = [clean_title(label, 40) for label in changes["labels"]]
     if changes.get("client_id") is not None:
-        _turnaround(session, changes["client_id"])
+        _check_client(session, changes["client_id"])
     changed = sorted(name for name, value in changes.items() if getattr(card, name) != value)
     if not changed:
         return get_card(session, card_id)

@@ -20,7 +20,9 @@ def list_lanes(session: Session) -> list[LaneRow]:
         ).all()
     )
     lanes = session.scalars(select(Lane).order_by(Lane.position, Lane.id)).all()
-    return [LaneRow(x.id, x.name, x.position, x.role, counts.get(x.id, 0)) for x in lanes]
+    return [
+        LaneRow(x.id, x.name, x.position, x.role, counts.get(x.id, 0), x.waiting) for x in lanes
+    ]
 
 
 def lane_by_name(session: Session, name: str) -> LaneRow:

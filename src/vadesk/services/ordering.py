@@ -188,6 +188,12 @@ def move_card(
         card.completed_at = now if lane.role == "done" else None
     session.flush()
     log_activity(session, card_id, "moved", user_id, now, from_lane=from_lane, to_lane=target_lane)
+    if target_lane != from_lane:
+        from vadesk.services.turnaround import sync_clock
+
+        # Into or out of a waiting lane (or into Done): the turnaround clock pauses or resumes.
+        if sync_clock(session, card, lane, by="lane", user_id=user_id, now=now):
+            session.flush()
     return Moved(card.id, lane.id, lane.name, rank, card.version)
 
 

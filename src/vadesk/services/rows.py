@@ -14,6 +14,8 @@ class LaneRow:
     position: int
     role: str
     count: int
+    waiting: bool = False
+    """A waiting lane: its cards' turnaround clocks are paused."""
 
 
 class CardLine(NamedTuple):

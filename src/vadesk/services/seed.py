@@ -118,7 +118,14 @@ def seed(
         client_ids.append(client.id)
     if not client_ids:
         client_ids = list(session.scalars(select(Client.id)))
-    lanes = list(session.scalars(select(Lane).where(Lane.role != "inbox").order_by(Lane.position)))
+    # Waiting lanes stay empty: a card there needs a paused clock (services/turnaround.py).
+    lanes = list(
+        session.scalars(
+            select(Lane)
+            .where(Lane.role != "inbox", Lane.waiting.is_(False))
+            .order_by(Lane.position)
+        )
+    )
     per_lane: dict[int, int] = {}
     weights = [4 if lane.role == "done" else 1 for lane in lanes]
     for _ in range(cards):

@@ -62,11 +62,13 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self.db.read() as session:
+            session.info["settings"] = self.settings  # services read the VA's working hours
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         with self.db.write() as session:
+            session.info["settings"] = self.settings
             yield session
 
     @property
