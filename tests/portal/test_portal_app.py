@@ -604,3 +604,46 @@ def test_a_revoked_session_changes_nothing_even_with_its_form_token(
     assert world.version("acme-n1") == version
     with world.store.read() as s:
         assert s.scalar(select(Card.id).where(Card.title == "after revoke")) is None
+
+
+def test_an_oversized_form_is_refused_in_one_line_and_changes_nothing(
+    app_client: TestClient, world: World
+) -> None:
+    csrf = sign_in(app_client, world)
+    response = app_client.post(
+        "/cards", data={"csrf": csrf, "title": "huge", "description": "é" * 300_000}
+    )
+    assert response.status_code == 400
+    assert "too much text for one form" in response.text
+    with world.store.read() as s:
+        assert s.scalar(select(Card.id).where(Card.title == "huge")) is None
+    ok = app_client.post(
+        "/cards", data={"csrf": csrf, "title": "long but fine", "description": "é" * 19_000}
+    )
+    assert ok.status_code == 200 and "Task added." in ok.text
+
+
+def test_log_lines_hold_no_control_characters(
+    app_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="vadesk.portal")
+    logging.getLogger("vadesk").propagate = True
+    app_client.get("/cards/1%0aFAKE%20LINE%1b[31m")
+    lines = [r.getMessage() for r in caplog.records if r.name == "vadesk.portal.app"]
+    assert lines and all("\n" not in line and "\x1b" not in line for line in lines)
+
+
+def test_the_guess_limiter_counts_per_address_and_overall_in_a_sliding_window() -> None:
+    clock = Clock()
+    limiter = GuessLimiter(per_address=2, overall=5, window=10, clock=clock)
+    limiter.failed("10.0.0.1")
+    assert not limiter.blocked("10.0.0.1")
+    limiter.failed("10.0.0.1")
+    assert limiter.blocked("10.0.0.1") and not limiter.blocked("10.0.0.2")
+    clock.now += 10.5
+    assert not limiter.blocked("10.0.0.1")  # the window moved on
+    for n in range(5):  # a guesser spread over many addresses
+        limiter.failed(f"10.0.1.{n}")
+    assert limiter.blocked("10.9.9.9")
+    clock.now += 10.5
+    assert not limiter.blocked("10.9.9.9")

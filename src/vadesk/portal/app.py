@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vadesk.config import Settings, data_dir
 from vadesk.domain.durations import words
 from vadesk.domain.report_format import money
-from vadesk.domain.text import display
+from vadesk.domain.text import clean_text, display
 from vadesk.errors import ConflictError, InvalidInputError, NotFoundError
 from vadesk.portal.sse import Broadcaster
 from vadesk.services import portal as service
@@ -61,6 +61,8 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+MAX_FORM_BYTES = 400_000
+"""The largest form a page sends: a task's details (20,000 characters, URL-encoded UTF-8)."""
 NOTICES = {
     "moved": "Moved.",
     "added": "Task added. Your VA sees it now.",
@@ -110,14 +112,19 @@ class GuessLimiter:
         now = self.clock()
         self._all.append(now)
         self._by_address.setdefault(address, deque()).append(now)
+        if len(self._by_address) > 4 * self.overall:  # addresses that never came back
+            for key in [
+                k for k, times in self._by_address.items() if times[-1] <= now - self.window
+            ]:
+                del self._by_address[key]
 
 
 # ---------------------------------------------------------------- middleware
 
 
 def _safe_path(path: str) -> str:
-    """The path as logged: never an invite token."""
-    return "/i/<token>" if path.startswith("/i/") else path
+    """The path as logged: never an invite token, nor a control character (one line each)."""
+    return "/i/<token>" if path.startswith("/i/") else clean_text(path)[:200]
 
 
 class PortalMiddleware:
@@ -249,6 +256,9 @@ class Portal:
             return None
         if request.headers.get("sec-fetch-site") == "cross-site":
             return None
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+            raise InvalidInputError("That is too much text for one form; shorten it.")
         form = await request.form()
         given = form.get("csrf") or request.headers.get("x-csrf-token") or ""
         if not isinstance(given, str) or not service.csrf_ok(user_token, given):
@@ -357,10 +367,10 @@ def create_app(
             token = request.cookies.get(COOKIE)
             if not token:
                 return await portal.signed_out(request)
-            form = await portal.form(request, token)
-            if form is None:
-                return refuse_csrf()
             try:
+                form = await portal.form(request, token)
+                if form is None:
+                    return refuse_csrf()
                 return await handler(request, token, form)
             except _SignedOut:
                 portal.limiter.failed(address)
@@ -566,7 +576,11 @@ def create_app(
         user = await portal.user(request)
         if user is None or token is None:
             return await portal.signed_out(request)
-        if await portal.form(request, token) is None:
+        try:
+            form = await portal.form(request, token)
+        except InvalidInputError as error:
+            return await refused(request, error)
+        if form is None:
             return refuse_csrf()
         await portal.write(service.end_session, token)
         response = await portal.page("signed_out.html", notice=NOTICES["signed-out"])
