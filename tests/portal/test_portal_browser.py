@@ -170,3 +170,27 @@ async def test_a_stale_drag_is_reported_and_the_page_shows_the_card_where_it_is(
     assert lane_of(world, "acme-n2") == "Low"
     # The refused move is a 409 the script handles: no error of the page's own.
     assert [e for e in errors if "409" not in e] == []
+
+
+async def test_without_javascript_the_page_reads_and_buttons_reorder(
+    live: LiveServer, world: World, browser: Any
+) -> None:
+    context = await browser.new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(f"{live.url}/i/{world.invite_token}")
+    await page.wait_for_url(f"{live.url}/")  # the welcome page moves on by itself (meta refresh)
+    n1 = world.cards["acme-n1"]
+    await page.locator(f"#card-{n1} button[aria-label='Move down']").click()
+    await page.locator("text=Moved.").wait_for()
+    normal = page.locator(f"#lane-{world.lanes['Normal']}").locator("xpath=..")
+    assert await normal.locator("a.title").all_inner_texts() == [
+        "acme-n2 task",
+        "acme-n1 task",
+        "acme-n3 task",
+    ]
+    await page.locator(f"#card-{n1} >> text=Move to…").click()
+    await page.select_option("#move select[name=lane_id]", str(world.lanes["Urgent"]))
+    await page.click("text=Move to lane")
+    await page.locator("text=Moved.").wait_for()
+    assert lane_of(world, "acme-n1") == "Urgent"
+    await context.close()
