@@ -7,10 +7,8 @@ so a caller (the IMAP fetcher) may flag the message as done as soon as it has th
 from __future__ import annotations
 
 import contextlib
-import errno
 import importlib
 import logging
-import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,32 +16,30 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vadesk.config import Settings, data_dir, make_private_dir
+from vadesk.config import Settings
 from vadesk.db.models import (
     Base,
     Card,
     CardActivity,
-    CardAttachment,
-    Client,
-    ClientAddress,
-    ClientContact,
     ClientTurnaround,
     IntakeMessage,
     Lane,
 )
 from vadesk.domain.clock import utcnow
-from vadesk.domain.mail import Attachment, Mail, message_key, parse_mail, peek_message_id
+from vadesk.domain.mail import Mail, message_key, parse_mail, peek_message_id
 from vadesk.domain.ranking import ranks_between
 from vadesk.domain.text import clean_text, clean_title
 from vadesk.domain.turnaround import Turnaround, default_due
 from vadesk.services.card_access import log_activity
 from vadesk.services.cards import create_card
 from vadesk.services.intake import IngestResult, IntakeRules, IntakeSummary, intake_rules
-from vadesk.services.lanes import default_lane_id, get_lane, lane_of_role
+from vadesk.services.intake.attachments import attachment_file, data_folder, save_attachments
+from vadesk.services.intake.routing import Routes
+from vadesk.services.lanes import default_lane_id, get_lane
 from vadesk.services.ordering import move_card
 from vadesk.services.store import StoreLike
 
@@ -58,47 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ATTACHMENTS = "attachments"
-# Mail services many unrelated senders share: their domain says nothing about the client.
-FREEMAIL = {
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "msn.com",
-    "yahoo.com",
-    "icloud.com",
-    "me.com",
-    "aol.com",
-    "gmx.de",
-    "gmx.net",
-    "web.de",
-    "proton.me",
-    "protonmail.com",
-    "fastmail.com",
-    "mail.com",
-    "zoho.com",
-}
 _RETRIES = 3
-
-
-def data_folder(store: StoreLike) -> Path:
-    """The folder attachments live under: beside a SQLite database, else the data folder."""
-    path = store.db.path
-    return path.expanduser().resolve().parent if path is not None else data_dir()
-
-
-def attachment_file(store: StoreLike, relative: str) -> Path | None:
-    """The file of a stored attachment path, or None if it would lie outside the folder."""
-    if not relative:
-        return None
-    root = (data_folder(store) / ATTACHMENTS).resolve()
-    target = (data_folder(store) / relative).resolve()
-    return target if target.is_relative_to(root) else None
-
-
-# ---------------------------------------------------------------- entry point
 
 
 def ingest_message(
@@ -204,7 +160,7 @@ def _write_one(store: StoreLike, p: _Prepared, rules: IntakeRules, now: datetime
             with store.write() as session:
                 if _seen(session, p.key):
                     return IngestResult("duplicate", _card_of(session, p.key), p.key, "", p.label)
-                routes = _Routes.load(session)
+                routes = Routes.load(session)
                 result = _ingest(session, store, p, rules, now, written, routes, claim=True)
             log.info("intake: %s card %s", result.outcome, result.card_id)
             return result
@@ -241,7 +197,7 @@ def _write_many(
     try:
         with store.write() as session:
             known = _known(session, {p.key for p in batch})
-            routes = _Routes.load(session)
+            routes = Routes.load(session)
             waiting: list[_NewCard] = []
             waiting_ids: set[str] = set()
 
@@ -383,7 +339,7 @@ def _insert_cards(
     results: list[IngestResult] = []
     for new, card_id in zip(new_cards, ids, strict=True):
         p = new.prepared
-        saved = _save_attachments(session, store, card_id, p.mail.attachments, now, written)
+        saved = save_attachments(session, store, card_id, p.mail.attachments, now, written)
         detail = {"attachments": saved, **_email_detail(p.mail)}
         activity.append(_activity(card_id, user_id, now, "created", {"lane": new.lane_id}))
         activity.append(_activity(card_id, user_id, now, "email", detail))
@@ -440,7 +396,7 @@ def _ingest(
     rules: IntakeRules,
     now: datetime,
     written: list[Path],
-    routes: _Routes,
+    routes: Routes,
     *,
     claim: bool,
 ) -> IngestResult:
@@ -459,7 +415,7 @@ def _ingest(
         card_id, lane_role = target
         record.outcome, record.card_id = "comment", card_id
         reopened_to = _reopen(session, card_id, user_id, now) if lane_role == "done" else None
-        saved = _save_attachments(session, store, card_id, mail.attachments, now, written)
+        saved = save_attachments(session, store, card_id, mail.attachments, now, written)
         text = mail.body or "(no text)"
         log_activity(
             session,
@@ -493,7 +449,7 @@ def _ingest(
         now=now,
     )
     record.card_id = card.id
-    saved = _save_attachments(session, store, card.id, mail.attachments, now, written)
+    saved = save_attachments(session, store, card.id, mail.attachments, now, written)
     log_activity(session, card.id, "email", user_id, now, attachments=saved, **email_detail)
     if not claim:
         session.add(record)
@@ -600,198 +556,3 @@ def _reopen(session: Session, card_id: int, user_id: int, now: datetime) -> str:
 
 
 # ---------------------------------------------------------------- routing
-
-
-@dataclass
-class _Routes:
-    """What routing reads, loaded once per write transaction (a batch re-reads it in its own
-    transaction, so nothing comes from an earlier read)."""
-
-    addresses: dict[str, int]
-    contacts: dict[str, set[int]]
-    domains: dict[str, set[int]]
-    slugs: dict[str, int]
-    lanes: dict[str, int]
-    """"routed" and "inbox" lane ids, filled when first needed."""
-
-    @classmethod
-    def load(cls, session: Session) -> _Routes:
-        active = {
-            client_id: name
-            for client_id, name in session.execute(
-                select(Client.id, Client.name).where(Client.archived.is_(False))
-            )
-        }
-        addresses = {
-            address.lower(): client_id
-            for address, client_id in session.execute(
-                select(ClientAddress.address, ClientAddress.client_id)
-            )
-            if client_id in active
-        }
-        contacts: dict[str, set[int]] = {}
-        domains: dict[str, set[int]] = {}
-        for email, client_id in session.execute(
-            select(ClientContact.email, ClientContact.client_id).where(ClientContact.email != "")
-        ):
-            if client_id not in active:
-                continue
-            email = email.strip().lower()
-            contacts.setdefault(email, set()).add(client_id)
-            domains.setdefault(email.rpartition("@")[2], set()).add(client_id)
-        slugs = {_slug(name): client_id for client_id, name in active.items()}
-        return cls(addresses, contacts, domains, slugs, {})
-
-    def route(self, mail: Mail) -> int | None:
-        """The client a message belongs to: by the address it was sent to (plus-addresses
-        too), then by its sender among the clients' contacts and addresses; None: nobody's."""
-        for recipient in mail.recipients:
-            for address in (recipient, _without_tag(recipient)):
-                if address in self.addresses:
-                    return self.addresses[address]
-        for recipient in mail.recipients:
-            tag = _tag(recipient)
-            if tag and _slug(tag) in self.slugs:
-                return self.slugs[_slug(tag)]
-        if not mail.sender:
-            return None
-        by_sender = set(self.contacts.get(mail.sender, set()))
-        if mail.sender in self.addresses:
-            by_sender.add(self.addresses[mail.sender])
-        if by_sender:  # a sender working for several clients: the VA decides
-            return by_sender.pop() if len(by_sender) == 1 else None
-        domain = mail.sender.rpartition("@")[2]
-        by_domain = self.domains.get(domain, set())
-        if domain in FREEMAIL or len(by_domain) != 1:
-            return None
-        return next(iter(by_domain))
-
-    def lane(self, session: Session, routed: bool, rules: IntakeRules) -> int:
-        which = "routed" if routed else "inbox"
-        if which not in self.lanes:
-            self.lanes[which] = _routed_lane(session, rules) if routed else _inbox_lane(session)
-        return self.lanes[which]
-
-
-def _tag(address: str) -> str:
-    local = address.partition("@")[0]
-    return local.partition("+")[2] if "+" in local else ""
-
-
-def _without_tag(address: str) -> str:
-    local, _, domain = address.partition("@")
-    return f"{local.partition('+')[0]}@{domain}"
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _routed_lane(session: Session, rules: IntakeRules) -> int:
-    if rules.lane is not None:
-        lane_id = session.scalar(
-            select(Lane.id).where(func.lower(Lane.name) == rules.lane.strip().lower())
-        )
-        if lane_id is not None:
-            return lane_id
-    return default_lane_id(session)
-
-
-def _inbox_lane(session: Session) -> int:
-    """The Inbox lane (role "inbox"), made leftmost if the board has none."""
-    lane = lane_of_role(session, "inbox")
-    if lane is not None:
-        return lane.id
-    named = session.scalar(select(Lane).where(func.lower(Lane.name) == "inbox"))
-    if named is not None:
-        named.role = "inbox"
-        return named.id
-    for other in session.scalars(select(Lane)):
-        other.position += 1
-    lane = Lane(name="Inbox", position=0, role="inbox")
-    session.add(lane)
-    session.flush()
-    return lane.id
-
-
-# ---------------------------------------------------------------- attachments
-
-
-@dataclass(frozen=True)
-class _Saved:
-    name: str
-    path: str
-    size: int
-
-
-def _save_attachments(
-    session: Session,
-    store: StoreLike,
-    card_id: int,
-    attachments: tuple[Attachment, ...],
-    now: datetime,
-    written: list[Path],
-) -> list[dict[str, Any]]:
-    """Write each attachment under attachments/<card id>/ (0600, never over another file) and
-    list it on the card; what is over the size limit is named, not saved."""
-    saved: list[dict[str, Any]] = []
-    if not attachments:
-        return saved
-    base = data_folder(store)
-    folder = base / ATTACHMENTS / str(card_id)
-    for attachment in attachments:
-        if attachment.data is None:
-            saved.append({"name": attachment.name, "size": attachment.size, "saved": False})
-            continue
-        make_private_dir(base / ATTACHMENTS)
-        make_private_dir(folder)
-        if folder.resolve() != base.resolve() / ATTACHMENTS / str(card_id):
-            # A link planted in the data folder: never write where it points.
-            raise OSError(errno.EPERM, "the attachments folder is a link elsewhere", str(folder))
-        path = _write_new(folder, attachment.name, attachment.data)
-        written.append(path)
-        relative = path.relative_to(base).as_posix()
-        session.add(
-            CardAttachment(
-                card_id=card_id,
-                name=path.name,
-                path=relative,
-                size=len(attachment.data),
-                content_type=attachment.content_type,
-                created_at=now,
-            )
-        )
-        saved.append({"name": path.name, "size": len(attachment.data), "saved": True})
-    return saved
-
-
-def _candidates(name: str) -> Iterator[str]:
-    yield name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, dot, ext = name, "", ""
-    for n in range(2, 1000):
-        yield f"{stem} ({n}){dot}{ext}"
-
-
-def _write_new(folder: Path, name: str, data: bytes) -> Path:
-    """Create a new file in ``folder`` (never replacing one, never following a link)."""
-    root = folder.resolve()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    for candidate in _candidates(name):
-        path = root / candidate
-        if path.resolve().parent != root:  # safe_filename already ensures this; be sure
-            raise OSError(errno.EPERM, "attachment name leaves its folder", candidate)
-        try:
-            fd = os.open(path, flags, 0o600)
-        except FileExistsError:
-            continue
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            raise
-        return path
-    raise OSError(errno.EEXIST, "too many attachments with this name", name)
