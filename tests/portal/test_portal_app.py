@@ -647,3 +647,18 @@ def test_the_guess_limiter_counts_per_address_and_overall_in_a_sliding_window() 
     assert limiter.blocked("10.9.9.9")
     clock.now += 10.5
     assert not limiter.blocked("10.9.9.9")
+
+
+def test_a_board_that_fails_midway_still_ends_the_page_with_a_message(
+    app_client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(app_client, world)
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(service, "board", broken)
+    page = app_client.get("/")
+    assert page.status_code == 200  # the head was already on its way
+    assert "could not be read just now; reload the page" in page.text
+    assert page.text.rstrip().endswith("</html>")

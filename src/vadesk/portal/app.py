@@ -438,10 +438,15 @@ def create_app(
             # The page's head goes out before the board is read: the browser fetches the
             # styles and scripts meanwhile.
             yield top
-            context = await board_context(user, token)
-            yield await run_in_threadpool(
-                portal.env.get_template("board.html").render, kinds=KINDS, **context
-            )
+            try:
+                context = await board_context(user, token)
+                yield await run_in_threadpool(
+                    portal.env.get_template("board.html").render, kinds=KINDS, **context
+                )
+            except Exception:
+                # The status line is already sent: say so on the page, and end it properly.
+                log.exception("portal: the board of session %d failed", user.session_id)
+                yield f'<p class="message">{BOARD_FAILED}</p>'
             yield portal.env.get_template("_bottom.html").render()
 
         return StreamingResponse(body(), media_type="text/html; charset=utf-8")
@@ -651,6 +656,7 @@ class _SignedOut(Exception):
     """The session of a state change is no longer good (revoked, expired, archived client)."""
 
 
+BOARD_FAILED = "Your tasks could not be read just now; reload the page in a moment."
 TOO_MANY = "Too many attempts from this address; wait ten minutes and try again."
 BAD_LINK = "This link is not valid or has expired. Ask your VA for a new one."
 KINDS = (
