@@ -288,7 +288,11 @@ def test_an_empty_message_is_skipped_with_its_name(store: Store, acme: int) -> N
     summary.add(result)
     assert summary.skips == ["skipped inbox.mbox#3: nothing readable in it"]
     assert summary.line() == "0 cards, 0 comments, 0 duplicates, 1 skipped"
-    assert count(store, IntakeMessage) == 0
+    assert count(store, IntakeMessage) == 1  # remembered: the next run passes it quietly
+    again = ingest_message(store, b"", source="inbox.mbox#3", settings=store.settings)
+    assert again.outcome == "duplicate"
+    with store.read() as s:
+        assert s.scalars(select(IntakeMessage.outcome)).all() == ["skipped"]
 
 
 def _mbox(path: Path, n: int) -> Path:

@@ -101,6 +101,7 @@ def ingest_batch(
     with store.read() as session:
         known = _known(session, {key for key in peeked.values() if key})
     todo: list[_Prepared] = []
+    unreadable: list[_Prepared] = []
     for i, (raw, source) in enumerate(messages):
         peek = peeked[i]
         if peek is not None and peek in known:
@@ -110,10 +111,15 @@ def ingest_batch(
         key = message_key(mail, raw)
         label = f"{source}: {mail.label}" if source else mail.label
         if not (mail.subject or mail.body or mail.attachments or mail.sender):
-            reason = "nothing readable in it"
-            results[i] = IngestResult("skipped", None, key, reason, source or "message")
+            unreadable.append(_Prepared(i, mail, key, source or "message"))
             continue
         todo.append(_Prepared(i, mail, key, label))
+    for p, seen in zip(unreadable, _record_unreadable(store, unreadable, now), strict=True):
+        results[p.index] = (
+            IngestResult("duplicate", None, p.key, "", p.label)
+            if seen
+            else IngestResult("skipped", None, p.key, "nothing readable in it", p.label)
+        )
     if todo and peeked and not all(p.key == peeked[p.index] for p in todo):
         with store.read() as session:  # keys the peek could not give (content hashes)
             known = _known(session, {p.key for p in todo})
@@ -131,6 +137,33 @@ def ingest_batch(
     done = [r for r in results if r is not None]
     assert len(done) == len(messages)
     return done
+
+
+def _record_unreadable(store: StoreLike, items: list[_Prepared], now: datetime) -> list[bool]:
+    """Remember messages with nothing to read (outcome "skipped"), so the next run passes
+    them quietly as duplicates; True for each one remembered before."""
+    if not items:
+        return []
+    for attempt in range(_RETRIES):
+        try:
+            with store.write() as session:
+                known = _known(session, {p.key for p in items})
+                fresh: dict[str, _Prepared] = {}
+                for p in items:
+                    if p.key not in known:
+                        fresh.setdefault(p.key, p)
+                for p in fresh.values():
+                    session.add(IntakeMessage(outcome="skipped", **_record_fields(p, now)))
+            seen: set[str] = set()
+            answers = []
+            for p in items:  # the same empty message twice in one run: the second is seen
+                answers.append(p.key in known or p.key in seen)
+                seen.add(p.key)
+            return answers
+        except IntegrityError:
+            if attempt == _RETRIES - 1:  # another run recorded them meanwhile
+                raise
+    raise AssertionError("unreachable")
 
 
 def _known(session: Session, keys: set[str]) -> dict[str, int | None]:
