@@ -169,6 +169,10 @@ def test_nothing_to_read_is_a_usage_error(run: Run) -> None:
             '[intake.kinds]\ncreative = "logo"',
             "Error: [intake.kinds] creative must be a list of words.",
         ),
+        (
+            '[intake.client_kinds]\nAcme = "urgent"',
+            'Error: [intake.client_kinds] must map client names to kinds, like Acme = "creative".',
+        ),
     ],
 )
 def test_a_bad_intake_setting_is_one_line_before_anything_is_read(

@@ -19,7 +19,7 @@ from vadesk.config import Settings
 from vadesk.db.models import CardAttachment, Client, ClientContact, IntakeMessage, Lane
 from vadesk.services.cards import card_detail, complete_card
 from vadesk.services.clients import add_client
-from vadesk.services.intake import IngestResult, IntakeSummary
+from vadesk.services.intake import IngestResult, IntakeSummary, intake_rules
 from vadesk.services.intake.ingest import attachment_file, data_folder, ingest_message
 from vadesk.services.intake.sources import ingest_paths
 from vadesk.services.lanes import lane_by_name, remove_lane
@@ -505,3 +505,44 @@ def test_a_link_planted_as_the_cards_folder_is_not_followed(
     assert result.reason == "cannot save an attachment: the attachments folder is a link elsewhere"
     assert list(elsewhere.iterdir()) == []
     assert count(store, IntakeMessage) == 0
+
+
+@pytest.mark.parametrize(
+    ("subject", "client", "kind"),
+    [
+        ("New logo please", "Acme", "creative"),  # a subject word wins over the client's kind
+        ("Pay the invoice", "ACME", "purchase"),  # the client's kind, whatever the case
+        ("Pay the invoice", "Beta", "admin"),  # no rule for Beta: the default
+        ("Pay the invoice", None, "admin"),  # mail for nobody: the default
+        ("logotype", "Beta", "admin"),  # whole words only
+    ],
+)
+def test_kind_from_subject_words_then_the_clients_kind_then_the_default(
+    subject: str, client: str | None, kind: str
+) -> None:
+    rules = intake_rules(
+        Settings(
+            intake={
+                "default_kind": "admin",
+                "kinds": {"creative": ["logo"]},
+                "client_kinds": {"Acme": "purchase"},
+            }
+        )
+    )
+    assert rules.kind_for(subject, client) == kind
+
+
+def test_a_clients_mail_gets_its_kind_in_a_batch_and_alone(
+    store: Store, acme: int, tmp_path: Path
+) -> None:
+    settings = Settings(user="tester", intake={"client_kinds": {"acme": "call"}})
+    box = mailbox.mbox(tmp_path / "in.mbox")
+    box.add(message("One", message_id="<1@x>"))
+    box.add(message("Two", message_id="<2@x>"))
+    box.flush()
+    box.close()
+    ingest_paths(store, [tmp_path / "in.mbox"], settings)
+    alone = ingest(store, message("Three", message_id="<3@x>"), settings)
+    with store.read() as s:
+        kinds = [card_detail(s, n).card.kind for n in (1, 2, alone.card_id or 0)]
+    assert kinds == ["call", "call", "call"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -91,6 +92,21 @@ class IntakeRules:
     """(kind, words): a subject holding one of the words gives the card that kind."""
     lane: str | None = None
     """Lane name for routed cards; the board's default lane (Normal) when unset."""
+    client_kinds: tuple[tuple[str, str], ...] = ()
+    """(lower-case client name, kind): that client's mail is of this kind unless the subject
+    says otherwise ([intake.kinds] words win)."""
+
+    def kind_for(self, subject: str, client: str | None) -> str:
+        """The kind of a card from mail: subject words, else the client's, else the default."""
+        words = set(re.findall(r"\w+", subject.lower()))
+        for kind, keywords in self.kinds:
+            if any(word in words for word in keywords):
+                return kind
+        if client is not None:
+            for name, kind in self.client_kinds:
+                if name == client.lower():
+                    return kind
+        return self.default_kind
 
 
 def intake_rules(settings: Settings) -> IntakeRules:
@@ -120,6 +136,15 @@ def intake_rules(settings: Settings) -> IntakeRules:
                 raise ConfigError(f"[intake.kinds] {kind} must be a list of words.")
             pairs.append((kind, tuple(w.lower() for w in words)))
         rules["kinds"] = tuple(pairs)
+    if "client_kinds" in raw:
+        table = raw["client_kinds"]
+        if not isinstance(table, dict) or not all(
+            isinstance(kind, str) and kind in CARD_KINDS for kind in table.values()
+        ):
+            raise ConfigError(
+                '[intake.client_kinds] must map client names to kinds, like Acme = "creative".'
+            )
+        rules["client_kinds"] = tuple((str(name).lower(), kind) for name, kind in table.items())
     if "lane" in raw:
         if not isinstance(raw["lane"], str) or not raw["lane"].strip():
             raise ConfigError("[intake] lane must be the name of a lane.")

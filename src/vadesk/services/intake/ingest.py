@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -255,7 +254,7 @@ def _write_many(
                     continue
                 client_id = routes.route(p.mail)
                 lane_id = routes.lane(session, client_id is not None, rules)
-                kind = _kind(p.mail.subject, rules)
+                kind = rules.kind_for(p.mail.subject, routes.names.get(client_id or 0))
                 waiting.append(_NewCard(index, p, client_id, lane_id, kind))
                 waiting_ids.update(key for key in (p.key, p.mail.message_id) if key)
             write_waiting()
@@ -475,7 +474,7 @@ def _ingest(
         _title(mail),
         lane_id=lane_id,
         client_id=client_id,
-        kind=_kind(mail.subject, rules),
+        kind=rules.kind_for(mail.subject, routes.names.get(client_id or 0)),
         description=mail.body,
         message_id=mail.message_id,
         user_id=user_id,
@@ -523,14 +522,6 @@ def _first_line(body: str) -> str:
         if line.strip():
             return clean_title(line, 80)
     return ""
-
-
-def _kind(subject: str, rules: IntakeRules) -> str:
-    words = set(re.findall(r"\w+", subject.lower()))
-    for kind, keywords in rules.kinds:
-        if any(word in words for word in keywords):
-            return kind
-    return rules.default_kind
 
 
 def _thread_card(session: Session, mail: Mail) -> tuple[int, str] | None:

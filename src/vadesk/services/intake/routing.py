@@ -45,6 +45,8 @@ class Routes:
     contacts: dict[str, set[int]]
     domains: dict[str, set[int]]
     slugs: dict[str, int]
+    names: dict[int, str]
+    """Active clients' names by id."""
     lanes: dict[str, int]
     """"routed" and "inbox" lane ids, filled when first needed."""
 
@@ -74,7 +76,7 @@ class Routes:
             contacts.setdefault(email, set()).add(client_id)
             domains.setdefault(email.rpartition("@")[2], set()).add(client_id)
         slugs = {_slug(name): client_id for client_id, name in active.items()}
-        return cls(addresses, contacts, domains, slugs, {})
+        return cls(addresses, contacts, domains, slugs, active, {})
 
     def route(self, mail: Mail) -> int | None:
         """The client a message belongs to: by the address it was sent to (plus-addresses
