@@ -101,7 +101,8 @@ async def test_drag_add_and_live_updates_in_chromium(
         await high.locator("text=acme-n1 task").wait_for(timeout=3000)
         assert await page.evaluate("() => window.notReloaded === true")
 
-    # Add a task through the form.
+    # Add a task through the form (folded above the board).
+    await page.click("summary:has-text('Add a task')")
     await page.fill("input[name=title]", "Order business cards")
     await page.fill("textarea[name=description]", "500, matte")
     await page.select_option("select[name=kind]", "purchase")
@@ -133,6 +134,7 @@ async def test_a_phone_sized_touch_screen_reads_and_reorders(
     before = lane_of(world, "acme-n3")
     await page.locator(f"#card-{n3} button[aria-label='Move up']").tap()
     await page.locator("text=Moved.").wait_for()
+    await page.wait_for_load_state()  # the board follows the page's head (streamed)
     normal = page.locator(f"#lane-{world.lanes['Normal']}").locator("xpath=..")
     titles = await normal.locator("a.title").all_inner_texts()
     assert titles == ["acme-n1 task", "acme-n3 task", "acme-n2 task"]
@@ -182,6 +184,7 @@ async def test_without_javascript_the_page_reads_and_buttons_reorder(
     n1 = world.cards["acme-n1"]
     await page.locator(f"#card-{n1} button[aria-label='Move down']").click()
     await page.locator("text=Moved.").wait_for()
+    await page.wait_for_load_state()  # the board follows the page's head (streamed)
     normal = page.locator(f"#lane-{world.lanes['Normal']}").locator("xpath=..")
     assert await normal.locator("a.title").all_inner_texts() == [
         "acme-n2 task",
@@ -192,5 +195,6 @@ async def test_without_javascript_the_page_reads_and_buttons_reorder(
     await page.select_option("#move select[name=lane_id]", str(world.lanes["Urgent"]))
     await page.click("text=Move to lane")
     await page.locator("text=Moved.").wait_for()
+    await page.wait_for_load_state()  # the board follows the page's head (streamed)
     assert lane_of(world, "acme-n1") == "Urgent"
     await context.close()
