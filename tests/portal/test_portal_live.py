@@ -134,3 +134,26 @@ def test_archiving_the_client_ends_the_open_stream(
     finally:
         va.close()
         client.close()
+
+
+def test_a_closed_page_leaves_no_stream_behind(world: World) -> None:
+    import socket
+
+    app = create_app(world.store, Settings(user="tester"), poll_interval=0.05)
+    broadcaster = app.state.portal.broadcaster
+    with LiveServer(app) as live:
+        client, events_path = open_page(live, world)
+        cookie = client.cookies["vadesk_portal"]
+        client.close()
+        tab = socket.create_connection(("127.0.0.1", live.port))
+        tab.sendall(
+            f"GET {events_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Cookie: vadesk_portal={cookie}\r\n\r\n".encode()
+        )
+        assert b"text/event-stream" in tab.recv(4096)
+        assert broadcaster.open_streams == 1
+        tab.close()  # the tab is closed
+        deadline = time.monotonic() + 8
+        while broadcaster.open_streams and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert broadcaster.open_streams == 0

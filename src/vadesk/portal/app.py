@@ -604,11 +604,17 @@ def create_app(
         async def body() -> AsyncIterator[str]:
             try:
                 yield "retry: 2000\n\n"
+                quiet = 0
                 while True:
                     try:
-                        event, data = await asyncio.wait_for(stream.queue.get(), 15)
+                        event, data = await asyncio.wait_for(stream.queue.get(), 5)
                     except TimeoutError:
-                        yield ": still here\n\n"
+                        # A closed tab is noticed within 5 s, not at the next write.
+                        if await request.is_disconnected():
+                            return
+                        quiet += 1
+                        if quiet % 3 == 0:
+                            yield ": still here\n\n"  # keeps proxies from timing out
                         continue
                     if event == "bye":
                         yield "event: bye\ndata: \n\n"
