@@ -546,3 +546,31 @@ def test_a_clients_mail_gets_its_kind_in_a_batch_and_alone(
     with store.read() as s:
         kinds = [card_detail(s, n).card.kind for n in (1, 2, alone.card_id or 0)]
     assert kinds == ["call", "call", "call"]
+
+
+def test_cards_from_a_file_into_a_waiting_lane_start_paused(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """SQLite writes a file's new cards together (not through create_card): they must pause
+    in a waiting lane as create_card's would. (PostgreSQL goes through create_card itself.)"""
+    from vadesk.db.models import Card
+    from vadesk.services.lanes import add_lane
+
+    store = sqlite_store
+    with store.write() as s:
+        add_client(s, "Acme", emails=("acme@in.example.com",))
+        hold = add_lane(s, "Hold").id
+        s.get_one(Lane, hold).waiting = True
+    settings = Settings(user="tester", intake={"lane": "hold"})
+    box = mailbox.mbox(tmp_path / "in.mbox")
+    box.add(message("One", message_id="<1@x>"))
+    box.add(message("Two", message_id="<2@x>"))
+    box.flush()
+    box.close()
+    ingest_paths(store, [tmp_path / "in.mbox"], settings)
+    with store.read() as s:
+        for card_id in (1, 2):
+            card = s.get_one(Card, card_id)
+            assert (card.lane_id, card.waiting_since is not None) == (hold, True)
+            kinds = [a.kind for a in card_detail(s, card_id).activity]
+            assert kinds == ["email", "paused", "created"]

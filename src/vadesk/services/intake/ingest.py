@@ -325,7 +325,7 @@ def _insert_cards(
     paused: dict[int, bool] = {}
     for lane_id in dict.fromkeys(new.lane_id for new in new_cards):
         lane = get_lane(session, lane_id, lock=True)
-        paused[lane_id] = bool(lane.waiting)
+        paused[lane_id] = bool(lane.waiting) and lane.role != "done"
         count = sum(1 for new in new_cards if new.lane_id == lane_id)
         last = session.scalar(
             select(Card.rank)
@@ -374,6 +374,9 @@ def _insert_cards(
         saved = save_attachments(session, store, card_id, p.mail.attachments, now, written)
         detail = {"attachments": saved, **_email_detail(p.mail)}
         activity.append(_activity(card_id, user_id, now, "created", {"lane": new.lane_id}))
+        if paused[new.lane_id]:  # a waiting lane pauses the clock from the start, as moving in
+            pause = {"by": "lane", "lane": new.lane_id}
+            activity.append(_activity(card_id, user_id, now, "paused", pause))
         activity.append(_activity(card_id, user_id, now, "email", detail))
         records.append(
             {
