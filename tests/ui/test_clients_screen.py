@@ -196,7 +196,7 @@ def empty_store(sqlite_url: str) -> Iterator[Store]:
 
 
 async def test_a_fresh_database_greets_with_add_your_first_client(empty_store: Store) -> None:
-    async with make_app(empty_store).run_test(size=SIZE) as pilot:
+    async with make_app(empty_store).run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         text = screen_text(pilot)
         assert "Add your first client" in text
@@ -208,6 +208,7 @@ async def test_a_fresh_database_greets_with_add_your_first_client(empty_store: S
         text = screen_text(pilot)
         assert "Add your first client" not in text
         assert "Urgent (" in text
+        assert "Added Acme Bakery" in text  # a toast says so, and what to do next
         assert order(empty_store) == ["Acme Bakery"]
 
 

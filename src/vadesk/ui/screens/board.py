@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -271,6 +271,7 @@ class BoardScreen(Screen[None]):
         self.grouped = grouping.remembered()
         """Each lane grouped by client, in the clients' priority order (``g``; remembered)."""
         self._client_order: dict[int, int] = {}
+        self._resume_note: str | None = None
         self.history = History()
         self.current_lane = 0
         self.writes: WriteQueue[Op, tuple[int | None, Change | None]] = WriteQueue(
@@ -518,7 +519,26 @@ class BoardScreen(Screen[None]):
     def _add_first_client(self) -> None:
         from vadesk.ui.screens.client_form import ClientForm
 
-        self.app.push_screen(ClientForm(self.store), lambda _: self.reload())
+        def added(profile: object) -> None:
+            name = getattr(profile, "name", None)
+            if name is not None:
+                self.notify_when_shown(f"Added {display(name)}: n adds a card, C lists clients")
+            self.reload()
+
+        self.app.push_screen(ClientForm(self.store), added)
+
+    def notify_when_shown(self, note: str) -> None:
+        """A toast raised while a form closing over the board is still on top goes with it."""
+        if self.app.screen is self:
+            self.notify(note, markup=False)
+        else:
+            self._resume_note = note
+
+    @on(events.ScreenResume)
+    def _resumed(self) -> None:
+        note, self._resume_note = self._resume_note, None
+        if note:
+            self.notify(note, markup=False)
 
     def _greet(self, snap: Snapshot) -> None:
         """A database with no clients and no cards: "Add your first client" instead."""
