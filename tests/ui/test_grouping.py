@@ -14,7 +14,7 @@ from vadesk.services.store import Store, open_store
 from vadesk.ui.screens.pickers import ClientPicker
 
 from .conftest import NOW, board_screen, lane_titles, make_app, press, settle, wait_until
-from .screen_text import screen_text
+from .screen_text import screen_text, squashed
 
 SIZE = (120, 36)
 
@@ -109,7 +109,7 @@ async def test_a_client_order_change_elsewhere_resorts_the_open_board(shared_url
 async def test_shift_up_and_down_move_a_card_within_its_clients_group(ui_store: Store) -> None:
     add_acme_card(ui_store, "c4 invoice flour")
     preferences.update(group_by_client=True)
-    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+    async with make_app(ui_store).run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("l", "l")
         await settle(pilot)
@@ -136,6 +136,7 @@ async def test_shift_up_and_down_move_a_card_within_its_clients_group(ui_store: 
         await settle(pilot)
         assert shown(pilot, 2)[1] == "c2 order toner"
         assert lane_titles(ui_store, "Normal")[-1] == "c2 order toner"
+        assert "The last of this client's cards here" in squashed(screen_text(pilot))
         await pilot.press("K")
         await settle(pilot)
         assert shown(pilot, 2) == acme_first

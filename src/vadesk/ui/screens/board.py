@@ -1077,6 +1077,9 @@ class BoardScreen(Screen[None]):
                 if moved is not None:
                     view.put(target, moved)
                 self._card_op("reorder", card, step)
+            else:
+                edge = "first" if delta < 0 else "last"
+                self.notify(f"The {edge} of this client's cards here (g ungroups the lanes)")
             return
         target = max(0, min(view.cursor + delta, view.count - 1))
         if target != view.cursor:
