@@ -226,6 +226,36 @@ def test_private_notes_are_never_shown(world: World) -> None:
     assert acme_n1.comments == 1
 
 
+def test_comments_say_who_wrote_them(world: World) -> None:
+    card = world.cards["acme-n1"]
+    with world.store.write() as s:
+        s.add_all(
+            CardActivity(
+                card_id=card, at=FIXED_NOW + timedelta(minutes=i), kind=kind, detail=detail
+            )
+            for i, (kind, detail) in enumerate(
+                [
+                    ("commented", {"text": "from the board"}),
+                    ("commented", {"text": "by mail", "sender_name": "Ann Acme", "via": "email"}),
+                    ("commented", {"text": "bare mail", "sender": "ann@acme.example"}),
+                    ("comment", {"text": "from Trello", "author": "Bob", "source": "trello"}),
+                ]
+            )
+        )
+    user = world.user()
+    with world.store.write() as s:
+        service.comment(s, user, card, "from the portal", now=FIXED_NOW + timedelta(hours=1))
+    with world.store.read() as s:
+        detail = service.card_detail(s, user, card, tz=UTC_TZ, now=FIXED_NOW)
+    assert [(c.author, c.text, c.from_portal) for c in detail.comments] == [
+        ("your VA", "from the board", False),
+        ("Ann Acme", "by mail", False),
+        ("ann@acme.example", "bare mail", False),
+        ("Bob", "from Trello", False),
+        ("Acme office", "from the portal", True),
+    ]
+
+
 def test_another_clients_card_is_not_found_like_a_missing_one(world: World) -> None:
     user = world.user()
     for card in (world.cards["globex-n"], 999_999):

@@ -322,6 +322,14 @@ def _own_card(session: Session, user: PortalUser, card_id: int, *, lock: bool = 
     return card
 
 
+def _author(info: dict[str, Any]) -> str:
+    """Who wrote a comment: the portal user, a Trello author, an email's sender, or the VA."""
+    for key in ("author", "sender_name", "sender"):
+        if isinstance(info.get(key), str) and info[key].strip():
+            return str(info[key])
+    return "your VA"
+
+
 def card_detail(
     session: Session, user: PortalUser, card_id: int, *, tz: tzinfo, now: datetime | None = None
 ) -> PortalCardDetail:
@@ -338,7 +346,7 @@ def card_detail(
     comments = tuple(
         CommentRow(
             at,
-            str(info.get("author") or ("you" if info.get("via") == "portal" else "your VA")),
+            _author(info),
             str(info.get("text", "")),
             info.get("via") == "portal",
         )
