@@ -574,3 +574,29 @@ def test_cards_from_a_file_into_a_waiting_lane_start_paused(
             assert (card.lane_id, card.waiting_since is not None) == (hold, True)
             kinds = [a.kind for a in card_detail(s, card_id).activity]
             assert kinds == ["email", "paused", "created"]
+
+
+def test_a_message_the_database_refuses_is_skipped_and_the_run_goes_on(
+    store: Store, acme: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import DataError
+
+    from vadesk.services.intake import ingest as ingest_module
+    from vadesk.services.intake.attachments import save_attachments as real
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        if args[3]:  # the message with an attachment
+            raise DataError("INSERT ...", None, ValueError("value too long"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest_module, "save_attachments", refuse)
+    box = mailbox.mbox(tmp_path / "in.mbox")
+    box.add(message("Plain one", message_id="<p1@x>"))
+    box.add(message("With file", message_id="<f1@x>", attachments=(("a.pdf", b"%PDF"),)))
+    box.add(message("Plain two", message_id="<p2@x>"))
+    box.flush()
+    box.close()
+    summary = ingest_paths(store, [tmp_path / "in.mbox"], store.settings)
+    assert (summary.cards, summary.skipped) == (2, 1)
+    assert summary.skips[0].endswith(": the database refused it (ValueError)")
+    assert "'With file'" in summary.skips[0]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from vadesk.config import Settings
@@ -205,6 +205,13 @@ def _write_one(store: StoreLike, p: _Prepared, rules: IntakeRules, now: datetime
         except OSError as error:
             _remove(written)
             return _not_saved(p, error)
+        except DataError as error:
+            # A value the database refuses (a driver's limit we did not foresee): this one
+            # message is named and skipped; the run goes on.
+            _remove(written)
+            log.warning("intake: a message could not be stored: %s", type(error.orig).__name__)
+            reason = f"the database refused it ({type(error.orig).__name__})"
+            return IngestResult("skipped", None, p.key, reason, p.label)
         except BaseException:
             _remove(written)
             raise
@@ -258,7 +265,7 @@ def _write_many(
                 waiting.append(_NewCard(index, p, client_id, lane_id, kind))
                 waiting_ids.update(key for key in (p.key, p.mail.message_id) if key)
             write_waiting()
-    except (IntegrityError, OSError):
+    except (IntegrityError, DataError, OSError):
         _remove(written)
         log.info("intake: a batch failed; its messages are stored one by one")
         return [_write_one(store, p, rules, now) for p in batch]
