@@ -73,6 +73,7 @@ def test_revoke_by_id_and_by_client(run: Run) -> None:
         (("portal", "revoke", "42"), "No portal invite #42"),
         (("portal", "serve", "--host", "0.0.0.0"), "Refusing to serve on 0.0.0.0 without TLS"),
         (("portal", "serve", "--certfile", "x.pem"), "--certfile and --keyfile go together"),
+        (("--db", "sqlite:////nonexistent/x.db", "portal", "list"), "No vadesk database"),
     ],
 )
 def test_refusals_are_one_line(run: Run, args: tuple[str, ...], expected: str) -> None:
@@ -108,6 +109,7 @@ def test_serve_answers_and_stops_on_ctrl_c(sqlite_url: str, tmp_path: Path) -> N
 
     import httpx
 
+    assert CliRunner().invoke(cli, ["--db", sqlite_url, "client", "add", "Acme"]).exit_code == 0
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

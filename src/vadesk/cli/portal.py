@@ -55,7 +55,7 @@ def serve(
 
     from vadesk.portal.app import create_app
 
-    store = ctx.store()
+    store = ctx.store(create=False)  # a mistyped --db is reported, not served empty
     app = create_app(store, ctx.settings)
     scheme = "https" if tls else "http"
     click.echo(
@@ -113,7 +113,7 @@ def invite(ctx: Context, client_name: str, expires: str, name: str, as_json: boo
 
     span = service.parse_expires(expires)
     base = service.portal_settings(ctx.settings).base_url
-    store = ctx.store()
+    store = ctx.store(create=False)  # no clients in a database that does not exist
     with store.write() as session:
         client = client_by_name(session, client_name)
         row, token = service.create_invite(session, client.id, name=name, expires=span)
@@ -163,7 +163,7 @@ def revoke(ctx: Context, target: str, as_json: bool) -> None:
     from vadesk.services import portal as service
     from vadesk.services.clients import client_by_name
 
-    with ctx.store().write() as session:
+    with ctx.store(create=False).write() as session:
         if target.strip().isdigit():
             number = int(target)
             if not 1 <= number <= 2**31 - 1:
