@@ -341,7 +341,8 @@ def test_next_overdue_goes_in_board_order_and_wraps(store: Store) -> None:
         order = [next_overdue(s, x, MONDAY) for x in (None, a, fine, b, d, c)]
         assert order == [a, b, b, d, c, a]
         assert next_overdue(s, a, MONDAY, client_id=acme) == d
-        assert next_overdue(s, a, MONDAY, card_ids={a, c}) == c
+        assert next_overdue(s, a, MONDAY, text="B") == b  # the board's text filter
+        assert next_overdue(s, b, MONDAY, text="B") == b  # the only one: it stays
         assert next_overdue(s, None, MONDAY - 50 * HOUR) is None
 
 

@@ -15,7 +15,7 @@ from vadesk.domain.text import decode_stored
 
 WINDOW_SQL = """
 SELECT c.id, c.rank, c.title, cl.name, cl.colour, c.kind, c.due_at,
-       COALESCE(ck.done, 0), COALESCE(ck.total, 0), c.version, c.client_id
+       COALESCE(ck.done, 0), COALESCE(ck.total, 0), c.version, c.client_id, c.waiting_since
 FROM cards c
 LEFT JOIN clients cl ON cl.id = c.client_id
 LEFT JOIN (SELECT card_id, COUNT(id) AS total, SUM(CASE WHEN done THEN 1 ELSE 0 END) AS done
@@ -64,7 +64,7 @@ def first_screen(
         window_sql = WINDOW_SQL.format(order=GROUPED_ORDER if grouped else "c.rank, c.id")
         for lane_id, *_ in lanes:
             cards = [
-                (*row[:6], _instant(row[6]), *row[7:])
+                (*row[:6], _instant(row[6]), *row[7:11], _instant(row[11]))
                 for row in conn.execute(window_sql, (lane_id, rows))
             ]
             windows[lane_id] = cards
@@ -76,7 +76,7 @@ def first_screen(
             "SELECT COUNT(c.id) FROM cards c JOIN lanes l ON l.id = c.lane_id "
             "LEFT JOIN clients cl ON cl.id = c.client_id "
             "WHERE c.archived = 0 AND c.due_at < ? AND l.role != 'done' "
-            "AND NOT COALESCE(cl.archived, 0)",
+            "AND c.waiting_since IS NULL AND NOT COALESCE(cl.archived, 0)",
             (stamp,),
         ).fetchone()[0]
     except sqlite3.Error:

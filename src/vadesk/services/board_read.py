@@ -118,6 +118,7 @@ def lane_window(
             func.coalesce(counts.c.total, 0),
             Card.version,
             Card.client_id,
+            Card.waiting_since,
         )
         .outerjoin(Client, Client.id == Card.client_id)
         .outerjoin(counts, counts.c.card_id == Card.id)
@@ -191,6 +192,7 @@ def overdue_count(session: Session, now: datetime) -> int:
         .join(Lane, Lane.id == Card.lane_id)
         .outerjoin(Client, Client.id == Card.client_id)
         .where(Card.archived.is_(False), Card.due_at < now, Lane.role != "done")
+        .where(Card.waiting_since.is_(None))  # a paused clock is not late
     )
     return session.scalar(_filtered(stmt, "", None)) or 0
 

@@ -30,6 +30,7 @@ Action = Literal[
     "rename_lane",
     "move_lane",
     "remove_lane",
+    "waiting",
 ]
 
 
@@ -44,6 +45,7 @@ class Step:
     - ``edit``: ``fields`` as ``cards.edit_card`` takes them
     - ``create``: ``card_id`` 0; ``title`` and ``fields`` as ``cards.create_card`` takes them
     - ``timer``: start or stop the timer on ``card_id`` (the result says which, and the entry)
+    - ``waiting``: flag the card as waiting on the client, or not (a toggle; see turnaround)
     - ``absence``: resolve the running timer's absence by ``choice`` (keep, discard, split)
     - ``add_lane`` (``name``, ``position``), ``rename_lane`` (``lane_id``, ``name``),
       ``move_lane`` (``lane_id``, ``position``), ``remove_lane`` (``lane_id``): ``card_id`` 0
@@ -80,6 +82,11 @@ def apply(
         return Done(row.id, Step("archive", row.id), Step("unarchive", row.id))
     if step.action in ("timer", "absence", "add_lane", "rename_lane", "move_lane", "remove_lane"):
         return Done(None, None, step, _other(session, step, user_id, now))
+    if step.action == "waiting":
+        from vadesk.services.turnaround import set_waiting
+
+        flagged = set_waiting(session, card_id, user_id=user_id, now=now)
+        return Done(card_id, step, step, flagged)  # toggling again undoes it
     undo: Step | None = None
     if step.action in ("move", "move_step", "complete", "restore"):
         undo = Step("restore", card_id, {"placement": placement_of(session, card_id)})

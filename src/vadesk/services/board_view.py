@@ -50,6 +50,8 @@ class Snapshot:
     """Lanes are grouped by client (each window then starts a row early: see read_window)."""
     client_order: dict[int, int] = field(default_factory=dict)
     """Client id -> place in the clients' priority order (read when grouped)."""
+    due_soon: int = 0
+    """Cards due within the due_soon_hours setting (clock running, outside Done)."""
 
 
 def from_quick(quick: QuickBoard) -> Snapshot:
@@ -92,6 +94,7 @@ def read_snapshot(
         running_card_ids,
     )
     from vadesk.services.lanes import list_lanes
+    from vadesk.services.turnaround import due_soon_count
 
     with store.read() as s:
         lanes = list_lanes(s)
@@ -122,6 +125,7 @@ def read_snapshot(
             follow=focus,
             grouped=grouped,
             client_order=client_order(s) if grouped else {},
+            due_soon=due_soon_count(s, now, store.settings.due_soon_hours),
         )
 
 

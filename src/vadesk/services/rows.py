@@ -32,6 +32,8 @@ class CardLine(NamedTuple):
     checklist_total: int
     version: int
     client_id: int | None = None
+    paused_since: datetime | None = None
+    """When the card's turnaround clock paused (waiting on the client); None: it runs."""
 
     @property
     def looks(self) -> tuple[object, ...]:
@@ -45,4 +47,5 @@ class CardLine(NamedTuple):
             self.due_at,
             self.checklist_done,
             self.checklist_total,
+            self.paused_since,
         )

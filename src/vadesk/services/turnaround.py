@@ -328,10 +328,17 @@ def waiting_of(session: Session, card_id: int, now: datetime | None = None) -> W
 
 
 def _open_cards() -> Any:
+    """Counting cards whose clock runs, outside Done, of clients not archived."""
     return (
         select(func.count(Card.id))
         .join(Lane, Lane.id == Card.lane_id)
-        .where(Card.archived.is_(False), Lane.role != "done", Card.waiting_since.is_(None))
+        .outerjoin(Client, Client.id == Card.client_id)
+        .where(
+            Card.archived.is_(False),
+            Lane.role != "done",
+            Card.waiting_since.is_(None),
+            Client.archived.is_not(True),
+        )
     )
 
 
@@ -345,22 +352,32 @@ def due_counts(session: Session, now: datetime, soon: timedelta) -> tuple[int, i
     return overdue, due_soon
 
 
+def due_soon_count(session: Session, now: datetime, hours: int) -> int:
+    """Cards due in the next ``hours`` (the board header's "due soon")."""
+    now = now.astimezone(UTC)
+    soon = now + timedelta(hours=hours)
+    return session.scalar(_open_cards().where(Card.due_at >= now, Card.due_at <= soon)) or 0
+
+
 def next_overdue(
     session: Session,
     after_card: int | None,
     now: datetime,
     *,
+    text: str = "",
     client_id: int | None = None,
-    card_ids: set[int] | None = None,
 ) -> int | None:
     """The first overdue card after ``after_card`` in board order (lane by lane, top to
     bottom), wrapping round to the first; None when nothing is overdue.
 
-    ``client_id`` keeps to one client's cards; ``card_ids`` (a text filter's matches) too.
+    ``text`` and ``client_id`` are the board's filters: a card they hide is skipped.
     """
+    from vadesk.services.board_read import _filtered  # the board's own filter rules
+
     stmt = (
         select(Card.id, Lane.position, Lane.id, Card.rank)
         .join(Lane, Lane.id == Card.lane_id)
+        .outerjoin(Client, Client.id == Card.client_id)
         .where(
             Card.archived.is_(False),
             Lane.role != "done",
@@ -369,9 +386,7 @@ def next_overdue(
         )
         .order_by(Lane.position, Lane.id, Card.rank, Card.id)
     )
-    if client_id is not None:
-        stmt = stmt.where(Card.client_id == client_id)
-    rows = [r for r in session.execute(stmt) if card_ids is None or r[0] in card_ids]
+    rows = [tuple(r) for r in session.execute(_filtered(stmt, text, client_id))]
     if not rows:
         return None
     if after_card is not None:
@@ -434,7 +449,15 @@ def month_figures(
     first = datetime(year, month, 1, tzinfo=zone)
     after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
     stmt = (
-        select(Card, Client.name, Client.rank)
+        select(
+            Card.client_id,
+            Card.created_at,
+            Card.completed_at,
+            Card.due_at,
+            Card.waiting_since,
+            Client.name,
+            Client.rank,
+        )
         .outerjoin(Client, Client.id == Card.client_id)
         .where(
             Card.completed_at.is_not(None),
@@ -444,29 +467,25 @@ def month_figures(
     )
     if client_id is not None:
         stmt = stmt.where(Card.client_id == client_id)
-    groups: dict[int | None, list[tuple[Card, str | None, str | None]]] = {}
+    groups: dict[int | None, list[Any]] = {}
     for row in session.execute(stmt):
-        groups.setdefault(row[0].client_id, []).append((row[0], row[1], row[2]))
-    working: dict[int | None, rules.WorkingTime | None] = {}
+        groups.setdefault(row.client_id, []).append(row)
     result: list[tuple[tuple[int, str], MonthFigures]] = []
     for cid, rows in groups.items():
-        if cid not in working:
-            working[cid] = working_for(session, cid)
+        working = working_for(session, cid)
         on_time = late = no_due = 0
         spans: list[int] = []
-        for card, _name, _rank in rows:
-            assert card.completed_at is not None
-            spans.append(int((card.completed_at - card.created_at).total_seconds()))
-            due = rules.effective_due(
-                card.due_at, card.waiting_since, card.completed_at, working[cid]
-            )
+        for row in rows:
+            done_at: datetime = row.completed_at
+            spans.append(int((done_at - row.created_at).total_seconds()))
+            due = rules.effective_due(row.due_at, row.waiting_since, done_at, working)
             if due is None:
                 no_due += 1
-            elif card.completed_at <= due:
+            elif done_at <= due:
                 on_time += 1
             else:
                 late += 1
-        name, rank = rows[0][1], rows[0][2]
+        name, rank = rows[0].name, rows[0].rank
         figures = MonthFigures(
             cid,
             name,

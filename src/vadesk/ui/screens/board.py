@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
@@ -192,6 +192,22 @@ class BoardScreen(Screen[None]):
             id="board.group",
             show=False,
             tooltip="Group each lane by client, in the clients' priority order",
+        ),
+        Binding(
+            "w",
+            "toggle_waiting",
+            "Waiting",
+            id="board.waiting",
+            show=False,
+            tooltip="Flag the card as waiting on the client (its clock pauses), or not",
+        ),
+        Binding(
+            "o",
+            "next_overdue",
+            "Next overdue",
+            id="board.next-overdue",
+            show=False,
+            tooltip="Jump to the next overdue card",
         ),
         Binding("v", "vault", "Vault", id="board.vault", tooltip="Logins, cards and notes"),
         Binding(
@@ -705,7 +721,15 @@ class BoardScreen(Screen[None]):
             new.move_cursor(int(new.scroll_offset.y) // LaneView.CARD_HEIGHT + max(0, row))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        needs_card = {"open_card", "done", "archive", "move_lane", "move_step", "move_top"}
+        needs_card = {
+            "open_card",
+            "done",
+            "archive",
+            "move_lane",
+            "move_step",
+            "move_top",
+            "toggle_waiting",
+        }
         if action in needs_card and self.selected is None:
             return None  # shown disabled
         if action == "undo" and not self.history.can_undo:
@@ -770,6 +794,7 @@ class BoardScreen(Screen[None]):
             if view := views.get(lane_id):
                 view.set_grouped(snap.grouped)
                 view.set_context(snap.running, now)
+                view.due_soon = self._due_soon
                 view.set_data(window.count, window.offset, window.lines)
         take_focus = self._board_has_focus()
         if snap.follow is not None:
@@ -782,6 +807,7 @@ class BoardScreen(Screen[None]):
             self.focus_lane(self.current_lane, take_focus=take_focus)
         self._follow_card = None
         self.overdue = snap.overdue
+        self._header.due_soon = snap.due_soon
         if snap.figures is not None:
             self._pane.now = now
             self._pane.figures = snap.figures
@@ -959,6 +985,12 @@ class BoardScreen(Screen[None]):
             self.post_message(
                 self.Notice(f"Timer {action}: {clean_title(entry.card_title)}{spent}")
             )
+        if op.step.action == "waiting":
+            flagged, title = done.result, clean_title(done.result.title)
+            if flagged.waiting:
+                self.post_message(self.Notice(f"Waiting (clock paused): {title}"))
+            else:
+                self.post_message(self.Notice(f"No longer waiting: {title}"))
         # Undoing or redoing a change moves it between the history's stacks (see _record).
         change = Change(op.label, done.undo, done.redo) if op.kind == "do" and done.undo else None
         return done.follow, change
@@ -1134,6 +1166,39 @@ class BoardScreen(Screen[None]):
         figures = self._pane.figures
         running = figures.running if figures is not None else None
         return "; its timer stopped" if running is not None and running.card_id == card_id else ""
+
+    @property
+    def _due_soon(self) -> timedelta:
+        return timedelta(hours=self.store.settings.due_soon_hours)
+
+    def action_toggle_waiting(self) -> None:
+        """Flag the selected card as waiting on the client, or not (turnaround.set_waiting)."""
+        if (card := self.selected) is not None:
+            self._card_op("waiting", card, Step("waiting", card.id))
+
+    def action_next_overdue(self) -> None:
+        card = self.selected
+        self._find_overdue(card.id if card else None, self.filter.text, self.filter.client_id)
+
+    @work(thread=True, exclusive=True, group="jump", exit_on_error=False)
+    def _find_overdue(self, after: int | None, text: str, client_id: int | None) -> None:
+        from vadesk.services.turnaround import next_overdue
+
+        try:
+            with self.store.read() as s:
+                found = next_overdue(s, after, self.clock(), text=text, client_id=client_id)
+        except VadeskError as error:
+            self.post_message(self.WriteFailed(str(error)))
+            return
+        self.app.call_from_thread(self._jump_to_overdue, found, after)
+
+    def _jump_to_overdue(self, found: int | None, after: int | None) -> None:
+        if found is None:
+            self.notify("Nothing is overdue.", timeout=3)
+        elif found == after:
+            self.notify("This is the only overdue card.", timeout=3)
+        else:
+            self.reload(follow=found)
 
     def action_undo(self) -> None:
         self._replay("undo")

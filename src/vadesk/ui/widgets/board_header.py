@@ -21,6 +21,8 @@ class BoardHeader(Widget):
     """The local date shown (None before the screen sets it)."""
     overdue: reactive[int] = reactive(0, layout=False)
     """Cards past their due time outside Done."""
+    due_soon: reactive[int] = reactive(0, layout=False)
+    """Cards due within the due_soon_hours setting (their clocks running)."""
     running: reactive[tuple[str, int] | None] = reactive(None, layout=False)
     """Title of the timed card and its seconds so far, or None when no timer runs."""
     filtered: reactive[str] = reactive("", layout=False)
@@ -35,6 +37,9 @@ class BoardHeader(Widget):
             text.append(f" {self.overdue} overdue ", "bold white on red")
         else:
             text.append(" nothing overdue ", "green")
+        if self.due_soon:
+            text.append(" ")
+            text.append(f" {self.due_soon} due soon ", "bold black on dark_orange")
         if self.running is not None:
             title, seconds = self.running
             text.append(f"  ⏱ {hms(seconds)} {clean_title(title)[:30]} ", "bold")

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from vadesk.domain.turnaround import due_state
+from vadesk.domain.turnaround import due_state, waiting_text
 from vadesk.services.rows import CardLine
 from vadesk.ui.safe import display, safe_colour
 
@@ -63,6 +63,7 @@ class LaneView(ScrollView, can_focus=False):
         "lane-view--meta",
         "lane-view--overdue",
         "lane-view--today",
+        "lane-view--waiting",
         "lane-view--running",
         "lane-view--placeholder",
         "lane-view--group",
@@ -112,6 +113,9 @@ class LaneView(ScrollView, can_focus=False):
         """Cards whose timer runs: marked on the board (set with ``set_context``)."""
         self.now = datetime.now(UTC)
         """The instant due times are measured against (set with ``set_context``)."""
+        self.due_soon = timedelta(hours=4)
+        """A card due within this long is drawn as due soon (the screen sets it from the
+        due_soon_hours setting)."""
         self.grouped = False
         """Cards come grouped by client: each group's first card has the client's name over
         it, on the card's blank line (drawn first instead of last, so rows keep their height)."""
@@ -412,8 +416,13 @@ class LaneView(ScrollView, can_focus=False):
         meta = self._style("lane-view--meta")
         items: list[tuple[str, Style]] = []
         # Due first: on a narrow lane it is what must survive truncation.
-        if card.due_at is not None and not self.done:
-            state = due_state(card.due_at, self.now)
+        if card.paused_since is not None and not self.done:
+            # Waiting on the client: the clock is paused, so no due text counts down.
+            items.append(
+                (waiting_text(card.paused_since, self.now), self._style("lane-view--waiting"))
+            )
+        elif card.due_at is not None and not self.done:
+            state = due_state(card.due_at, self.now, self.due_soon)
             due_style = {
                 "overdue": self._style("lane-view--overdue"),
                 "today": self._style("lane-view--today"),
