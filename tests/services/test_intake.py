@@ -548,15 +548,12 @@ def test_a_clients_mail_gets_its_kind_in_a_batch_and_alone(
     assert kinds == ["call", "call", "call"]
 
 
-def test_cards_from_a_file_into_a_waiting_lane_start_paused(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
-    """SQLite writes a file's new cards together (not through create_card): they must pause
-    in a waiting lane as create_card's would. (PostgreSQL goes through create_card itself.)"""
+def test_cards_from_a_file_into_a_waiting_lane_start_paused(store: Store, tmp_path: Path) -> None:
+    """A file's new cards are written together (not through create_card): they must pause
+    in a waiting lane as create_card's would."""
     from vadesk.db.models import Card
     from vadesk.services.lanes import add_lane
 
-    store = sqlite_store
     with store.write() as s:
         add_client(s, "Acme", emails=("acme@in.example.com",))
         hold = add_lane(s, "Hold").id
@@ -600,3 +597,49 @@ def test_a_message_the_database_refuses_is_skipped_and_the_run_goes_on(
     assert (summary.cards, summary.skipped) == (2, 1)
     assert summary.skips[0].endswith(": the database refused it (ValueError)")
     assert "'With file'" in summary.skips[0]
+
+
+def test_two_runs_over_the_same_mail_in_opposite_orders_make_each_card_once(
+    db_url: str, acme: int, tmp_path: Path
+) -> None:
+    forward, backward = mailbox.mbox(tmp_path / "a.mbox"), mailbox.mbox(tmp_path / "b.mbox")
+    raws = [
+        message(f"Task {i}", message_id=f"<o{i}@x>", to="acme@in.example.com" if i % 3 else "va@x")
+        for i in range(40)
+    ]
+    for raw in raws:
+        forward.add(raw)
+    for raw in reversed(raws):
+        backward.add(raw)
+    for box in (forward, backward):
+        box.flush()
+        box.close()
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    summaries: list[IntakeSummary] = []
+
+    def run(path: Path) -> None:
+        other = open_store(Settings(user="tester"), db_url)
+        try:
+            barrier.wait()
+            summaries.append(ingest_paths(other, [path], other.settings))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=run, args=(tmp_path / n,)) for n in ("a.mbox", "b.mbox")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(s.cards for s in summaries) == 40
+    assert sum(s.duplicates for s in summaries) == 40
+    check = open_store(Settings(user="tester"), db_url)
+    try:
+        with check.read() as s:
+            subjects = s.scalars(select(IntakeMessage.subject)).all()
+        assert sorted(subjects) == sorted(f"Task {i}" for i in range(40))
+    finally:
+        check.close()

@@ -33,6 +33,7 @@ from vadesk.domain.mail import Mail, message_key, parse_mail, peek_message_id
 from vadesk.domain.ranking import ranks_between
 from vadesk.domain.text import clean_text, clean_title
 from vadesk.domain.turnaround import Turnaround, default_due
+from vadesk.errors import DatabaseError
 from vadesk.services.card_access import log_activity
 from vadesk.services.cards import create_card
 from vadesk.services.intake import IngestResult, IntakeRules, IntakeSummary, intake_rules
@@ -78,8 +79,8 @@ class _Prepared:
 
 
 BATCH = 200
-"""Messages per write transaction from files (SQLite): one commit, one fsync, one board
-reload for them all. PostgreSQL commits each message on its own (no lock-order deadlocks)."""
+"""Messages per write transaction from files: one commit, one fsync, one board reload for
+them all. A batch that fails in any way is stored again one message at a time."""
 
 
 def ingest_batch(
@@ -125,7 +126,7 @@ def ingest_batch(
         for p in [p for p in todo if p.key in known]:
             results[p.index] = IngestResult("duplicate", known[p.key], p.key, "", p.label)
         todo = [p for p in todo if p.key not in known]
-    if store.is_sqlite and len(todo) > 1:
+    if len(todo) > 1:
         for start in range(0, len(todo), BATCH):
             chunk = todo[start : start + BATCH]
             for p, result in zip(chunk, _write_many(store, chunk, rules, now), strict=True):
@@ -265,7 +266,9 @@ def _write_many(
                 waiting.append(_NewCard(index, p, client_id, lane_id, kind))
                 waiting_ids.update(key for key in (p.key, p.mail.message_id) if key)
             write_waiting()
-    except (IntegrityError, DataError, OSError):
+    except (IntegrityError, DataError, OSError, DatabaseError):
+        # Another run took some of these messages first (or, on PostgreSQL, two runs over
+        # different mailboxes waited on each other and one was chosen to give way).
         _remove(written)
         log.info("intake: a batch failed; its messages are stored one by one")
         return [_write_one(store, p, rules, now) for p in batch]
@@ -330,7 +333,7 @@ def _insert_cards(
     due = _due_rule(session)
     ranks: dict[int, Iterator[str]] = {}
     paused: dict[int, bool] = {}
-    for lane_id in dict.fromkeys(new.lane_id for new in new_cards):
+    for lane_id in sorted({new.lane_id for new in new_cards}):  # one lock order for all runs
         lane = get_lane(session, lane_id, lock=True)
         paused[lane_id] = bool(lane.waiting) and lane.role != "done"
         count = sum(1 for new in new_cards if new.lane_id == lane_id)
@@ -364,13 +367,19 @@ def _insert_cards(
                 "waited_seconds": 0,
             }
         )
-    # One executemany per table. The ids are the newest ones: this runs only on SQLite, in a
-    # BEGIN IMMEDIATE transaction (nobody else inserts meanwhile) whose rowids only grow.
+    # One executemany per table.
     connection = session.connection()
-    connection.execute(insert(_table(Card)), rows)
-    ids = sorted(
-        connection.scalars(select(Card.id).order_by(Card.id.desc()).limit(len(rows))).all()
-    )
+    cards = _table(Card)
+    if connection.dialect.name == "sqlite":
+        # The ids are the newest ones: a BEGIN IMMEDIATE transaction (nobody else inserts
+        # meanwhile) whose rowids only grow. (Cheaper than RETURNING row by row here.)
+        connection.execute(insert(cards), rows)
+        ids = sorted(
+            connection.scalars(select(Card.id).order_by(Card.id.desc()).limit(len(rows))).all()
+        )
+    else:
+        returning = insert(cards).returning(cards.c.id, sort_by_parameter_order=True)
+        ids = list(connection.scalars(returning, rows))
     if len(ids) != len(rows):
         raise IntegrityError("card ids of a batch", None, ValueError("ids not found"))
     activity: list[dict[str, Any]] = []
@@ -443,8 +452,9 @@ def _ingest(
     claim: bool,
 ) -> IngestResult:
     """Make the card or comment. ``claim``: write the intake row first, so that a concurrent
-    run waits on it (PostgreSQL); in a batch (SQLite, already serial) it is written last,
-    complete, in one statement."""
+    run waits on it (PostgreSQL) before doing any work; in a batch it is written last,
+    complete, in one statement (a clash then fails the batch, which is stored again one
+    message at a time)."""
     mail, key, label = prepared.mail, prepared.key, prepared.label
     record = IntakeMessage(outcome="card", **_record_fields(prepared, now))
     if claim:
