@@ -196,6 +196,10 @@ def main() -> None:
     tmux("send-keys", "-t", SESSION, "g")
     wait_for(lambda s: header in s)
     time.sleep(1.0)
+    # The cursor followed its card into its group; back to the top, where the header has room.
+    tmux("send-keys", "-t", SESSION, "Home")
+    wait_for(lambda s: f"Urgent (1/{urgent_count})" in s)
+    time.sleep(0.5)
     grouped_moves = lane_moves(urgent_count, args.keys)
     print(f"lane move, grouped, {args.cards:,} cards: {fmt(grouped_moves)}  (target p95 < 50 ms)")
     stop()
