@@ -66,6 +66,12 @@ async def test_w_pauses_the_clock_and_the_due_time_moves_by_the_wait(ui_store: S
         # Still 2 h late, not 5: the due time moved by the three hours it waited.
         assert "2h late" in text and "waiting" not in text.split("\n")[3]
         assert "No longer waiting: a1 chase supplier" in text
+        await pilot.press("enter")  # the card's activity says what the clock did
+        await settle(pilot)
+        activity = str(pilot.app.screen.query_one("#activity").render())
+        assert "clock paused: waiting on the client" in activity
+        assert "clock running again after 3h; the due time moved as much" in activity
+        await pilot.press("escape")
     with ui_store.read() as s:
         assert get_card(s, a1).due_at == NOW - 2 * HOUR + 3 * HOUR
         kinds = list(

@@ -15,6 +15,7 @@ import pytest
 
 from vadesk.domain.turnaround import (
     WorkingTime,
+    activity_text,
     due_after,
     due_state,
     effective_due,
@@ -312,3 +313,28 @@ def test_parse_days() -> None:
         parse_days(["mon", "funday"])
     with pytest.raises(ValueError, match="no working days"):
         parse_days([])
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "text"),
+    [
+        ("paused", {"by": "flag"}, "clock paused: waiting on the client"),
+        ("paused", {"by": "lane"}, "clock paused: in a waiting lane"),
+        (
+            "resumed",
+            {"waited_seconds": 65 * 3600},
+            "clock running again after 2d 17h; the due time moved as much",
+        ),
+        (
+            "resumed",
+            {"waited_seconds": 3 * 3600 + 720},
+            "clock running again after 3h 12m; the due time moved as much",
+        ),
+        ("resumed", {"waited_seconds": "?"}, "clock running again; the due time moved as much"),
+        ("waiting", {"waiting": True}, "flagged as waiting"),
+        ("waiting", {"waiting": False}, "no longer flagged as waiting"),
+        ("moved", {}, None),
+    ],
+)
+def test_activity_text(kind: str, detail: dict[str, object], text: str | None) -> None:
+    assert activity_text(kind, detail) == text

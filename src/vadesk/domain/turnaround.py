@@ -209,3 +209,29 @@ def median_seconds(values: Iterable[int]) -> int | None:
     """The median of whole seconds (of the two middle ones for an even count, rounded down)."""
     ordered = list(values)
     return int(median(ordered)) if ordered else None
+
+
+def _span(seconds: int) -> str:
+    minutes = max(0, seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def activity_text(kind: str, detail: dict[str, object]) -> str | None:
+    """A line for a card's activity log about its clock; None for other kinds."""
+    if kind == "paused":
+        if detail.get("by") == "flag":
+            return "clock paused: waiting on the client"
+        return "clock paused: in a waiting lane"
+    if kind == "resumed":
+        waited = detail.get("waited_seconds")
+        after = f" after {_span(waited)}" if isinstance(waited, int) else ""
+        return f"clock running again{after}; the due time moved as much"
+    if kind == "waiting":
+        return "flagged as waiting" if detail.get("waiting") else "no longer flagged as waiting"
+    return None

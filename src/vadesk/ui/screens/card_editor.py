@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import format_local, parse_when
+from vadesk.domain.turnaround import activity_text
 from vadesk.errors import ConflictError, VadeskError
 from vadesk.services.cards import CardDetail, card_detail, edit_card, get_card
 from vadesk.services.checklist import add_checklist_item, add_comment, set_checklist_item
@@ -349,6 +350,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                 what = f"edited {', '.join(map(str, info['fields']))}"
             elif entry.kind == "edited" and "checklist" in info:
                 what = f"checklist item {info['checklist']}"
+            elif (clock := activity_text(entry.kind, info)) is not None:
+                what = clock  # paused, resumed, waiting (services/turnaround.py)
             lines.append(f"{when}  {display(what)}")
         self.query_one("#activity", Static).update(Text("\n".join(lines)))
 
