@@ -493,6 +493,64 @@ def test_flag_and_lane_moves_from_two_writers_keep_the_clock_consistent(db_url: 
         second.close()
 
 
+def test_marking_a_lane_while_cards_move_in_and_out_keeps_every_clock_right(
+    db_url: str,
+) -> None:
+    first = open_store(Settings(user="tester"), db_url)
+    second = open_store(Settings(user="tester"), db_url)
+    try:
+        cards = [new_card(first, f"x{i}", None, "admin", MONDAY) for i in range(3)]
+        low, normal = lane(first, "Low"), lane(first, "Normal")
+        errors: list[BaseException] = []
+
+        def marker() -> None:
+            try:
+                for i in range(30):
+                    with first.write() as s:
+                        set_lane_waiting(s, low, i % 2 == 0)
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        def mover() -> None:
+            try:
+                for i in range(30):
+                    with second.write() as s:
+                        # Into Low, out again, and reorders within Low (a lane lock too).
+                        target = low if i % 5 < 3 else normal
+                        move_card(s, cards[i % 3], lane_id=target, position="top")
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=marker), threading.Thread(target=mover)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with first.read() as s:
+            low_waits = bool(s.scalar(select(Lane.waiting).where(Lane.id == low)))
+            assert low_waits is False  # 30 marks end unmarked
+            for card_id in cards:
+                row = s.get(Card, card_id)
+                assert row is not None
+                # Wherever it ended, its clock runs: no lane it is in waits, no flag is set.
+                assert row.waiting_since is None
+                clock = [
+                    k
+                    for k in s.scalars(
+                        select(CardActivity.kind)
+                        .where(CardActivity.card_id == card_id)
+                        .order_by(CardActivity.id)
+                    )
+                    if k in ("paused", "resumed")
+                ]
+                assert clock == ["paused", "resumed"] * (len(clock) // 2)
+                assert row.due_at == MONDAY + 24 * HOUR + timedelta(seconds=row.waited_seconds)
+    finally:
+        first.close()
+        second.close()
+
+
 # ------------------------------------------------------------------ migration 0005
 
 

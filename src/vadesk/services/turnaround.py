@@ -276,6 +276,12 @@ def set_lane_waiting(
     from vadesk.services.lanes import get_lane
 
     now = now or utcnow()
+    in_lane = (
+        select(Card.id).where(Card.lane_id == lane_id, Card.archived.is_(False)).order_by(Card.id)
+    )
+    # The lane's cards first, then the lane (PostgreSQL): a card being reordered within this
+    # lane holds its own row and waits for the lane's; the other order would deadlock with it.
+    session.scalars(in_lane.with_for_update()).all()
     lane = get_lane(session, lane_id, lock=True)
     if lane.waiting == waiting:
         return 0
@@ -283,9 +289,10 @@ def set_lane_waiting(
         raise InvalidInputError("A Done lane cannot be a waiting lane: done cards wait on nobody.")
     lane.waiting = waiting
     changed = 0
-    ids = session.scalars(select(Card.id).where(Card.lane_id == lane_id, Card.archived.is_(False)))
-    for card_id in list(ids):
+    for card_id in list(session.scalars(in_lane)):  # again: with the lane held, none can arrive
         card = load_for_write(session, card_id, None)
+        if card.lane_id != lane_id or card.archived:
+            continue  # moved away (or archived) while we waited for its lock
         if sync_clock(session, card, lane, by="lane", user_id=user_id, now=now):
             card.updated_at = now
             changed += 1
