@@ -23,6 +23,9 @@ def test_the_default_waiting_lane_and_marking_others(run: Run) -> None:
     edited = json.loads(run("lane", "edit", "Low", "--no-waiting", "--json").stdout)
     assert (edited["name"], edited["waiting"]) == ("Low", False)
     assert lanes(run)["On hold"]["waiting"] is True
+    listed = {line.split()[1]: line for line in run("lane", "list").stdout.splitlines()}
+    assert listed["Waiting"].endswith("  waiting") and listed["On"].endswith("  waiting")
+    assert not listed["Low"].endswith("waiting")
 
 
 def test_done_cannot_become_a_waiting_lane(run: Run) -> None:

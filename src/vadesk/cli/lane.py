@@ -49,7 +49,8 @@ def lane_list(ctx: Context, as_json: bool) -> None:
         echo_json([lane_json(x) for x in lanes])
         return
     for x in lanes:
-        click.echo(f"{x.id:>4}  {display(x.name):<16} {x.count:>6}")
+        mark = "  waiting" if x.waiting else ""  # its cards' clocks are paused
+        click.echo(f"{x.id:>4}  {display(x.name):<18} {x.count:>6}{mark}")
 
 
 @lane.command("add")
