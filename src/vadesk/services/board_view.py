@@ -7,7 +7,7 @@ before the store opens); ``read_snapshot`` loads the services it needs when it r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from vadesk.services.rows import CardLine, LaneRow
@@ -90,11 +90,10 @@ def read_snapshot(
     from vadesk.services.board_read import (
         index_in_lane,
         lane_counts,
-        overdue_count,
         running_card_ids,
     )
     from vadesk.services.lanes import list_lanes
-    from vadesk.services.turnaround import due_soon_count
+    from vadesk.services.turnaround import due_counts
 
     with store.read() as s:
         lanes = list_lanes(s)
@@ -114,18 +113,20 @@ def read_snapshot(
             result[lane.id] = read_window(
                 s, lane.id, count, offset, limit, text=text, client_id=client_id, grouped=grouped
             )
+        soon = timedelta(hours=store.settings.due_soon_hours)
+        overdue, due_soon = due_counts(s, now, soon)  # one pass for both header counts
         return Snapshot(
             lanes=lanes,
             windows=result,
             running=frozenset(running_card_ids(s)),
-            overdue=overdue_count(s, now.astimezone(UTC)),
+            overdue=overdue,
             clients=clients.list_clients(s),
             figures=timer.figures(s, store.user_id, now=now, tz=zone(store), client_id=pane_client),
             figures_client=pane_client,
             follow=focus,
             grouped=grouped,
             client_order=client_order(s) if grouped else {},
-            due_soon=due_soon_count(s, now, store.settings.due_soon_hours),
+            due_soon=due_soon,
         )
 
 

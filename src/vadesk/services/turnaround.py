@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from vadesk.config import Settings
@@ -334,36 +334,30 @@ def waiting_of(session: Session, card_id: int, now: datetime | None = None) -> W
 # ---------------------------------------------------------------- the board's due counts
 
 
-def _open_cards() -> Any:
-    """Counting cards whose clock runs, outside Done, of clients not archived."""
-    return (
-        select(func.count(Card.id))
+def due_counts(session: Session, now: datetime, soon: timedelta) -> tuple[int, int]:
+    """(overdue, due soon) among cards whose clock runs, outside Done, of clients not
+    archived: one pass over the cards (the board reads it with every snapshot)."""
+    now = now.astimezone(UTC)
+    overdue = func.sum(case((Card.due_at < now, 1), else_=0))
+    due_soon = func.sum(case((and_(Card.due_at >= now, Card.due_at <= now + soon), 1), else_=0))
+    row = session.execute(
+        select(func.coalesce(overdue, 0), func.coalesce(due_soon, 0))
         .join(Lane, Lane.id == Card.lane_id)
         .outerjoin(Client, Client.id == Card.client_id)
         .where(
             Card.archived.is_(False),
             Lane.role != "done",
             Card.waiting_since.is_(None),
+            Card.due_at.is_not(None),
             Client.archived.is_not(True),
         )
-    )
-
-
-def due_counts(session: Session, now: datetime, soon: timedelta) -> tuple[int, int]:
-    """(overdue, due soon) among cards whose clock runs, outside Done."""
-    now = now.astimezone(UTC)
-    overdue = session.scalar(_open_cards().where(Card.due_at < now)) or 0
-    due_soon = (
-        session.scalar(_open_cards().where(Card.due_at >= now, Card.due_at <= now + soon)) or 0
-    )
-    return overdue, due_soon
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def due_soon_count(session: Session, now: datetime, hours: int) -> int:
     """Cards due in the next ``hours`` (the board header's "due soon")."""
-    now = now.astimezone(UTC)
-    soon = now + timedelta(hours=hours)
-    return session.scalar(_open_cards().where(Card.due_at >= now, Card.due_at <= soon)) or 0
+    return due_counts(session, now, timedelta(hours=hours))[1]
 
 
 def next_overdue(
