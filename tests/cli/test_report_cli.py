@@ -30,7 +30,7 @@ def test_table_shows_rows_and_totals(acme: Run) -> None:
     assert "Acme — November 2026" in out
     assert "#1 Payroll red" in out and "2026-11-03" in out and "2026-11-04" in out
     assert "€70.00" in out  # 105 minutes at €40/h
-    assert "turnaround record: available once client profiles land" in out
+    assert "Turnaround: no cards done." in out
 
 
 def test_json_flag_and_a_range_of_days(acme: Run) -> None:
@@ -85,7 +85,9 @@ def test_invoices_text_and_json(acme: Run) -> None:
         (["--to", "2026-11-01"], 2, "--to needs --from"),
         (["--from", "2026-11-05", "--to", "2026-11-01"], 1, "is before --from"),
         (["--from", "yesterday"], 2, "is not a date like 2026-11-01"),
-        (["--month", "11-2026"], 1, "is not YYYY-MM"),
+        (["--month", "11-2026"], 2, "'11-2026' is not a month like 2026-11"),
+        (["--month", "2026-13"], 2, "'2026-13' is not a month like 2026-11"),
+        (["--month", "1969-12"], 2, "years 1970 to 2999"),
         (["--client", "Nobody"], 1, "No client named 'Nobody'"),
         (["--format", "pdf", "--client", "Acme"], 2, "--format pdf needs --out FILE"),
         (["--format", "csv"], 2, "--format csv for every client needs --out FOLDER"),
@@ -120,3 +122,9 @@ def test_read_only_report_never_creates_a_database(tmp_path: Path) -> None:
     target = tmp_path / "missing.db"
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{target}", "report"])
     assert result.exit_code == 1 and not target.exists()
+
+
+def test_an_impossible_month_is_a_usage_error_naming_the_help(acme: Run) -> None:
+    result = acme("report", "--month", "2026-13", ok=False)
+    assert result.exit_code == 2
+    assert one_line(result).endswith("report --help')")  # the program name is the runner's

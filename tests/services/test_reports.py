@@ -21,7 +21,7 @@ from vadesk.db.models import Card
 from vadesk.domain.report import Business, Report
 from vadesk.errors import ConflictError
 from vadesk.services import billing, reports, timer
-from vadesk.services.cards import create_card
+from vadesk.services.cards import complete_card, create_card
 from vadesk.services.clients import add_client
 from vadesk.services.store import Store
 
@@ -79,9 +79,24 @@ def make(store: Store, client_id: int, now: datetime = FIXED_NOW) -> Report:
         )
 
 
+def finish_two_cards(store: Store, client_id: int) -> None:
+    """Acme's turnaround in November: an admin card done in 6 h (promised 24 h: on time), a
+    creative one in 3 d 2 h (promised 48 h: late); median (6 h + 74 h) / 2 = 1 d 16 h."""
+    with store.write() as s:
+        flyer = create_card(
+            s, "Flyer", client_id=client_id, kind="admin", now=local("2026-11-02T09:00")
+        ).id
+        complete_card(s, flyer, now=local("2026-11-02T15:00"))
+        menu = create_card(
+            s, "Menu", client_id=client_id, kind="creative", now=local("2026-11-05T10:00")
+        ).id
+        complete_card(s, menu, now=local("2026-11-08T12:00"))
+
+
 @pytest.mark.parametrize("fmt", ["csv", "md", "json"])
 def test_golden_files(store: Store, fmt: str) -> None:
     acme, _ = seed(store)
+    finish_two_cards(store, acme)
     produced = reports.render(make(store, acme), fmt, "en_US")
     golden = GOLDEN / f"report-acme-2026-11.{fmt}"
     assert produced.decode("utf-8") == golden.read_bytes().decode("utf-8")
@@ -242,7 +257,7 @@ def test_cli_report_invoices_and_all_clients_to_a_folder(
     code, _, err = run("report", "--client", "x", "--all")
     assert code == 2 and "--client and --all cannot be used together" in err
     code, _, err = run("report", "--month", "2026-13", "--client", "Acme GmbH")
-    assert code == 1 and "is not YYYY-MM" in err
+    assert code == 2 and "'2026-13' is not a month like 2026-11" in err  # a usage error
 
 
 def test_month_period_is_local_days() -> None:
@@ -351,3 +366,56 @@ def test_a_timer_left_running_since_last_month_counts_from_the_first(store: Stor
     assert running[0].day == date(2026, 11, 1) and running[-1].day == date(2026, 11, 24)
     expected = int((FIXED_NOW - local("2026-11-01T00:00")).total_seconds())
     assert sum(row.seconds for row in running) == expected
+
+
+def test_turnaround_record_counts_this_clients_done_cards_per_month(store: Store) -> None:
+    acme, _ = seed(store)
+    finish_two_cards(store, acme)
+    with store.write() as s:
+        quiet = reports.client_by_name(s, "Quiet Co").id
+        other = create_card(s, "Not Acme's", client_id=quiet, kind="admin", now=FIXED_NOW).id
+        complete_card(s, other, now=local("2026-11-02T10:00"))
+        october = create_card(
+            s, "Old", client_id=acme, kind="admin", now=local("2026-10-20T09:00")
+        ).id
+        complete_card(s, october, now=local("2026-10-20T14:00"))
+    turnaround = make(store, acme).turnaround
+    assert [(m.month, m.done, m.on_time, m.late) for m in turnaround.months] == [
+        ("2026-11", 2, 1, 1)
+    ]
+    assert turnaround.median_seconds == 40 * 3600
+    with store.read() as s:
+        autumn = reports.client_report(
+            s,
+            acme,
+            reports.range_period(date(2026, 10, 1), date(2026, 11, 30)),
+            BERLIN,
+            now=FIXED_NOW,
+        )
+        part = reports.client_report(
+            s,
+            acme,
+            reports.range_period(date(2026, 11, 1), date(2026, 11, 15)),
+            BERLIN,
+            now=FIXED_NOW,
+        )
+    assert [(m.month, m.done, m.median_seconds) for m in autumn.turnaround.months] == [
+        ("2026-10", 1, 5 * 3600),
+        ("2026-11", 2, 40 * 3600),
+    ]
+    assert (autumn.turnaround.on_time, autumn.turnaround.late) == (2, 1)
+    assert autumn.turnaround.median_seconds is None  # each month has its own
+    data = json.loads(reports.render(part, "json", "en_US"))
+    assert data["turnaround"] == {
+        "available": False,
+        "note": "turnaround record: for whole months only; use --month YYYY-MM",
+    }
+
+
+def test_turnaround_sentence_is_in_the_pdf(store: Store, tmp_path: Path) -> None:
+    acme, _ = seed(store)
+    finish_two_cards(store, acme)
+    path = tmp_path / "acme.pdf"
+    path.write_bytes(reports.render(make(store, acme), "pdf", "en_US"))
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
+    assert "Turnaround: 1 done on time, 1 late, median 1d 16h from creation to done." in text

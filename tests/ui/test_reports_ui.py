@@ -194,3 +194,23 @@ async def test_an_invoice_number_is_shown_as_typed_never_as_markup(billed_store:
         await wait_until(
             pilot, lambda: "Billed under [/]INV[bold red: 2 entries" in squashed(screen_text(pilot))
         )
+
+
+async def test_the_month_shows_the_clients_turnaround_record(billed_store: Store) -> None:
+    from vadesk.services.cards import complete_card, create_card
+
+    with billed_store.write() as s:
+        acme = next(c.id for c in list_clients(s) if c.name == "Acme Bakery")
+        for title, made, took in (("quick", 30, 5), ("slow", 60, 30)):  # hours ago, hours taken
+            card = create_card(
+                s, title, client_id=acme, kind="admin", now=NOW - timedelta(hours=made)
+            ).id
+            complete_card(s, card, now=NOW - timedelta(hours=made - took))
+    async with make_app(billed_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "R", shows=ReportsScreen)
+        text = squashed(screen_text(pilot))
+        # 5 h is within the 24 h promised for admin, 30 h is not; median (5 + 30) / 2 h.
+        assert "Turnaround: 1 done on time, 1 late, median 17h 30m from creation to done." in text
+        await press(pilot, "down", shows=ReportsScreen)
+        assert "Turnaround: no cards done." in squashed(screen_text(pilot))

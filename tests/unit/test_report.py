@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,15 +12,25 @@ import pytest
 
 from vadesk.domain.billing import BillingRules, Package, Rounding
 from vadesk.domain.report import (
-    TURNAROUND_PENDING,
+    TURNAROUND_NOT_READ,
     Billed,
     Business,
     Report,
     SourceEntry,
+    TurnaroundMonth,
+    TurnaroundRecord,
     build_report,
     corrections_for,
 )
-from vadesk.domain.report_format import money, safe_cell, to_csv, to_json, to_markdown
+from vadesk.domain.report_format import (
+    money,
+    safe_cell,
+    span,
+    to_csv,
+    to_json,
+    to_markdown,
+    turnaround_lines,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -234,10 +245,118 @@ def test_billed_rows_are_marked_and_changes_become_corrections() -> None:
     assert corrections_for([billed], [unchanged], rules, BERLIN, NOW) == ()
 
 
-def test_turnaround_is_a_named_placeholder_until_client_profiles_land() -> None:
+def test_per_card_totals_follow_the_card_numbers_not_the_text() -> None:
+    r = report(
+        [
+            entry(i, f"2026-11-0{i}T09:00", f"2026-11-0{i}T09:10", card=card)
+            for i, card in enumerate((11, 5, 27, 9, 1, 18), 1)
+        ]
+    )
+    assert [s.key.split()[0] for s in r.per_card] == ["#1", "#5", "#9", "#11", "#18", "#27"]
+    per_card = to_markdown(r).split("## Per card")[1]
+    assert per_card.index("| #5 card 5 |") < per_card.index("| #11 card 11 |")
+
+
+def test_a_card_without_a_number_comes_after_the_numbered_ones() -> None:
+    loose = SourceEntry(
+        9, None, "Phone call", "call", "", at("2026-11-02T09:00"), at("2026-11-02T09:30")
+    )
+    r = report([loose, entry(1, "2026-11-03T09:00", "2026-11-03T09:10", card=12)])
+    assert [s.key for s in r.per_card] == ["#12 card 12", "Phone call"]
+
+
+NOVEMBER = TurnaroundMonth("2026-11", 4, 3, 1, 0, 2 * 86400 + 4 * 3600)
+
+
+@pytest.mark.parametrize(
+    ("record", "lines"),
+    [
+        (
+            TurnaroundRecord((NOVEMBER,)),
+            ["Turnaround: 3 done on time, 1 late, median 2d 4h from creation to done."],
+        ),
+        (
+            TurnaroundRecord((TurnaroundMonth("2026-11", 3, 1, 0, 2, 45 * 60),)),
+            [
+                "Turnaround: 1 done on time, 0 late, 2 without a promise, "
+                "median 45m from creation to done."
+            ],
+        ),
+        (
+            TurnaroundRecord((TurnaroundMonth("2026-11", 0, 0, 0, 0, None),)),
+            ["Turnaround: no cards done."],
+        ),
+        (
+            TurnaroundRecord((TurnaroundMonth("2026-10", 1, 0, 1, 0, 5 * 3600), NOVEMBER)),
+            [
+                "Turnaround: 3 done on time, 2 late.",
+                "Turnaround 2026-10: 0 done on time, 1 late, median 5h from creation to done.",
+                "Turnaround 2026-11: 3 done on time, 1 late, median 2d 4h from creation to done.",
+            ],
+        ),
+        (TurnaroundRecord(note="not for this period"), ["not for this period"]),
+    ],
+)
+def test_turnaround_record_in_words(record: TurnaroundRecord, lines: list[str]) -> None:
+    r = replace(report([]), turnaround=record)
+    assert turnaround_lines(r) == lines
+    for line in lines:
+        assert f"_{line}_" in to_markdown(r)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0m"),
+        (59, "0m"),
+        (45 * 60, "45m"),
+        (3600, "1h"),
+        (5.5 * 3600, "5h 30m"),
+        (86400, "1d"),
+        (28 * 3600, "1d 4h"),
+        (-60, "0m"),
+    ],
+)
+def test_span_of_creation_to_done(seconds: float, text: str) -> None:
+    assert span(int(seconds)) == text
+
+
+def test_turnaround_json_keeps_available_and_adds_the_figures() -> None:
+    one = replace(report([]), turnaround=TurnaroundRecord((NOVEMBER,)))
+    assert to_json(one)["turnaround"] == {
+        "available": True,
+        "done": 4,
+        "on_time": 3,
+        "late": 1,
+        "no_due": 0,
+        "median_seconds": 187200,
+        "months": [
+            {
+                "month": "2026-11",
+                "done": 4,
+                "on_time": 3,
+                "late": 1,
+                "no_due": 0,
+                "median_seconds": 187200,
+            }
+        ],
+    }
+    two = replace(
+        report([]),
+        turnaround=TurnaroundRecord((TurnaroundMonth("2026-10", 1, 0, 1, 0, 60), NOVEMBER)),
+    )
+    data = to_json(two)["turnaround"]
+    assert (data["done"], data["late"], data["median_seconds"]) == (5, 2, None)
+    assert [m["median_seconds"] for m in data["months"]] == [60, 187200]
+    nothing = replace(
+        report([]), turnaround=TurnaroundRecord((TurnaroundMonth("2026-11", 0, 0, 0, 0, None),))
+    )
+    assert to_json(nothing)["turnaround"]["median_seconds"] is None
+
+
+def test_a_report_built_without_a_record_says_so() -> None:
     r = report([])
-    assert to_json(r)["turnaround"] == {"available": False, "note": TURNAROUND_PENDING}
-    assert TURNAROUND_PENDING in to_markdown(r)
+    assert to_json(r)["turnaround"] == {"available": False, "note": TURNAROUND_NOT_READ}
 
 
 def test_terminal_escapes_never_reach_csv_or_markdown() -> None:

@@ -26,6 +26,23 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
     return day
 
 
+def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """``YYYY-MM`` as a Period; a wrong shape or range is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from vadesk.errors import InvalidInputError
+    from vadesk.services.reports import month_period
+
+    try:
+        return month_period(value)
+    except InvalidInputError:
+        raise click.BadParameter(
+            f"{value!r} is not a month like 2026-11 (months 01 to 12, years 1970 to 2999).",
+            ctx,
+            param,
+        ) from None
+
+
 def _table(report: Any, locale: str, console: Any = None) -> None:
     from rich import box
     from rich.console import Console
@@ -43,6 +60,7 @@ def _table(report: Any, locale: str, console: Any = None) -> None:
     if report.empty:
         console.print(Text(title))
         console.print(Text(display(empty_message(report))))
+        _turnaround(report, console)
         return
     table = Table(title=title, box=box.SIMPLE_HEAD, show_footer=True, title_justify="left")
     table.add_column("Date", footer="Total", no_wrap=True)
@@ -98,13 +116,27 @@ def _table(report: Any, locale: str, console: Any = None) -> None:
         )
     if report.running:
         console.print(Text("A timer is running: counted up to now."))
-    console.print(Text(report.turnaround, style="dim"))
+    _turnaround(report, console)
+
+
+def _turnaround(report: Any, console: Any) -> None:
+    from rich.text import Text
+
+    from vadesk.domain.report_format import turnaround_lines
+
+    for line in turnaround_lines(report):
+        console.print(Text(line, style="" if report.turnaround.available else "dim"))
 
 
 @click.command("report")
 @click.option("--client", "client_name", metavar="NAME", help="One client's report.")
 @click.option("--all", "all_clients", is_flag=True, help="Every client (the default).")
-@click.option("--month", metavar="YYYY-MM", help="A calendar month (default: this month).")
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    callback=_month,
+    help="A calendar month (default: this month).",
+)
 @click.option("--from", "first", metavar="DATE", callback=_day, help="First day (YYYY-MM-DD).")
 @click.option("--to", "last", metavar="DATE", callback=_day, help="Last day (default: today).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
@@ -126,7 +158,7 @@ def report(
     ctx: Context,
     client_name: str | None,
     all_clients: bool,
-    month: str | None,
+    month: Any,
     first: date | None,
     last: date | None,
     fmt: str,
@@ -153,7 +185,7 @@ def report(
     tz, zone_name = reports.report_zone(settings)
     now = utcnow()
     if month is not None:
-        period = reports.month_period(month)
+        period = month
     elif first is not None:
         period = reports.range_period(first, last or now.astimezone(tz).date())
     else:

@@ -22,7 +22,58 @@ from decimal import ROUND_HALF_UP, Decimal
 from vadesk.domain.billing import BillingRules, Entry, Package, invoice
 from vadesk.domain.timecalc import local_midnight
 
-TURNAROUND_PENDING = "turnaround record: available once client profiles land"
+TURNAROUND_WHOLE_MONTHS = "turnaround record: for whole months only; use --month YYYY-MM"
+TURNAROUND_NOT_READ = "turnaround record: not read for this report"
+
+
+@dataclass(frozen=True)
+class TurnaroundMonth:
+    """Cards the client got done in one month, against the promised turnaround."""
+
+    month: str
+    """``YYYY-MM``."""
+    done: int
+    on_time: int
+    late: int
+    no_due: int
+    """Done cards that had no promise (no due time)."""
+    median_seconds: int | None
+    """Median time from creation to done; None when nothing was done."""
+
+
+@dataclass(frozen=True)
+class TurnaroundRecord:
+    """The report's turnaround record: one line per month of the period (whole months)."""
+
+    months: tuple[TurnaroundMonth, ...] = ()
+    note: str = ""
+    """Why there is no record (empty when there is one)."""
+
+    @property
+    def available(self) -> bool:
+        return not self.note
+
+    @property
+    def done(self) -> int:
+        return sum(m.done for m in self.months)
+
+    @property
+    def on_time(self) -> int:
+        return sum(m.on_time for m in self.months)
+
+    @property
+    def late(self) -> int:
+        return sum(m.late for m in self.months)
+
+    @property
+    def no_due(self) -> int:
+        return sum(m.no_due for m in self.months)
+
+    @property
+    def median_seconds(self) -> int | None:
+        """The month's median; None when nothing was done or the period has several months
+        (a median of medians would be wrong: each month has its own)."""
+        return self.months[0].median_seconds if len(self.months) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -153,7 +204,7 @@ class Report:
     running: bool
     generated_at: datetime
     timezone: str
-    turnaround: str = TURNAROUND_PENDING
+    turnaround: TurnaroundRecord = TurnaroundRecord(note=TURNAROUND_NOT_READ)
 
     @property
     def empty(self) -> bool:
@@ -198,14 +249,20 @@ def _half_up(value: Decimal) -> int:
 
 
 def _subtotals(rows: Sequence[Row], key: str) -> tuple[Subtotal, ...]:
+    """Sums per card (by card number: #5 before #11; cards without one last, by name) or
+    per kind (by name)."""
     sums: dict[str, tuple[int, int, int]] = {}
+    order: dict[str, tuple[int, int, str]] = {}
     for row in rows:
-        name = row.card if key == "card" else row.kind
         if key == "card":
             name = f"#{row.card_id} {row.card}" if row.card_id is not None else row.card
+            number = row.card_id
+        else:
+            name, number = row.kind, None
         m, b, a = sums.get(name, (0, 0, 0))
         sums[name] = (m + row.minutes, b + row.billed_minutes, a + row.amount_minor)
-    return tuple(Subtotal(k, *v) for k, v in sorted(sums.items(), key=lambda kv: kv[0].lower()))
+        order[name] = (0, number, "") if number is not None else (1, 0, name.lower())
+    return tuple(Subtotal(k, *sums[k]) for k in sorted(sums, key=lambda k: (order[k], k)))
 
 
 def build_report(
@@ -223,6 +280,7 @@ def build_report(
     tz: tzinfo,
     now: datetime,
     timezone_name: str,
+    turnaround: TurnaroundRecord | None = None,
 ) -> Report:
     """The report for local days ``first_day`` to ``last_day`` (inclusive).
 
@@ -320,6 +378,9 @@ def build_report(
         running=any(r.running for r in rows),
         generated_at=now,
         timezone=timezone_name,
+        turnaround=(
+            turnaround if turnaround is not None else TurnaroundRecord(note=TURNAROUND_NOT_READ)
+        ),
     )
 
 

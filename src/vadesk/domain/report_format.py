@@ -17,7 +17,7 @@ from babel.numbers import format_currency
 
 from vadesk.domain.billing import CURRENCY_EXPONENTS
 from vadesk.domain.durations import hm
-from vadesk.domain.report import Report, Row
+from vadesk.domain.report import Report, Row, TurnaroundMonth, TurnaroundRecord
 from vadesk.domain.text import clean_text
 
 DEFAULT_LOCALE = "en_US"
@@ -82,6 +82,69 @@ def empty_message(report: Report) -> str:
 def hours_minutes(minutes: int) -> str:
     """``4:07`` for 247 minutes (domain.durations.hm, from minutes)."""
     return hm(minutes * 60)
+
+
+def span(seconds: int) -> str:
+    """A creation-to-done time, short: ``45m``, ``5h 30m``, ``1d 4h``, ``3d``."""
+    minutes = max(0, seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def _turnaround_text(figures: TurnaroundMonth | TurnaroundRecord, median: int | None) -> str:
+    if not figures.done:
+        return "no cards done"
+    text = f"{figures.on_time} done on time, {figures.late} late"
+    if figures.no_due:
+        text += f", {figures.no_due} without a promise"
+    if median is not None:
+        text += f", median {span(median)} from creation to done"
+    return text
+
+
+def turnaround_lines(report: Report) -> list[str]:
+    """The turnaround record as sentences: one for the month (or the note saying why there is
+    none); for several months, the sums and then each month."""
+    record = report.turnaround
+    if not record.available:
+        return [record.note]
+    if len(record.months) == 1:
+        return [f"Turnaround: {_turnaround_text(record, record.median_seconds)}."]
+    lines = [f"Turnaround: {_turnaround_text(record, None)}."]
+    lines += [
+        f"Turnaround {m.month}: {_turnaround_text(m, m.median_seconds)}." for m in record.months
+    ]
+    return lines
+
+
+def turnaround_json(record: TurnaroundRecord) -> dict[str, Any]:
+    """``turnaround`` in the JSON report: ``available`` and the figures (or a ``note``)."""
+    if not record.available:
+        return {"available": False, "note": record.note}
+    return {
+        "available": True,
+        "done": record.done,
+        "on_time": record.on_time,
+        "late": record.late,
+        "no_due": record.no_due,
+        "median_seconds": record.median_seconds,
+        "months": [
+            {
+                "month": m.month,
+                "done": m.done,
+                "on_time": m.on_time,
+                "late": m.late,
+                "no_due": m.no_due,
+                "median_seconds": m.median_seconds,
+            }
+            for m in record.months
+        ],
+    }
 
 
 # ---------------------------------------------------------------- JSON
@@ -178,7 +241,7 @@ def to_json(report: Report, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
             }
             for c in report.corrections
         ],
-        "turnaround": {"available": False, "note": report.turnaround},
+        "turnaround": turnaround_json(report.turnaround),
     }
 
 
@@ -304,7 +367,8 @@ def to_markdown(report: Report, locale: str = DEFAULT_LOCALE) -> str:
                 f"({m(c.amount_delta_minor)})"
             )
         lines.append("")
-    lines += [f"_{report.turnaround}_", ""]
+    lines += [f"_{_md(line)}_" for line in turnaround_lines(report)]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from vadesk.domain.report_format import (
     hours_minutes,
     money,
     period_label,
+    turnaround_lines,
 )
 from vadesk.domain.text import clean_text
 
@@ -292,7 +293,7 @@ def to_pdf(report: Report, locale: str = DEFAULT_LOCALE, font_path: str | None =
         )
     if report.running:
         extra.append("A timer is running: its time is counted up to the time of this report.")
-    extra.append(report.turnaround)
+    extra += turnaround_lines(report)
     needed = 8 + 6 * len(lines) + 5 * len(extra)
     if pdf.get_y() + needed > pdf.page_break_trigger:
         pdf.add_page()

@@ -24,10 +24,13 @@ from vadesk.config import Settings
 from vadesk.db.models import Card, Client, Invoice, InvoiceEntry, TimeEntry
 from vadesk.domain.clock import utcnow
 from vadesk.domain.report import (
+    TURNAROUND_WHOLE_MONTHS,
     Billed,
     Business,
     Report,
     SourceEntry,
+    TurnaroundMonth,
+    TurnaroundRecord,
     build_report,
     corrections_for,
 )
@@ -183,7 +186,48 @@ def client_report(
         tz=tz,
         now=now,
         timezone_name=timezone_name or str(tz),
+        turnaround=turnaround_record(session, client_id, period, tz),
     )
+
+
+def whole_months(period: Period) -> list[tuple[int, int]]:
+    """The (year, month) pairs a period covers when it is whole calendar months, else []."""
+    first, last = period.first_day, period.last_day
+    if first.day != 1 or (last + timedelta(days=1)).day != 1:
+        return []
+    months = []
+    index = first.year * 12 + first.month - 1
+    while index <= last.year * 12 + last.month - 1:
+        months.append((index // 12, index % 12 + 1))
+        index += 1
+    return months
+
+
+def turnaround_record(
+    session: Session, client_id: int, period: Period, tz: tzinfo
+) -> TurnaroundRecord:
+    """Cards the client got done on time and late in each month of the period, and the
+    median time from creation to done (services.turnaround.month_figures, months of ``tz``)."""
+    from vadesk.services.turnaround import month_figures
+
+    months = whole_months(period)
+    if not months:
+        return TurnaroundRecord(note=TURNAROUND_WHOLE_MONTHS)
+    found: list[TurnaroundMonth] = []
+    for year, month in months:
+        figures = month_figures(session, year, month, zone=tz, client_id=client_id)
+        mine = next((f for f in figures if f.client_id == client_id), None)
+        found.append(
+            TurnaroundMonth(
+                f"{year:04d}-{month:02d}",
+                mine.done if mine else 0,
+                mine.on_time if mine else 0,
+                mine.late if mine else 0,
+                mine.no_due if mine else 0,
+                mine.median_seconds if mine else None,
+            )
+        )
+    return TurnaroundRecord(tuple(found))
 
 
 def _current_of(

@@ -266,7 +266,7 @@ class ReportsScreen(Screen[None]):
         snap = self.snapshot
         if snap is None:
             return
-        from vadesk.domain.report_format import money, period_label
+        from vadesk.domain.report_format import money, period_label, turnaround_lines
 
         locale = self.store.settings.locale
         options = self.query_one("#report-clients", OptionList)
@@ -322,6 +322,8 @@ class ReportsScreen(Screen[None]):
             lines.append(
                 f"{len(report.corrections)} correction(s) to billed time\n", style="bold yellow"
             )
+        for line in turnaround_lines(report):
+            lines.append(f"{line}\n", style="" if report.turnaround.available else "dim")
         totals.update(lines)
         self.query_one("#report-bars", Static).update(self._bars(snap.figures))
 
