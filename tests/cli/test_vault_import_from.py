@@ -245,3 +245,98 @@ def test_neither_or_both_client_options_is_refused(tmp_path: Path, sqlite_url: s
         assert one_line(result) == (
             "Error: Say whose items these are: --client NAME or --client-from-folder."
         )
+
+
+def test_vault_import_of_an_export_adds_it_once(
+    vault_ready: Run, tmp_path: Path, db_url: str
+) -> None:
+    vault_ready(
+        "vault",
+        "add",
+        "card",
+        "--client",
+        "Acme",
+        "--name",
+        "Acme Visa",
+        "--holder",
+        "Ann",
+        "--expiry",
+        "7/2029",
+        "--passphrase-stdin",
+        input=f"{PASSPHRASE}\n4111111111111111\n123\n",
+    )
+    bundle = tmp_path / "acme.vadesk"
+    vault_ready(
+        "vault",
+        "export",
+        "Acme",
+        str(bundle),
+        "--passphrase-stdin",
+        input=f"{PASSPHRASE}\nhandover phrase for acme\n",
+    )
+    listed = json.loads(vault_ready("vault", "list", "--json", input=PASSPHRASE + "\n").stdout)
+    assert [(i["name"], i.get("expiry")) for i in listed] == [("Acme Visa", None)]
+    # Into a second database's vault: added once, then recognised.
+    other = CliRunner()
+    base = ["--db", f"sqlite:///{tmp_path / 'other.db'}"]
+    for args, stdin in (
+        (["client", "add", "Acme"], None),
+        (["vault", "init", "--passphrase-stdin"], PASSPHRASE + "\n"),
+    ):
+        assert other.invoke(cli, [*base, *args], input=stdin).exit_code == 0
+    command = [*base, "vault", "import", str(bundle), "--passphrase-stdin"]
+    stdin = f"{PASSPHRASE}\nhandover phrase for acme\n"
+    first = other.invoke(cli, command, input=stdin)
+    second = other.invoke(cli, command, input=stdin)
+    assert first.stdout.strip() == "imported 1 item"
+    assert second.stdout.strip() == "imported 0 items; 1 already in the vault"
+    expiry = other.invoke(
+        cli,
+        [*base, "vault", "get", "Acme Visa", "expiry", "--passphrase-stdin"],
+        input=PASSPHRASE + "\n",
+    )
+    assert expiry.stdout.strip() == "07/29"  # "7/2029" was stored as MM/YY
+
+
+@pytest.mark.parametrize("expiry", ["13/29", "garbage", "0/30", "12/2"])
+def test_a_card_expiry_that_is_no_month_and_year_is_refused(
+    vault_ready: Run, expiry: str, db_url: str
+) -> None:
+    before = dump(db_url)
+    result = vault_ready(
+        "vault",
+        "add",
+        "card",
+        "--client",
+        "Acme",
+        "--name",
+        "Odd",
+        "--expiry",
+        expiry,
+        "--passphrase-stdin",
+        ok=False,
+        input=f"{PASSPHRASE}\n4111111111111111\n123\n",
+    )
+    assert one_line(result) == "Error: Card expiry must be a month and year like 07/29."
+    assert dump(db_url) == before
+
+
+def test_without_a_terminal_the_passphrase_prompt_is_one_line(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    import subprocess
+    import sys
+
+    assert CliRunner().invoke(cli, ["--db", sqlite_url, "client", "add", "Acme"]).exit_code == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "vadesk", "--db", sqlite_url, "vault", "list"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: No terminal to ask for the vault passphrase; give it on standard input with "
+        "--passphrase-stdin (see --help)."
+    ]

@@ -219,3 +219,31 @@ def stdin_line() -> str:
         _stdin_lines = sys.stdin.read().splitlines()
         _stdin_lines.reverse()
     return _stdin_lines.pop() if _stdin_lines else ""
+
+
+_TERMINAL_PROMPT = click.termui.hidden_prompt_func
+"""click's own hidden prompt (getpass); a test runner swaps in its own."""
+
+
+def ask_hidden(
+    prompt: str,
+    *,
+    confirm: bool = False,
+    default: str | None = None,
+    how: str = "give it on standard input with --passphrase-stdin (see --help)",
+) -> str:
+    """A hidden prompt on the terminal, or one line saying how to give the value without one.
+
+    Without a terminal, getpass falls back to reading the value with echo and a Python
+    warning (or aborts at end of input); a script gets a clear refusal instead."""
+    if click.termui.hidden_prompt_func is _TERMINAL_PROMPT and not sys.stdin.isatty():
+        raise VadeskError(f"No terminal to ask for the {prompt[0].lower()}{prompt[1:]}; {how}.")
+    value = click.prompt(
+        prompt,
+        hide_input=True,
+        confirmation_prompt=confirm,
+        default=default,
+        show_default=False,
+        err=True,
+    )
+    return str(value)

@@ -95,7 +95,9 @@ def _run_imap(
         ) from None
 
     def prompt() -> str:
-        return str(click.prompt("IMAP password", hide_input=True, err=True))
+        from vadesk.cli.common import ask_hidden
+
+        return ask_hidden("IMAP password", how="set password_command in [intake.imap]")
 
     run_imap(
         store,

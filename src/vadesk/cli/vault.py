@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from vadesk.cli.common import Context, echo_json, json_option, pass_ctx, stdin_line
+from vadesk.cli.common import (
+    Context,
+    ask_hidden,
+    echo_json,
+    json_option,
+    pass_ctx,
+    stdin_line,
+)
 from vadesk.domain.password_exports import SOURCES as EXPORT_SOURCES
 from vadesk.domain.text import clean_text
 from vadesk.errors import InvalidInputError
@@ -32,8 +39,7 @@ def read_passphrase(
         if not line:
             raise InvalidInputError("No passphrase on standard input (first line was empty).")
         return Secret(line)
-    value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
-    return Secret(value)
+    return Secret(ask_hidden(prompt, confirm=confirm))
 
 
 def passphrase_option(func: F) -> F:
@@ -318,13 +324,16 @@ def vault_import(ctx: Context, path: str, passphrase_stdin: bool, as_json: bool)
     file_secret = read_passphrase(passphrase_stdin, "Passphrase of the export file")
     try:
         with store.write() as s:
-            count = vaults.import_bundle(s, opened, Path(path).read_bytes(), file_secret)
+            count, present = vaults.import_bundle(s, opened, Path(path).read_bytes(), file_secret)
     finally:
         opened.lock()
     if as_json:
-        echo_json({"imported": count})
+        echo_json({"imported": count, "unchanged": present})
     else:
-        click.echo(f"imported {count} items")
+        click.echo(
+            f"imported {count} item{'' if count == 1 else 's'}"
+            + (f"; {present} already in the vault" if present else "")
+        )
 
 
 @vault.command("import-from")

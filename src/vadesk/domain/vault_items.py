@@ -5,6 +5,7 @@ Pure: used before anything is encrypted or written (a form, the command line, an
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from vadesk.domain import vault_crypto as vc
@@ -57,6 +58,18 @@ def _links(value: object) -> list[int]:
     return list(dict.fromkeys(value))
 
 
+_EXPIRY = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*")
+
+
+def card_expiry(value: str) -> str:
+    """``MM/YY`` from "7/29", "07/2029" or "07/29"; anything else is refused in one line."""
+    match = _EXPIRY.fullmatch(value)
+    month = int(match.group(1)) if match else 0
+    if match is None or not 1 <= month <= 12:
+        raise InvalidInputError("Card expiry must be a month and year like 07/29.")
+    return f"{month:02d}/{match.group(2)[-2:]}"
+
+
 def validate(document: object) -> dict[str, Any]:
     """A clean copy of an item, or one line naming what is wrong (types, fields, Luhn)."""
     if not isinstance(document, dict):
@@ -79,6 +92,8 @@ def validate(document: object) -> dict[str, Any]:
     links = document.get("cards")
     if links not in (None, "", []):
         clean["cards"] = _links(links)
+    if kind == "card" and clean.get("expiry"):
+        clean["expiry"] = card_expiry(clean["expiry"])
     if clean.get("totp"):
         parse_totp(clean["totp"])  # a secret that cannot make codes is refused now, not later
     if kind == "card" and clean.get("number") and not vc.luhn_valid(clean["number"]):

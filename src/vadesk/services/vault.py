@@ -522,8 +522,12 @@ def _import(
     return len(rows), present
 
 
-def import_bundle(session: Session, vault: OpenVault, data: bytes, passphrase: vc.Secret) -> int:
-    return import_documents(session, vault, vc.import_bundle(passphrase, data))
+def import_bundle(
+    session: Session, vault: OpenVault, data: bytes, passphrase: vc.Secret
+) -> tuple[int, int]:
+    """(added, already present): items this vault holds exactly are not added twice."""
+    added, present = import_new_documents(session, vault, vc.import_bundle(passphrase, data))
+    return added, len(present)
 
 
 def change_passphrase(session: Session, old: vc.Secret, new: vc.Secret, kdf: vc.KdfParams) -> None:

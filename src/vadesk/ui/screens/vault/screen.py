@@ -437,7 +437,7 @@ class VaultScreen(Screen[None]):
             with open(os.path.expanduser(path), "rb") as handle:
                 data = handle.read()
             with self.store.write() as s:
-                count = vaults.import_bundle(s, opened, data, phrase)
+                added, present = vaults.import_bundle(s, opened, data, phrase)
         except (VadeskError, OSError) as error:
             self.post_message(
                 self.Failed(
@@ -448,4 +448,6 @@ class VaultScreen(Screen[None]):
             )
             return
         self.post_message(self.Saved())
-        self.app.call_from_thread(self.notify, f"Imported {count} items.")
+        again = f"; {present} already in the vault" if present else ""
+        noun = "item" if added == 1 else "items"
+        self.app.call_from_thread(self.notify, f"Imported {added} {noun}{again}.")
