@@ -419,3 +419,59 @@ def test_turnaround_sentence_is_in_the_pdf(store: Store, tmp_path: Path) -> None
     path.write_bytes(reports.render(make(store, acme), "pdf", "en_US"))
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
     assert "Turnaround: 1 done on time, 1 late, median 1d 16h from creation to done." in text
+
+
+def test_time_sheet_amounts_are_the_reports_amounts_packages_included(store: Store) -> None:
+    """The time sheet's amount per entry is what the report bills for it: time drawn from
+    the 2-hour package costs nothing more; an entry over midnight sums its two days."""
+    acme, ids = seed(store)
+    with store.read() as s:
+        spans = [
+            (e.id, e.client_id, e.started_at, e.ended_at)
+            for e in timer.entries_between(
+                s, store.user_id, local("2026-10-01T00:00"), local("2026-12-01T00:00")
+            )
+        ]
+        amounts = reports.entry_amounts(s, spans, BERLIN, now=FIXED_NOW)
+    inbox, night, logo, edge = ids
+    assert {
+        i: (a.amount_minor, a.package_seconds, a.text("en_US")) for i, a in amounts.items()
+    } == {
+        inbox: (0, 75 * 60, "package"),  # 67 min, billed 75, all from the package
+        night: (1500 + 7500, 15 * 60, "€90.00 + package"),  # the package's last 15 min
+        logo: (6000, 0, "€60.00"),
+        edge: (4000, 30 * 60, "€40.00 + package"),  # October's hour before the package
+    }
+    november = make(store, acme)
+    for entry_id in (inbox, night, logo):
+        rows = [r for r in november.rows if r.entry_id == entry_id]
+        assert amounts[entry_id].amount_minor == sum(r.amount_minor for r in rows)
+
+
+def test_non_billable_time_has_no_amount_in_the_sheet_or_the_report(store: Store) -> None:
+    from vadesk.db.models import TimeEntry
+
+    acme, ids = seed(store)
+    logo = ids[2]
+    with store.write() as s:
+        s.get(TimeEntry, logo).billable = False  # type: ignore[union-attr]
+    with store.read() as s:
+        spans = [
+            (e.id, e.client_id, e.started_at, e.ended_at)
+            for e in timer.entries_between(
+                s, store.user_id, local("2026-11-20T00:00"), local("2026-11-21T00:00")
+            )
+        ]
+        amounts = reports.entry_amounts(s, spans, BERLIN, now=FIXED_NOW)
+    assert amounts[logo].text("en_US") == "not billable" and amounts[logo].amount_minor == 0
+    r = make(store, acme)
+    md = reports.render(r, "md", "en_US").decode()
+    assert "| 2026-11-20 | 14:00 | 15:00 | 60 | 0 | #2 Logo | creative |  | not billable |" in md
+    csv_row = next(
+        line
+        for line in reports.render(r, "csv", "en_US").decode().splitlines()
+        if "2026-11-20" in line
+    )
+    assert csv_row.split(",")[9] == ""  # no amount
+    data = json.loads(reports.render(r, "json", "en_US"))
+    assert [e["billable"] for e in data["entries"] if e["entry_id"] == logo] == [False]

@@ -232,3 +232,52 @@ async def test_escape_on_a_form_reopened_after_a_refused_save_asks(ui_store: Sto
         await press(pilot, "escape", shows=Confirm)  # untouched since, yet it is typed work
         await press(pilot, "n", shows=EntryForm)
         assert form.query_one("#entry-start", Input).value == "2026-11-24 09:00"
+
+
+async def test_amounts_agree_with_the_report_package_time_says_package(ui_store: Store) -> None:
+    from vadesk.db.models import TimeEntry
+    from vadesk.services import billing, reports
+    from vadesk.services.clients import list_clients
+
+    with ui_store.write() as s:
+        clients = {c.name: c.id for c in list_clients(s)}
+        acme = clients["Acme Bakery"]
+        billing.set_rules(s, acme, default_rate_minor=6000)  # €60/h
+        timer.add_package(s, acme, 1, 5000, purchased_at=NOW - timedelta(days=3))
+        cards = {c.title: c.id for c in list_cards(s)}
+        made = {}
+        for name, card, hours_ago, minutes in (
+            ("in package", "a1 chase supplier", 30, 45),
+            ("package runs out", "a1 chase supplier", 28, 30),
+            ("charged", "b1 design post", 26, 60),
+            ("not billable", "c2 order toner", 5, 30),
+            ("no rate", "a2 call bank", 3, 30),
+        ):
+            start = NOW - timedelta(hours=hours_ago)
+            made[name] = timer.add_entry(
+                s, ui_store.user_id, cards[card], start, start + timedelta(minutes=minutes), now=NOW
+            )[0].id
+        s.get(TimeEntry, made["not billable"]).billable = False  # type: ignore[union-attr]
+    async with make_app(ui_store).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sheet = await press(pilot, "T", shows=TimesheetScreen)
+        await wait_until(pilot, lambda: len(sheet.rows) == 5)
+        shown = {
+            name: sheet.amounts[entry].text("en_US") if entry in sheet.amounts else None
+            for name, entry in made.items()
+        }
+        assert shown == {
+            "in package": "package",  # prepaid: costs nothing more on the invoice
+            "package runs out": "€15.00 + package",  # 15 min left in it, 15 min at €60/h
+            "charged": "€60.00",
+            "not billable": "not billable",
+            "no rate": None,  # Cedar Law has no rate: no amount at all
+        }
+        text = screen_text(pilot)
+        for words in ("0:45 package", "0:30 €15.00 + package", "1:00 €60.00", "not billable"):
+            assert words in text
+        assert "€0.00" not in text
+    with ui_store.read() as s:
+        month = reports.client_report(s, acme, reports.month_period("2026-11"), sheet.tz, now=NOW)
+    assert [r.amount_minor for r in month.rows] == [0, 1500, 6000, 0]
+    assert not month.rows[-1].billable

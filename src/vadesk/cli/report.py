@@ -49,7 +49,13 @@ def _table(report: Any, locale: str, console: Any = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from vadesk.domain.report_format import empty_message, hours_minutes, money, period_label
+    from vadesk.domain.report_format import (
+        empty_message,
+        hours_minutes,
+        money,
+        period_label,
+        row_amount,
+    )
 
     console = console or Console(highlight=False, soft_wrap=False, width=max(Console().width, 100))
 
@@ -85,7 +91,7 @@ def _table(report: Any, locale: str, console: Any = None) -> None:
             Text(display(card)),
             r.kind,
             Text(display(note)),
-            m(r.amount_minor),
+            row_amount(r, report.currency, locale),
         )
     console.print(table)
     for label, subtotals in (("card", report.per_card), ("kind", report.per_kind)):

@@ -133,6 +133,8 @@ class Row:
     running: bool
     invoice: str | None
     """The invoice number this piece was billed under, if any."""
+    billable: bool = True
+    """False: time not to be billed (e.g. marked so in Toggl): no amount, no package draw."""
 
     @property
     def minutes(self) -> int:
@@ -337,6 +339,7 @@ def build_report(
                 line.amount_minor,
                 piece.running,
                 billing.invoice if billing is not None else None,
+                source.billable,
             )
         )
     subtotal = sum(r.amount_minor for r in rows)

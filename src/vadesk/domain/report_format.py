@@ -53,6 +53,29 @@ def money(minor: int, currency: str, locale: str = DEFAULT_LOCALE) -> str:
     return format_currency(decimal_amount(minor, currency), currency.upper(), locale=locale)
 
 
+def amount_text(
+    amount_minor: int,
+    package_seconds: int,
+    billable: bool,
+    currency: str,
+    locale: str = DEFAULT_LOCALE,
+) -> str:
+    """What a piece of time adds to the bill, in words: "not billable", "package" (all of it
+    drawn from a prepaid package), "€14.58 + package" (part of it), or "€35.00"."""
+    if not billable:
+        return "not billable"
+    if package_seconds > 0:
+        return (
+            "package" if amount_minor == 0 else f"{money(amount_minor, currency, locale)} + package"
+        )
+    return money(amount_minor, currency, locale)
+
+
+def row_amount(row: Row, currency: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A report row's amount cell (``amount_text``)."""
+    return amount_text(row.amount_minor, row.package_seconds, row.billable, currency, locale)
+
+
 def safe_cell(value: str) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula; terminal escape sequences
     and control characters are dropped (the file may be printed on a terminal)."""
@@ -167,6 +190,7 @@ def _row_json(row: Row, currency: str) -> dict[str, Any]:
         "amount": str(decimal_amount(row.amount_minor, currency)),
         "running": row.running,
         "invoice": row.invoice,
+        "billable": row.billable,
     }
 
 
@@ -265,7 +289,7 @@ def to_csv(report: Report) -> str:
                 safe_cell(r.card),
                 r.kind,
                 safe_cell(r.note),
-                decimal_amount(r.amount_minor, report.currency),
+                decimal_amount(r.amount_minor, report.currency) if r.billable else "",
                 report.currency,
                 safe_cell(r.invoice or ""),
                 "yes" if r.running else "",
@@ -314,7 +338,8 @@ def to_markdown(report: Report, locale: str = DEFAULT_LOCALE) -> str:
             marks = f" (billed {_md(r.invoice)})" if r.invoice else ""
             lines.append(
                 f"| {r.day} | {r.start:%H:%M} | {end} | {r.minutes} | {r.billed_minutes} | "
-                f"{_md(_card(r))} | {r.kind} | {_md(r.note)}{marks} | {m(r.amount_minor)} |"
+                f"{_md(_card(r))} | {r.kind} | {_md(r.note)}{marks} | "
+                f"{row_amount(r, cur, locale)} |"
             )
         lines.append(
             f"| **Total** | | | **{report.minutes}** | **{report.billed_minutes}** | | | | "

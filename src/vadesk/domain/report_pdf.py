@@ -20,6 +20,7 @@ from vadesk.domain.report_format import (
     hours_minutes,
     money,
     period_label,
+    row_amount,
     turnaround_lines,
 )
 from vadesk.domain.text import clean_text
@@ -228,7 +229,7 @@ def to_pdf(report: Report, locale: str = DEFAULT_LOCALE, font_path: str | None =
                     _text(pdf, card),
                     r.kind,
                     _text(pdf, note),
-                    m(r.amount_minor),
+                    _text(pdf, row_amount(r, cur, locale)),
                 ]
             )
         _grid(

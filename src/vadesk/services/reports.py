@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -625,40 +624,60 @@ def export_folder() -> Path:
 # ---------------------------------------------------------------- amounts next to hours
 
 
-def entry_amounts(
-    session: Session, entries: Iterable[tuple[int, int | None, str, int]]
-) -> dict[int, tuple[int, str]]:
-    """Entry id -> (amount, currency) at its client's rate for its kind, after the entry's
-    rounding and minimum (packages aside), for (entry id, client id, kind, seconds) tuples.
-    Entries of clients without a rate for that kind are left out; non-billable ones are 0."""
-    from vadesk.domain.report import billable_seconds
+@dataclass(frozen=True)
+class EntryAmount:
+    """What one entry adds to its client's bill, exactly as the client's report counts it."""
 
-    entries = list(entries)
-    unbilled: set[int] = set()
-    ids = [entry[0] for entry in entries]
-    for start in range(0, len(ids), 500):
-        unbilled.update(
-            session.scalars(
-                select(TimeEntry.id).where(
-                    TimeEntry.id.in_(ids[start : start + 500]), TimeEntry.billable.is_(False)
-                )
-            )
+    amount_minor: int
+    currency: str
+    package_seconds: int
+    """Drawn from a prepaid package (that time costs nothing more on the invoice)."""
+    billable: bool
+
+    def text(self, locale: str) -> str:
+        """ "€35.00", "package", "€14.58 + package" or "not billable"."""
+        from vadesk.domain.report_format import amount_text
+
+        return amount_text(
+            self.amount_minor, self.package_seconds, self.billable, self.currency, locale
         )
-    rules: dict[int, Any] = {}
-    result: dict[int, tuple[int, str]] = {}
-    for entry_id, client_id, kind, seconds in entries:
-        if client_id is None:
-            continue
-        if client_id not in rules:
-            rules[client_id] = rules_for(session, client_id)
-        rule = rules[client_id]
-        if entry_id in unbilled:
-            result[entry_id] = (0, rule.currency)
-            continue
-        rate = rule.rate_for(kind)
-        if rate <= 0:
-            continue
-        billed = billable_seconds(seconds, rule)
-        amount = int((Decimal(billed * rate) / 3600).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        result[entry_id] = (amount, rule.currency)
+
+
+def entry_amounts(
+    session: Session,
+    entries: Iterable[tuple[int, int | None, datetime, datetime]],
+    tz: tzinfo,
+    *,
+    now: datetime | None = None,
+) -> dict[int, EntryAmount]:
+    """Entry id -> what it adds to the bill, for closed (entry id, client id, start, end)
+    entries: the sum of its rows in its client's report over the same local days (rounding,
+    minimum and hour packages drawn oldest first, over the client's whole history), so the
+    time sheet and the report never disagree. Left out: entries without a client, idle ones,
+    and billable ones of a client without a rate for their kind that drew on no package."""
+    now = now or utcnow()
+    by_client: dict[int, dict[int, tuple[datetime, datetime]]] = {}
+    for entry_id, client_id, start, end in entries:
+        if client_id is not None:
+            by_client.setdefault(client_id, {})[entry_id] = (start, end)
+    result: dict[int, EntryAmount] = {}
+    for client_id, spans in by_client.items():
+        first = min(start for start, _ in spans.values()).astimezone(tz).date()
+        last = max(end for _, end in spans.values()).astimezone(tz).date()
+        report = client_report(session, client_id, Period(first, last), tz, now=now)
+        rules = rules_for(session, client_id)
+        sums: dict[int, tuple[int, int, bool, str]] = {}
+        for row in report.rows:
+            if row.entry_id in spans:
+                amount, package, billable, kind = sums.get(row.entry_id, (0, 0, True, row.kind))
+                sums[row.entry_id] = (
+                    amount + row.amount_minor,
+                    package + row.package_seconds,
+                    billable and row.billable,
+                    kind,
+                )
+        for entry_id, (amount, package, billable, kind) in sums.items():
+            if billable and not package and rules.rate_for(kind) <= 0:
+                continue
+            result[entry_id] = EntryAmount(amount, report.currency, package, billable)
     return result

@@ -18,7 +18,6 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from vadesk.domain.clock import Clock, utcnow
 from vadesk.domain.dates import parse_when
 from vadesk.domain.durations import hm
-from vadesk.domain.report_format import money
 from vadesk.domain.text import clean_title, display
 from vadesk.domain.timecalc import split_by_local_day
 from vadesk.errors import VadeskError
@@ -173,14 +172,14 @@ class TimesheetScreen(Screen[None]):
             self,
             rows: list[EntryRow],
             billed: dict[int, str] | None = None,
-            amounts: dict[int, tuple[int, str]] | None = None,
+            amounts: dict[int, reports.EntryAmount] | None = None,
         ) -> None:
             super().__init__()
             self.rows = rows
             self.billed = billed or {}
             """Entry id -> the invoice number it was billed under."""
             self.amounts = amounts or {}
-            """Entry id -> (amount, currency) where the client has a rate."""
+            """Entry id -> what it adds to the bill (as the client's report counts it)."""
 
     class Done(Message):
         def __init__(self, message: str, severity: str = "information") -> None:
@@ -199,7 +198,7 @@ class TimesheetScreen(Screen[None]):
         self.rows: list[EntryRow] = []
         self.deleted: list[EntryRow] = []
         self.billed: dict[int, str] = {}
-        self.amounts: dict[int, tuple[int, str]] = {}
+        self.amounts: dict[int, reports.EntryAmount] = {}
         self.tz = sheet_zone(store)
         self._shown: tuple[bool, str] | None = None
         """(narrow, running entry's minutes) as last drawn: redraw when either changes."""
@@ -241,9 +240,11 @@ class TimesheetScreen(Screen[None]):
                 billed = reports.billed_entries(
                     s, [(r.id, r.started_at, r.ended_at) for r in rows], self.tz
                 )
-                now = self.clock()
                 amounts = reports.entry_amounts(
-                    s, [(r.id, r.client_id, r.kind, r.seconds(now)) for r in rows if r.ended_at]
+                    s,
+                    [(r.id, r.client_id, r.started_at, r.ended_at) for r in rows if r.ended_at],
+                    self.tz,
+                    now=self.clock(),
                 )
         except VadeskError as error:
             self.post_message(self.Done(str(error), "error"))
@@ -290,8 +291,7 @@ class TimesheetScreen(Screen[None]):
                 mark = "⚠" if narrow else "⚠ overlap"
                 time = Text(f"{hm(row.seconds(now))} {mark}", style="bold yellow")
             if row.id in self.amounts and not narrow:
-                amount, currency = self.amounts[row.id]
-                time.append(f" {money(amount, currency, self.store.settings.locale)}", "dim")
+                time.append(f" {self.amounts[row.id].text(self.store.settings.locale)}", "dim")
             if row.id in self.billed:
                 time.append(" ✓" if narrow else f" billed {display(self.billed[row.id])}", "green")
             card = Text(f"#{row.card_id} {clean_title(row.card_title)}")
