@@ -468,9 +468,26 @@ def client_rules(
     }
     if as_json:
         echo_json(data)
-    else:
-        for key, value in data.items():
-            click.echo(f"{key:<17} {display(value)}")  # the currency is stored text
+        return
+    step = rules.rounding
+    lines = [("currency", rules.currency), ("rate", f"{data['rate']} an hour")]
+    lines += [
+        (f"rate {kind}", f"{format_money(minor, rules.currency)} an hour")
+        for kind, minor in sorted(rules.rates.items())
+    ]
+    if not rules.rates:
+        lines.append(("kind rates", "none: every kind bills at the rate"))
+    lines += [
+        (
+            "rounding",
+            f"up to {step.minutes} min per {step.scope}" if step.minutes else "none",
+        ),
+        ("minimum", f"{rules.minimum_minutes} min per entry"),
+        ("discount", f"{rules.discount_percent} %"),
+    ]
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        click.echo(f"{display(label):<{width}}  {display(value)}")  # kinds, currency: stored text
 
 
 @client.command("package")

@@ -114,10 +114,14 @@ def trello(
     archived cards and lists come in archived. Running it again with the same or a newer
     export updates the cards, never duplicates them."""
     from vadesk.domain.imports.trello import parse_board
+    from vadesk.errors import InvalidInputError
     from vadesk.services.imports.trello import parse_lane_map, run_trello
 
+    try:
+        parse_lane_map(lanes)  # a map of the wrong shape is a usage error (exit 2)
+    except InvalidInputError as error:
+        raise click.UsageError(str(error)) from None
     board = parse_board(_read(file))  # a file that is no board is refused before the database
-    parse_lane_map(lanes)
     summary = run_trello(
         ctx.store(create=not dry_run),
         board,

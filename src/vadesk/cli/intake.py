@@ -59,9 +59,12 @@ def intake(ctx: Context, paths: tuple[Path, ...], watch: bool, imap: bool, as_js
             elif result.reopened:
                 click.echo(total.notes[-1])
 
+    rounds: list[str] = []  # the watch's round lines, each printed as it ends
+
     def round_line(summary: IntakeSummary) -> None:
+        rounds.append(summary.line())
         if not as_json:
-            click.echo(summary.line())
+            click.echo(rounds[-1])
 
     stop = threading.Event()
     with _stop_on_signals(stop):
@@ -75,7 +78,7 @@ def intake(ctx: Context, paths: tuple[Path, ...], watch: bool, imap: bool, as_js
             _run_imap(store, ctx, watch=watch, on_result=report, stop=stop)
     if as_json:
         echo_json(total.as_json())
-    else:
+    elif rounds != [total.line()]:  # a watch's single round has said it all already
         click.echo(total.line())
 
 

@@ -111,11 +111,11 @@ def lane_rename(ctx: Context, name: str, new_name: str, as_json: bool) -> None:
     from vadesk.services.lanes import lane_by_name, rename_lane
 
     with ctx.store().write() as s:
-        lane_id = lane_by_name(s, name).id
+        found = lane_by_name(s, name)
+        lane_id, old_name = found.id, found.name
         rename_lane(s, lane_id, new_name)
-        data = _lane_now(s, lane_id) if as_json else None
-    if as_json:
-        echo_json(data)
+        data = _lane_now(s, lane_id)
+    emit(as_json, data, f"Renamed lane {display(old_name)!r} to {display(data['name'])!r}.")
 
 
 @lane.command("move")
@@ -125,15 +125,22 @@ def lane_rename(ctx: Context, name: str, new_name: str, as_json: bool) -> None:
 @pass_ctx
 def lane_move(ctx: Context, name: str, position: int, as_json: bool) -> None:
     """Put a lane at POSITION (0 = leftmost)."""
-    from vadesk.services.lanes import lane_by_name, move_lane
+    from vadesk.services.lanes import lane_by_name, list_lanes, move_lane
 
     with ctx.store().write() as s:
         lane_id = lane_by_name(s, name).id
         move_lane(s, lane_id, position)
         s.flush()
-        data = _lane_now(s, lane_id) if as_json else None
-    if as_json:
-        echo_json(data)
+        data = _lane_now(s, lane_id)
+        last = len(list_lanes(s)) - 1
+    place = f"position {data['position']}"
+    if data["position"] == last:
+        place += ", the rightmost"
+        if position > last:
+            place += f" (there is no position {position}: they run from 0 to {last})"
+    elif data["position"] == 0:
+        place += ", the leftmost"
+    emit(as_json, data, f"Moved lane {display(data['name'])!r} to {place}.")
 
 
 @lane.command("remove")
@@ -148,5 +155,4 @@ def lane_remove(ctx: Context, name: str, as_json: bool) -> None:
         lane_id = lane_by_name(s, name).id
         data = _lane_now(s, lane_id)
         remove_lane(s, lane_id)
-    if as_json:
-        echo_json(data)
+    emit(as_json, data, f"Removed lane {display(data['name'])!r}.")

@@ -20,8 +20,16 @@ def portal() -> None:
     "--host", default=None, help="Address to listen on (default from [portal] bind: 127.0.0.1)."
 )
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 8750).")
-@click.option("--certfile", type=click.Path(dir_okay=False), help="TLS certificate (PEM).")
-@click.option("--keyfile", type=click.Path(dir_okay=False), help="TLS private key (PEM).")
+@click.option(
+    "--certfile",
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+    help="TLS certificate (PEM).",
+)
+@click.option(
+    "--keyfile",
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+    help="TLS private key (PEM, not encrypted).",
+)
 @click.option(
     "--behind-proxy",
     is_flag=True,
@@ -50,6 +58,8 @@ def serve(
             f"Refusing to serve on {host} without TLS: give --certfile and --keyfile, or "
             "--behind-proxy when a reverse proxy terminates TLS."
         )
+    if certfile is not None and keyfile is not None:
+        _check_tls(certfile, keyfile)
     _check_port(host, port)
     import uvicorn
 
@@ -76,6 +86,26 @@ def serve(
     )
 
 
+def _check_tls(certfile: str, keyfile: str) -> None:
+    """Refuse, before anything is served, files that are not a certificate and its key."""
+    import ssl
+
+    def no_password() -> bytes:
+        return b""  # an encrypted key fails here rather than prompting on the terminal
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certfile, keyfile, no_password)
+    except (ssl.SSLError, OSError) as error:
+        pair = f"--certfile {display(certfile)} with --keyfile {display(keyfile)}"
+        if getattr(error, "reason", None) == "KEY_VALUES_MISMATCH":
+            problem = "the key is not the certificate's; give the key made with it"
+        elif isinstance(error, ssl.SSLError):
+            problem = "give a PEM certificate and its private key (not encrypted)"
+        else:
+            problem = f"{error.strerror or error}; check the files"
+        raise ConfigError(f"Cannot use {pair}: {problem}.") from None
+
+
 def _check_port(host: str, port: int) -> None:
     """Refuse, in one line, an address that cannot be served (uvicorn would log and exit 3)."""
     import socket
@@ -96,10 +126,25 @@ def _check_port(host: str, port: int) -> None:
             ) from None
 
 
+def _expires(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A duration of the wrong shape or range is a usage error (exit 2), checked up front."""
+    from vadesk.services.portal import parse_expires
+
+    try:
+        parse_expires(value)
+    except InvalidInputError as error:
+        raise click.UsageError(str(error), ctx) from None
+    return value
+
+
 @portal.command()
 @click.argument("client_name", metavar="CLIENT")
 @click.option(
-    "--expires", default="30d", show_default=True, help="How long the link works: 12h, 30d, 2w."
+    "--expires",
+    default="30d",
+    show_default=True,
+    callback=_expires,
+    help="How long the link works: 12h, 30d, 2w (at most a year).",
 )
 @click.option(
     "--name", default="", help='Who the link is for, e.g. "Acme office" (shown in activity).'

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from vadesk.cli.common import Context, echo_json, json_option, pass_ctx, refuse_together
-from vadesk.domain.text import display
+from vadesk.domain.text import count, display
 
 FORMATS = ("table", "csv", "md", "json", "pdf")
 
@@ -212,9 +212,9 @@ def report(
 
             click.echo(
                 f"billed {display(row.client)} {row.first_day}–{row.last_day} under "
-                f"{display(row.number)}: {row.entries} entries, "
+                f"{display(row.number)}: {count(row.entries, 'entry', 'entries')}, "
                 f"{money(row.total_minor, row.currency, locale)}"
-                + (f", {row.corrections} corrections" if row.corrections else "")
+                + (f", {count(row.corrections, 'correction')}" if row.corrections else "")
             )
         return
 
@@ -318,6 +318,7 @@ def invoices(ctx: Context, client_name: str | None, as_json: bool) -> None:
         click.echo(
             f"{r.created_at.astimezone(tz):%Y-%m-%d}  {display(r.number):<14} "
             f"{display(r.client):<24} {r.first_day}–{r.last_day}  "
-            f"{money(r.total_minor, r.currency, ctx.settings.locale):>14}  {r.entries} entries"
-            + (f", {r.corrections} corrections" if r.corrections else "")
+            f"{money(r.total_minor, r.currency, ctx.settings.locale):>14}  "
+            f"{count(r.entries, 'entry', 'entries')}"
+            + (f", {count(r.corrections, 'correction')}" if r.corrections else "")
         )

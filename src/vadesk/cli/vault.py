@@ -209,13 +209,38 @@ def vault_list(
     if as_json:
         echo_json(rows)
         return
+    # Names and clients come from whoever wrote the item (an import): never raw escapes.
+    shown = [[clean_text(str(row[k])) if row[k] else "-" for k in _LIST_COLUMNS] for row in rows]
+    for line in _aligned(shown, _LIST_WIDTHS):
+        click.echo(line)
+
+
+_LIST_COLUMNS = ("id", "kind", "client", "name", "url", "username")
+_LIST_WIDTHS = (None, None, 18, 32, 40, None)
+"""At most this many terminal cells per column (None: as wide as needed); the last is not
+padded."""
+
+
+def _aligned(rows: list[list[str]], limits: tuple[int | None, ...]) -> list[str]:
+    """Columns padded to their widest cell in terminal cells (wide characters count two),
+    cut with "…" past their limit, two spaces apart."""
+    from rich.cells import cell_len, set_cell_size
+
+    def fit(text: str, width: int) -> str:
+        if cell_len(text) > width:
+            return set_cell_size(text, width - 1) + "…"
+        return set_cell_size(text, width)
+
+    widths = [
+        min(max((cell_len(row[i]) for row in rows), default=0), limit or 10**6)
+        for i, limit in enumerate(limits)
+    ]
+    lines = []
     for row in rows:
-        # Names and clients come from whoever wrote the item (an import): never raw escapes.
-        shown = {k: clean_text(str(v)) if v else "-" for k, v in row.items()}
-        click.echo(
-            f"{row['id']}  {shown['kind']:<5} {shown['client'][:18]:<18} {shown['name']}"
-            f"  {shown['url']}  {shown['username']}"
-        )
+        cells = [fit(cell, width) for cell, width in zip(row, widths, strict=True)]
+        cells[-1] = row[-1] if limits[-1] is None else cells[-1]
+        lines.append("  ".join(cells).rstrip())
+    return lines
 
 
 @vault.command("get")
@@ -424,9 +449,10 @@ def vault_import_from(
             for kind in ("login", "card", "note")
         )
         verb = "would import" if dry_run else "imported"
-        whom = ", ".join(clean_text(c) for c in report.clients) or "nobody"
+        whom = ", ".join(clean_text(c) for c in report.clients)
+        what = (counts + (f" for {whom}" if whom else "")) if report.total else "nothing new"
         click.echo(
-            f"{verb} {counts} for {whom}; {report.unchanged:,} already in the vault; "
+            f"{verb} {what}; {report.unchanged:,} already in the vault; "
             f"skipped {len(report.skipped):,}"
         )
         for row in report.skipped:

@@ -83,14 +83,18 @@ def parse_week(text: str) -> Week:
     match = _WEEK.fullmatch(value)
     if match is None:
         try:
-            return Week.of(date.fromisoformat(value))
+            day = date.fromisoformat(value)
         except ValueError:
             raise InvalidInputError(
                 f"Week {text!r} is not an ISO week like 2026-W49 (or a date in it)."
             ) from None
-    year, number = int(match.group(1)), int(match.group(2))
+        year = day.year
+    else:
+        year, number = int(match.group(1)), int(match.group(2))
     if not 1970 <= year <= 2999:
         raise InvalidInputError(f"Week {text!r} is out of range; give a year from 1970 to 2999.")
+    if match is None:
+        return Week.of(day)
     try:
         return Week(date.fromisocalendar(year, number, 1))
     except ValueError:

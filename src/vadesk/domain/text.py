@@ -60,3 +60,10 @@ def display(value: object, *, multiline: bool = False) -> str:
     if text.isprintable():
         return text.rstrip() if multiline else text.strip()
     return clean_text(text, multiline=multiline)
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """ "1 entry", "3 entries", "1,200 items": a count with its noun in the right number."""
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number:,} {plural or noun + 's'}"
