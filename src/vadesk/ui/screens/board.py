@@ -1213,7 +1213,7 @@ class BoardScreen(Screen[None]):
             return
         step = change.undo if undo else change.redo
         self.submit(Op(f"{kind} {change.label}", kind=kind, change=change, step=step))
-        self.notify(f"{'Undone' if undo else 'Redone'}: {change.label}", timeout=2)
+        self.notify(f"{'Undone' if undo else 'Redone'}: {undo_words(change.label)}", timeout=2)
 
     # ------------------------------------------------------------ cards: new and edit
 
@@ -1348,6 +1348,24 @@ class BoardScreen(Screen[None]):
 
     def go_to_card(self, card_id: int) -> None:
         self.reload(follow=card_id)
+
+
+UNDO_WORDS = {
+    "move": "card moved to another lane",
+    "reorder": "card moved within its lane",
+    "to top": "card moved to the top",
+    "done": "card moved to Done",
+    "archive": "card archived",
+    "waiting": "waiting flag changed",
+    "edit": "card edited",
+    "new card": "new card added",
+    "timer": "timer started or stopped",
+}
+"""What the undo and redo toasts say a change was (by its Op label)."""
+
+
+def undo_words(label: str) -> str:
+    return UNDO_WORDS.get(label, label)
 
 
 def edit_change(edited: Any) -> Change:

@@ -17,7 +17,7 @@ devlog.install()  # before any passphrase is typed
 FIELDS = vault_items.FIELDS
 LABELS = {
     "url": "URL",
-    "totp": "TOTP secret (base32 or otpauth:// URI, from the site's 2FA setup)",
+    "totp": "TOTP secret (2FA setup key or otpauth:// URI)",
     "number": "Card number",
     "expiry": "Expiry (MM/YY)",
     "cvc": "CVC",

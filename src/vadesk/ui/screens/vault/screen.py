@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from vadesk.domain import vault_crypto as vc
 from vadesk.domain import vault_items
 from vadesk.domain.passwords import totp_now, totp_seconds_left
-from vadesk.domain.text import clean_title
+from vadesk.domain.text import clean_title, count
 from vadesk.errors import ConflictError, NotFoundError, VadeskError
 from vadesk.services import vault as vaults
 from vadesk.services.clients import ClientRow
@@ -183,9 +183,10 @@ class VaultScreen(Screen[None]):
                 style="dim",
             )
             items.add_option(Option(label, id=item_id))
-        header.update(
-            Text(f" Vault — {len(rows)} of {len(opened.items)} items · unlocked", style="bold")
-        )
+        shown = count(len(opened.items), "item")
+        if len(rows) != len(opened.items):
+            shown = f"{len(rows)} of {shown}"
+        header.update(Text(f" Vault — {shown} · unlocked", style="bold"))
         if rows:
             wanted = self.select if self.select in self._ids else None
             items.highlighted = self._ids.index(wanted) if wanted else 0
