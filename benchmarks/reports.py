@@ -5,6 +5,8 @@ an hour package bought a year ago (so the report draws it down over a year of hi
 ``--busy`` extra entries in the measured month, then prints:
 - one client's month: query and aggregation (services.reports.client_report), median and
   worst of ``--runs`` (target < 200 ms);
+- the time sheet's week: its entries and their amounts (services.reports.entry_amounts, each
+  client's report over the week's days, packages drawn over their whole history);
 - the whole `vadesk report --client NAME --month M --format csv` command, as a process
   (target < 1 s), and `--all --format csv --out DIR`;
 - the PDF: `vadesk report --client NAME --month M --format pdf --out FILE` (target < 2 s).
@@ -107,11 +109,31 @@ def main() -> None:
                 )
             timings.append(time.perf_counter() - start)
             rows = len(report.rows)
+        # The time sheet's amounts: a week of entries, each priced by its client's report.
+        sheet_times = []
+        shown = 0
+        for _ in range(options.runs):
+            start = time.perf_counter()
+            with store.read() as s:
+                week = timer.entries_between(s, store.user_id, now - timedelta(days=7), now)
+                amounts = reports.entry_amounts(
+                    s,
+                    [(e.id, e.client_id, e.started_at, e.ended_at) for e in week if e.ended_at],
+                    tz,
+                    now=now,
+                )
+            sheet_times.append(time.perf_counter() - start)
+            shown = len(week)
         store.close()
         print(
             f"one client's month ({rows} rows, package over a year of history): query + "
             f"aggregation median {statistics.median(timings) * 1000:.0f} ms, worst "
             f"{max(timings) * 1000:.0f} ms (target < 200 ms)"
+        )
+        print(
+            f"time sheet week ({shown} entries, {len(amounts)} priced): entries + amounts median "
+            f"{statistics.median(sheet_times) * 1000:.0f} ms, worst "
+            f"{max(sheet_times) * 1000:.0f} ms"
         )
         config = Path(folder) / "config.toml"
         config.write_text('timezone = "Europe/Berlin"\n')

@@ -408,7 +408,7 @@ def test_turnaround_record_counts_this_clients_done_cards_per_month(store: Store
     data = json.loads(reports.render(part, "json", "en_US"))
     assert data["turnaround"] == {
         "available": False,
-        "note": "turnaround record: for whole months only; use --month YYYY-MM",
+        "note": "Turnaround record: for whole months only; use --month YYYY-MM.",
     }
 
 

@@ -22,8 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from vadesk.domain.billing import BillingRules, Entry, Package, invoice
 from vadesk.domain.timecalc import local_midnight
 
-TURNAROUND_WHOLE_MONTHS = "turnaround record: for whole months only; use --month YYYY-MM"
-TURNAROUND_NOT_READ = "turnaround record: not read for this report"
+TURNAROUND_WHOLE_MONTHS = "Turnaround record: for whole months only; use --month YYYY-MM."
+TURNAROUND_NOT_READ = "Turnaround record: not read for this report."
 
 
 @dataclass(frozen=True)
