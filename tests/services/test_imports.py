@@ -492,14 +492,18 @@ def test_toggl_non_billable_entries_show_no_amount_next_to_their_hours(store: St
     run_toggl(berlin(store), report_csv(), now=NOW)
     with store.read() as s:
         rows = s.execute(
-            select(TimeEntry.id, TimeEntry.billable).join(Card).where(Card.client_id == acme)
+            select(TimeEntry.id, TimeEntry.billable, TimeEntry.started_at, TimeEntry.ended_at)
+            .join(Card)
+            .where(Card.client_id == acme)
         ).all()
-        amounts = entry_amounts(s, [(entry_id, acme, "other", 3600) for entry_id, _ in rows])
-    assert sorted((billable, amounts[entry_id][0]) for entry_id, billable in rows) == [
-        (False, 0),
-        (True, 6000),
-        (True, 6000),
-    ]
+        amounts = entry_amounts(
+            s, [(entry_id, acme, start, end) for entry_id, _, start, end in rows], UTC, now=NOW
+        )
+    # 60 and 30 minutes at €60/h; the 45 non-billable minutes have no amount at all.
+    assert sorted(
+        (billable, amounts[entry_id].amount_minor, amounts[entry_id].text("en_US"))
+        for entry_id, billable, _, _ in rows
+    ) == [(False, 0, "not billable"), (True, 3000, "€30.00"), (True, 6000, "€60.00")]
 
 
 def test_trello_cards_put_in_a_waiting_lane_start_with_their_clock_paused(store: Store) -> None:
