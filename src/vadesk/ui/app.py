@@ -20,6 +20,7 @@ from textual.notifications import SeverityLevel
 
 from vadesk.config import Settings
 from vadesk.domain.clock import Clock, utcnow
+from vadesk.ui.typeahead import KeyGate
 
 if TYPE_CHECKING:
     from vadesk.services.quick import QuickBoard
@@ -84,6 +85,9 @@ class VadeskApp(App[None]):
         """Back the database up soon after start when the newest backup is a day old."""
         self.backup_note: str | None = None
         """The newest backup's age (or why there is none), for the help screen."""
+        self.keys = KeyGate(self, self._forward_key)
+        """Typed keys, one at a time and held while a form loads or saves (ui/typeahead.py)."""
+        self._signals: list[int] = []
 
     def on_mount(self) -> None:
         from vadesk.ui.screens.board import BoardScreen
@@ -94,14 +98,27 @@ class VadeskApp(App[None]):
         self.writes = screen.writes
         self.push_screen(screen)
         self.set_interval(5, self._check_idle)
-        # A closed terminal (SIGHUP) or SIGTERM ends the app as `q` does: the terminal is
-        # restored and the caller drains the write queue (their default would kill us now).
+        self.set_interval(0.25, self.keys.check)
+        if not self.is_headless:
+            # Only a real run owns the process's signals: under run_test the test runner does.
+            self._install_signal_handlers()
+        if self.auto_backup:
+            self.set_timer(BACKUP_DELAY, self._start_backup)
+
+    def _install_signal_handlers(self) -> None:
+        """SIGHUP/SIGTERM end the app as `q` does: the terminal is restored and the caller
+        drains the write queue (their default would kill us now). Undone on unmount."""
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self._signalled, signum)
-        if self.auto_backup:
-            self.set_timer(BACKUP_DELAY, self._start_backup)
+                self._signals.append(signum)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(self._signals.pop())
 
     def _start_backup(self) -> None:
         self.run_worker(
@@ -162,6 +179,12 @@ class VadeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self._last_activity = time.monotonic()
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.keys.offer(event)  # now, or after the key before it (ui/typeahead.py)
+            return
+        await super().on_event(event)
+
+    async def _forward_key(self, event: events.Event) -> None:
         await super().on_event(event)
 
     def _check_idle(self) -> None:

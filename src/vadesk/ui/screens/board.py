@@ -1376,3 +1376,6 @@ def edit_change(edited: Any) -> Change:
         Step("edit", edited.card_id, {"fields": before}),
         Step("edit", edited.card_id, {"fields": after}),
     )
+from vadesk.ui.typeahead import hold_keys, release_keys
+        hold_keys(self, "board-ready")  # what is typed next belongs to what opens then
+            release_keys(self, "board-ready", shown=self.app.screen)

@@ -37,6 +37,7 @@ from vadesk.services.clients import ClientRow
 from vadesk.services.intake.attachments import AttachmentRow, list_attachments, open_attachment
 from vadesk.services.store import StoreLike
 from vadesk.ui.safe import display, safe_text
+from vadesk.ui.typeahead import hold_keys, release_keys
 
 KINDS = ("admin", "creative", "call", "purchase", "other")
 
@@ -242,7 +243,14 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         self.query_one("#title", Input).focus()
         self._pristine = self._typed()
         if self.card_id is not None:
+            # Keys typed before the card is shown wait: they must edit its title, not an
+            # empty field the load then overwrites (or that a save writes over the card).
+            hold_keys(self, "card-load")
             self.load()
+
+    def on_unmount(self) -> None:
+        release_keys(self, "card-load")
+        release_keys(self, "card-save")
 
     def due_example(self) -> str:
         """The Due field's hint: tomorrow at five, never a time already past."""
@@ -354,6 +362,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                 what = clock  # paused, resumed, waiting (services/turnaround.py)
             lines.append(f"{when}  {display(what)}")
         self.query_one("#activity", Static).update(Text("\n".join(lines)))
+        release_keys(self, "card-load", shown=self)
 
     @work(thread=True, exclusive=True, group="card-check", exit_on_error=False)
     def check_for_changes(self) -> None:
@@ -382,6 +391,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
 
     @on(Failed)
     def _failed(self, event: Failed) -> None:
+        release_keys(self, "card-load")  # the keys go to the form, where the error is
+        release_keys(self, "card-save")
         if event.conflict:
             self._show_conflict()
         self.query_one("#error", Static).update(safe_text(event.message))
@@ -430,6 +441,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         if not changes:
             self.dismiss(None)
             return
+        # Keys typed after ctrl+s wait for the outcome: the board's once saved, else ours.
+        hold_keys(self, "card-save")
         self.save_changes(self.detail, changes)
 
     @work(thread=True, exclusive=True, group="card-save", exit_on_error=False)
@@ -455,6 +468,7 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
     @on(Saved)
     def _saved(self, event: Saved) -> None:
         self.dismiss(event.edited)
+        release_keys(self, "card-save")
 
     def action_cancel(self) -> None:
         from vadesk.ui.screens.pickers import close_or_ask

@@ -25,6 +25,7 @@ from vadesk.errors import InvalidInputError, VadeskError
 from vadesk.services.clients import ClientInput, ClientProfile, Contact
 from vadesk.services.store import StoreLike
 from vadesk.ui.safe import display, safe_text
+from vadesk.ui.typeahead import hold_keys, release_keys
 
 CHANNELS = ("email", "phone", "chat", "video")
 ROUNDINGS = (("1 minute", 1), ("6 minutes", 6), ("15 minutes", 15), ("none (seconds)", 0))
@@ -272,6 +273,7 @@ class ClientForm(ModalScreen[ClientProfile | None]):
         self._pristine = self._typed()
         if self.client_id is not None:
             self.query_one("#dialog-title", Label).update("Client (loading…)")
+            hold_keys(self, "client-load")  # typed keys edit the loaded values, not blanks
             self.load()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -375,6 +377,7 @@ class ClientForm(ModalScreen[ClientProfile | None]):
         self._select("#rounding-scope", p.rounding_scope)
         self._select("#turnaround-mode", p.turnaround_mode)
         self._pristine = self._typed()
+        release_keys(self, "client-load", shown=self)
 
     def _select(self, selector: str, value: str) -> None:
         select: Select[str] = self.query_one(selector, Select)
@@ -384,6 +387,8 @@ class ClientForm(ModalScreen[ClientProfile | None]):
     @on(Failed)
     def _failed(self, event: Failed) -> None:
         self._saving = False
+        release_keys(self, "client-load")  # keys typed meanwhile go to the form
+        release_keys(self, "client-save")
         error = self.query_one("#error", Static)
         error.update(safe_text(event.message))
         error.display = True
@@ -469,6 +474,7 @@ class ClientForm(ModalScreen[ClientProfile | None]):
             self.post_message(self.Failed(str(error)))
             return
         self._saving = True
+        hold_keys(self, "client-save")  # keys typed after ctrl+s go where the outcome is
         self.save(data)
 
     @work(thread=True, exclusive=True, group="client-save", exit_on_error=False)
@@ -486,6 +492,11 @@ class ClientForm(ModalScreen[ClientProfile | None]):
     @on(Saved)
     def _saved(self, event: Saved) -> None:
         self.dismiss(event.profile)
+        release_keys(self, "client-save")
+
+    def on_unmount(self) -> None:
+        release_keys(self, "client-load")
+        release_keys(self, "client-save")
 
     def action_cancel(self) -> None:
         from vadesk.ui.screens.pickers import close_or_ask
