@@ -116,6 +116,67 @@ def test_a_value_out_of_range_is_a_usage_error_naming_the_help(
     assert dump(acme) == before
 
 
+CLIENT_VALUES = [
+    (("--timezone", "Mars/Base"), "Time zone 'Mars/Base' is not an IANA zone"),
+    (("--hours", "17-9"), "Working hours '17-9' ends before it starts"),
+    (("--days", "weekdays"), "'weekdays' is not a day"),
+    (("--channel", "fax"), "Channel 'fax' is not one of: email, phone, chat, video"),
+    (("--agreed", "lots"), "Agreed hours 'lots' is not like 10h/week"),
+    (("--nda-signed", "soon"), "NDA signed on 'soon' is not a date"),
+    (("--contract-end", "0001-01-01"), "Contract end '0001-01-01' is not between 1970 and 2999"),
+    (("--turnaround", "admin"), "is not KIND=HOURS"),
+    (("--turnaround", "lunch=1"), "'lunch' is not a kind of task"),
+    (("--rounding", "5"), "Rounding must be 0 (none), 1, 6 or 15"),
+    (("--per", "week"), "Rounding per 'week' is not one of: entry, day"),
+    (("--minimum", "9999"), "The minimum charge must be 0 to 600 minutes"),
+    (("--discount", "101"), "The discount must be between 0 and 100"),
+    (("--turnaround-mode", "fast"), "Turnaround counted in 'fast' is not one of"),
+    (("--colour", "blue"), "Colour 'blue' is not a colour like #4fc1ff"),
+]
+
+
+@pytest.mark.parametrize("command", ["add", "edit"])
+@pytest.mark.parametrize(("option", "message"), CLIENT_VALUES)
+def test_a_client_value_of_the_wrong_shape_or_range_is_a_usage_error(
+    run: Run, acme: str, command: str, option: tuple[str, ...], message: str
+) -> None:
+    name = "Acme" if command == "edit" else "Bright"
+    before = dump(acme)
+    result = run("client", command, name, *option, ok=False)
+    assert result.exit_code == 2
+    line = one_line(result)
+    assert message in line and line.endswith(f" client {command} --help')")
+    assert dump(acme) == before
+
+
+def test_good_client_values_and_clearing_ones_still_save(run: Run, acme: str) -> None:
+    args = ("--timezone", "", "--hours", "", "--days", "", "--agreed", "none", "--colour", "")
+    run("client", "add", "Bright", *args, "--channel", "Phone", "--per", "Day")
+    edited = run(
+        "client", "edit", "Bright", "--timezone", "Europe/London", "--hours", "9-17",
+        "--days", "mon-fri", "--agreed", "10h/week", "--rounding", "15", "--discount", "5",
+        "--turnaround", "call=none", "--turnaround-mode", "working", "--json",
+    )  # fmt: skip
+    data = json.loads(edited.stdout)
+    assert (data["timezone"], data["channel"], data["turnaround_mode"]) == (
+        "Europe/London",
+        "phone",
+        "working",
+    )
+
+
+def test_a_refused_state_stays_exit_1(run: Run, acme: str) -> None:
+    result = run("client", "add", "Acme", ok=False)
+    assert result.exit_code == 1
+    assert "A client named 'Acme' already exists" in one_line(result)
+    result = run(
+        "client", "add", "X", "--contract-start", "2026-05-01", "--contract-end", "2026-01-01",
+        ok=False,
+    )  # fmt: skip
+    assert result.exit_code == 1  # each date is fine; together they are refused
+    assert "The contract ends (2026-01-01) before it starts (2026-05-01)" in one_line(result)
+
+
 def test_a_lane_map_of_the_wrong_shape_is_a_usage_error(
     run: Run, acme: str, tmp_path: Path
 ) -> None:

@@ -24,6 +24,57 @@ def _hours(ctx: click.Context, param: click.Parameter, value: str | None) -> flo
         raise click.BadParameter(str(error), ctx, param) from None
 
 
+def _checked(rule: str, *args: Any) -> Any:
+    """An option callback: the value's own shape and range (``client_rules.<rule>``, the same
+    check saving applies) before anything is opened; a wrong one is a usage error (exit 2)."""
+
+    def check(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        from vadesk.domain import client_rules
+
+        values = value if isinstance(value, tuple) else (value,)
+        try:
+            for one in values:
+                if one is not None:
+                    getattr(client_rules, rule)(one, *args)
+        except InvalidInputError as error:
+            raise click.UsageError(str(error), ctx) from None
+        return value
+
+    return check
+
+
+def _checked_choice(field: str, allowed: str) -> Any:
+    """A choice from ``client_rules.<allowed>``, checked as saving checks it (exit 2)."""
+
+    def check(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        from vadesk.domain import client_rules
+
+        try:
+            if value is not None:
+                client_rules.choice(value, field, getattr(client_rules, allowed))
+        except InvalidInputError as error:
+            raise click.UsageError(str(error), ctx) from None
+        return value
+
+    return check
+
+
+def _checked_hours(key: str) -> Any:
+    """--hours and --days: checked as the working hours they become."""
+
+    def check(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        from vadesk.domain.client_rules import working_hours
+
+        try:
+            if value is not None:
+                working_hours({key: value})
+        except InvalidInputError as error:
+            raise click.UsageError(str(error), ctx) from None
+        return value
+
+    return check
+
+
 def client_json(row: Any) -> dict[str, Any]:
     """A client as `client list --json` shows it (a ClientProfile's fields)."""
     data: dict[str, Any] = row.as_json()
@@ -106,12 +157,28 @@ def _profile_options(f: Any) -> Any:
             "'' clears).",
         ),
         click.option(
-            "--timezone", metavar="ZONE", help="IANA zone, e.g. Europe/London ('' clears)."
+            "--timezone",
+            metavar="ZONE",
+            callback=_checked("time_zone"),
+            help="IANA zone, e.g. Europe/London ('' clears).",
         ),
-        click.option("--hours", metavar="HH:MM-HH:MM", help="Working hours, e.g. 09:00-17:00."),
-        click.option("--days", metavar="DAYS", help="Working days, e.g. mon-fri or mon,wed,fri."),
         click.option(
-            "--channel", metavar="CHANNEL", help="Preferred: email, phone, chat or video."
+            "--hours",
+            metavar="HH:MM-HH:MM",
+            callback=_checked_hours("hours"),
+            help="Working hours, e.g. 09:00-17:00.",
+        ),
+        click.option(
+            "--days",
+            metavar="DAYS",
+            callback=_checked_hours("days"),
+            help="Working days, e.g. mon-fri or mon,wed,fri.",
+        ),
+        click.option(
+            "--channel",
+            metavar="CHANNEL",
+            callback=_checked_choice("Channel", "CHANNELS"),
+            help="Preferred: email, phone, chat or video.",
         ),
         click.option(
             "--answer",
@@ -121,14 +188,32 @@ def _profile_options(f: Any) -> Any:
             help="Onboarding answer; QUESTION is its text or its number in the config "
             "(repeatable; an empty answer removes it).",
         ),
-        click.option("--nda-signed", metavar="DATE", help="Date the NDA was signed ('' clears)."),
+        click.option(
+            "--nda-signed",
+            metavar="DATE",
+            callback=_checked("a_date", "NDA signed on"),
+            help="Date the NDA was signed ('' clears).",
+        ),
         click.option(
             "--nda-note", metavar="TEXT", help="Where the NDA is (a file path) or a note."
         ),
-        click.option("--contract-start", metavar="DATE", help="Contract start ('' clears)."),
-        click.option("--contract-end", metavar="DATE", help="Contract end ('' clears)."),
         click.option(
-            "--agreed", metavar="H/PERIOD", help="Agreed hours, e.g. 10h/week, 40h/month, none."
+            "--contract-start",
+            metavar="DATE",
+            callback=_checked("a_date", "Contract start"),
+            help="Contract start ('' clears).",
+        ),
+        click.option(
+            "--contract-end",
+            metavar="DATE",
+            callback=_checked("a_date", "Contract end"),
+            help="Contract end ('' clears).",
+        ),
+        click.option(
+            "--agreed",
+            metavar="H/PERIOD",
+            callback=_checked("agreed"),
+            help="Agreed hours, e.g. 10h/week, 40h/month, none.",
         ),
         click.option("--rate", metavar="AMOUNT", help="Default hourly rate, e.g. 40 or 40.50."),
         click.option(
@@ -139,24 +224,53 @@ def _profile_options(f: Any) -> Any:
             help="Hourly rate for one kind of task, e.g. creative=60 (repeatable).",
         ),
         click.option(
-            "--rounding", type=int, metavar="0|1|6|15", help="Round up to N minutes (0: none)."
+            "--rounding",
+            type=int,
+            metavar="0|1|6|15",
+            callback=_checked("rounding"),
+            help="Round up to N minutes (0: none).",
         ),
-        click.option("--per", "scope", metavar="entry|day", help="Round each entry or each day."),
         click.option(
-            "--minimum", type=int, metavar="MIN", help="Minimum billed minutes per entry."
+            "--per",
+            "scope",
+            metavar="entry|day",
+            callback=_checked_choice("Rounding per", "ROUNDING_SCOPES"),
+            help="Round each entry or each day.",
         ),
-        click.option("--discount", type=int, metavar="PCT", help="Long-term discount in percent."),
+        click.option(
+            "--minimum",
+            type=int,
+            metavar="MIN",
+            callback=_checked("minimum_minutes"),
+            help="Minimum billed minutes per entry.",
+        ),
+        click.option(
+            "--discount",
+            type=int,
+            metavar="PCT",
+            callback=_checked("discount"),
+            help="Long-term discount in percent.",
+        ),
         click.option(
             "--turnaround",
             "turnarounds",
             multiple=True,
             metavar="KIND=HOURS",
+            callback=_checked("turnaround_item"),
             help="Turnaround promise, e.g. admin=24, creative=48, call=none (repeatable).",
         ),
         click.option(
-            "--turnaround-mode", metavar="calendar|working", help="How turnaround hours count."
+            "--turnaround-mode",
+            metavar="calendar|working",
+            callback=_checked_choice("Turnaround counted in", "TURNAROUND_MODES"),
+            help="How turnaround hours count.",
         ),
-        click.option("--colour", metavar="#RRGGBB", help="Colour on the board ('' picks one)."),
+        click.option(
+            "--colour",
+            metavar="#RRGGBB",
+            callback=_checked("colour"),
+            help="Colour on the board ('' picks one).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
