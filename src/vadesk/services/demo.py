@@ -157,11 +157,14 @@ def load_demo(session: Session, *, user_id: int, now: datetime | None = None) ->
             now=now - timedelta(hours=2),
         )
         ids.append(row.id)
-        if lane == "Done":
+        if lane == "Done" and due is not None:
+            # Asked for a day before it was due; every other one finished in time, so the
+            # reports' turnaround record has both (and creation comes before completion).
+            finished = due - timedelta(hours=3) if len(ids) % 2 else due + timedelta(hours=5)
             session.execute(
                 update(Card)
                 .where(Card.id == row.id)
-                .values(completed_at=now - timedelta(hours=abs(hours or 1) / 2))
+                .values(created_at=due - timedelta(hours=24), completed_at=min(finished, now))
             )
     first = ids[4]
     for text in ("Caption draft", "Pick photo", "Schedule for 9:00"):
