@@ -226,6 +226,19 @@ def test_private_notes_are_never_shown(world: World) -> None:
     assert acme_n1.comments == 1
 
 
+def test_a_vas_private_note_from_the_board_stays_off_the_portal(world: World) -> None:
+    from vadesk.services.checklist import add_comment
+
+    card = world.cards["acme-n1"]
+    with world.store.write() as s:
+        add_comment(s, card, "Artwork is ready for review", now=FIXED_NOW)
+        add_comment(s, card, "Client pays late; chase", now=FIXED_NOW, private=True)
+    user = world.user()
+    with world.store.read() as s:
+        detail = service.card_detail(s, user, card, tz=UTC_TZ, now=FIXED_NOW)
+    assert [c.text for c in detail.comments] == ["Artwork is ready for review"]
+
+
 def test_comments_say_who_wrote_them(world: World) -> None:
     card = world.cards["acme-n1"]
     with world.store.write() as s:

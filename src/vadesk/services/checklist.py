@@ -21,13 +21,17 @@ def add_comment(
     *,
     user_id: int | None = None,
     now: datetime | None = None,
+    private: bool = False,
 ) -> None:
+    """A comment on the card; a ``private`` one is an internal note the client's portal
+    never shows."""
     text = clean_text(text, multiline=True)
     if not text:
         raise InvalidInputError("A comment needs some text.")
     if session.get(Card, card_id) is None:
         raise NotFoundError(f"No card #{card_id}.")
-    log_activity(session, card_id, "commented", user_id, now or utcnow(), text=text)
+    extra = {"private": True} if private else {}
+    log_activity(session, card_id, "commented", user_id, now or utcnow(), text=text, **extra)
 
 
 def add_checklist_item(
