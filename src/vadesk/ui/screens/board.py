@@ -32,6 +32,7 @@ from vadesk.ui.history import Change, History
 from vadesk.ui.idle import IdleWatcher
 from vadesk.ui.lazy import LazyModule
 from vadesk.ui.screens.board_commands import BoardCommands
+from vadesk.ui.typeahead import hold_keys, release_keys
 from vadesk.ui.widgets.board_header import BoardHeader
 from vadesk.ui.widgets.greeting import Greeting
 from vadesk.ui.widgets.lane_view import LaneView
@@ -424,6 +425,7 @@ class BoardScreen(Screen[None]):
         an empty client list (and once crashed on the card's client).
         """
         self._waiting.append(action)
+        hold_keys(self, "board-ready")  # what is typed next belongs to what opens then
         self.notify(f"Opening the database: {what} follows in a moment.", timeout=2)
 
     def action_timer(self) -> None:
@@ -827,6 +829,7 @@ class BoardScreen(Screen[None]):
             waiting, self._waiting = self._waiting, []
             for action in waiting:
                 action()
+            release_keys(self, "board-ready", shown=self.app.screen)
         client = self._pane_client()
         if client != self._figures_for:
             self._figures_for = client
@@ -1376,6 +1379,3 @@ def edit_change(edited: Any) -> Change:
         Step("edit", edited.card_id, {"fields": before}),
         Step("edit", edited.card_id, {"fields": after}),
     )
-from vadesk.ui.typeahead import hold_keys, release_keys
-        hold_keys(self, "board-ready")  # what is typed next belongs to what opens then
-            release_keys(self, "board-ready", shown=self.app.screen)
