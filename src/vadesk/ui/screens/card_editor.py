@@ -163,13 +163,18 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         """What the fields held when the card was shown: Esc asks before losing more."""
 
     def compose(self) -> ComposeResult:
-        title = "New card" if self.card_id is None else f"Card #{self.card_id}"
+        # Until the card is read its fields are not its values: say so (keys typed meanwhile
+        # wait, see on_mount).
+        title = "New card" if self.card_id is None else f"Card #{self.card_id} (loading…)"
         with Vertical(id="dialog"):
             yield Label(title, id="dialog-title")
             yield Static("", id="banner")
             with VerticalScroll(id="fields"):
                 yield Label("Title")
-                yield Input(id="title", placeholder="What needs doing")
+                yield Input(
+                    id="title",
+                    placeholder="What needs doing" if self.card_id is None else "Loading…",
+                )
                 with Horizontal(classes="row"):
                     with Vertical():
                         yield Label("Client")
@@ -306,6 +311,9 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         first = self.detail is None
         self.detail = event.detail
         card = event.detail.card
+        if first:
+            self.query_one("#dialog-title", Label).update(f"Card #{card.id}")
+            self.query_one("#title", Input).placeholder = "What needs doing"
         if first or self.query_one("#banner", Static).display:
             # Shown cleaned; saving writes the cleaned text (cleaning on edit is intended).
             self.query_one("#title", Input).value = display(card.title)
