@@ -128,11 +128,11 @@ class KeyGate:
         self.release(token)
 
 
-def hold_keys(node: DOMNode, reason: str) -> None:
+def hold_keys(node: DOMNode, reason: str, *, seconds: float = HOLD_SECONDS) -> None:
     """Queue typed keys while ``node`` (a screen) loads or saves; ``release_keys`` lets go."""
     gate = getattr(node.app, "keys", None)
     if isinstance(gate, KeyGate):
-        gate.hold((reason, id(node)))
+        gate.hold((reason, id(node)), seconds)
 
 
 def release_keys(node: DOMNode, reason: str, *, shown: Screen[Any] | None = None) -> None:
