@@ -253,6 +253,23 @@ def test_lane_commands_say_what_they_did(run: Run, acme: str) -> None:
     assert (moved["name"], moved["position"]) == ("Hold", last)
 
 
+def test_lane_edit_says_what_it_did_even_when_no_clock_moved(run: Run, acme: str) -> None:
+    run("lane", "add", "Hold")
+    assert run("lane", "edit", "hold", "--waiting").stdout == (
+        "Lane 'Hold' is a waiting lane now; no card clock changed.\n"
+    )
+    assert run("lane", "edit", "Hold", "--no-waiting").stdout == (
+        "Lane 'Hold' is a plain lane now; no card clock changed.\n"
+    )
+    before = dump(acme)
+    result = run("lane", "edit", "Hold", ok=False)
+    assert result.exit_code == 1
+    assert one_line(result) == (
+        "Error: Nothing to change; give --waiting or --no-waiting (see `vadesk lane edit --help`)."
+    )
+    assert dump(acme) == before
+
+
 # ---------------------------------------------------------------- vault
 
 

@@ -87,18 +87,25 @@ def lane_edit(ctx: Context, name: str, waiting: bool | None, as_json: bool) -> N
     from vadesk.services.lanes import lane_by_name
     from vadesk.services.turnaround import set_lane_waiting
 
+    if waiting is None:
+        from vadesk.errors import InvalidInputError
+
+        raise InvalidInputError(  # as `client edit` with nothing to change
+            "Nothing to change; give --waiting or --no-waiting (see `vadesk lane edit --help`)."
+        )
     store = ctx.store()
     with store.write() as s:
         lane_id = lane_by_name(s, name).id
-        changed = 0
-        if waiting is not None:
-            changed = set_lane_waiting(s, lane_id, waiting, user_id=store.user_id)
+        changed = set_lane_waiting(s, lane_id, waiting, user_id=store.user_id)
         data = _lane_now(s, lane_id)
     if as_json:
         echo_json(data)
     elif changed:
         verb = "paused" if waiting else "resumed"
         click.echo(f"{changed} card clock(s) {verb}.")
+    else:
+        kind = "a waiting lane" if waiting else "a plain lane"
+        click.echo(f"Lane {display(data['name'])!r} is {kind} now; no card clock changed.")
 
 
 @lane.command("rename")
