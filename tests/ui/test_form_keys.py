@@ -247,3 +247,19 @@ async def test_a_title_typed_while_the_database_opens_goes_into_the_new_card(
         assert titles(check) == ["Call Ann", "only card"]
     finally:
         check.close()
+
+
+async def test_a_real_run_puts_back_the_signal_handlers_it_replaced(ui_store: Store) -> None:
+    def mine(signum: int, frame: object) -> None:
+        """A handler the caller had before the app ran."""
+
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        app = make_app(ui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app._install_signal_handlers()  # what a real (not headless) run does on mount
+            assert signal.getsignal(signal.SIGTERM) is not mine
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, before)

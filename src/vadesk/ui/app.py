@@ -87,7 +87,7 @@ class VadeskApp(App[None]):
         """The newest backup's age (or why there is none), for the help screen."""
         self.keys = KeyGate(self, self._forward_key)
         """Typed keys, one at a time and held while a form loads or saves (ui/typeahead.py)."""
-        self._signals: list[int] = []
+        self._signals: dict[int, Any] = {}  # signal -> the handler it had before ours
 
     def on_mount(self) -> None:
         from vadesk.ui.screens.board import BoardScreen
@@ -111,14 +111,17 @@ class VadeskApp(App[None]):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                before = signal.getsignal(signum)
                 loop.add_signal_handler(signum, self._signalled, signum)
-                self._signals.append(signum)
+                self._signals[signum] = before
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
-        while self._signals:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(self._signals.pop())
+        for signum, before in self._signals.items():
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, TypeError):
+                loop.remove_signal_handler(signum)
+                signal.signal(signum, before)  # as it was, not merely the default
+        self._signals.clear()
 
     def _start_backup(self) -> None:
         self.run_worker(
