@@ -22,6 +22,7 @@ from vadesk.ui.screens.vault import (
 )
 
 from .conftest import make_app, press, settle, wait_until
+from .screen_text import screen_text, squashed
 
 PASS = "plum orchard kettle violin"
 SECRET = "Zq9-secret-bank-password"
@@ -386,7 +387,7 @@ async def test_edit_an_item_and_use_the_generator(with_vault: Store) -> None:
 
 async def test_export_and_import_from_the_vault_screen(with_vault: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "acme.vadesk"
-    async with make_app(with_vault).run_test(size=SIZE) as pilot:
+    async with make_app(with_vault).run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await unlock(pilot)
         await pilot.press("X")
@@ -406,7 +407,10 @@ async def test_export_and_import_from_the_vault_screen(with_vault: Store, tmp_pa
         await settle(pilot)
         await pilot.press(*"handover tulip glacier piano", "enter")
         await settle(pilot)
-        await wait_until(pilot, lambda: len(pilot.app.vault.items) == 3)  # type: ignore[attr-defined]
+        # The vault already holds the exported item: importing it back adds nothing, and says so.
+        await wait_until(pilot, lambda: "already in the vault" in squashed(screen_text(pilot)))
+        assert "Imported 0 items; 1 already in the vault." in squashed(screen_text(pilot))
+        assert len(pilot.app.vault.items) == 2  # type: ignore[attr-defined]
 
 
 async def test_a_failed_import_adds_no_phantom_items_and_the_vault_still_opens(
