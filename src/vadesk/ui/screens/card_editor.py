@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
+    Checkbox,
     Input,
     Label,
     ListItem,
@@ -236,6 +237,11 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                     yield attachments
                     yield Label("Comment", classes="section")
                     yield Input(id="comment", placeholder="Write a comment, Enter posts it")
+                    yield Checkbox(
+                        "Private (not on the portal)",
+                        id="comment-private",
+                        tooltip="A private note is never shown on the client's portal",
+                    )
                     yield Label("Activity", classes="section")
                     yield Static(id="activity")
             yield Static("", id="error")
@@ -352,6 +358,8 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
                 author = info.get("author")
                 by = f" by {author} ({info.get('by') or info.get('source')})" if author else ""
                 what = f"comment{by}: {info.get('text', '')}"
+                if info.get("private"):
+                    what = f"private note: {info.get('text', '')}"
                 if info.get("via") == "email":
                     what = (
                         f"reply by email from {info.get('sender') or '?'}: {info.get('text', '')}"
@@ -570,7 +578,10 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
         if text and self.card_id is not None:
             event.input.value = ""
             card_id = self.card_id
-            self._write(lambda s: add_comment(s, card_id, text, user_id=self.store.user_id))
+            private = self.query_one("#comment-private", Checkbox).value  # as it is now
+            self._write(
+                lambda s: add_comment(s, card_id, text, user_id=self.store.user_id, private=private)
+            )
 
     def on_key(self, event: Any) -> None:
         checklist = self.query_one("#checklist", ListView) if self.card_id is not None else None
