@@ -69,6 +69,13 @@ class ClientsScreen(Screen[None]):
             tooltip="Archive the client (hides its cards), or bring it back",
         ),
         Binding(
+            "p",
+            "portal",
+            "Portal",
+            id="clients.portal",
+            tooltip="The client's portal access: invite, list, revoke",
+        ),
+        Binding(
             "A",
             "toggle_archived",
             "Archived",
@@ -197,7 +204,7 @@ class ClientsScreen(Screen[None]):
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "move", "archive") and self.selected is None:
+        if action in ("edit", "move", "archive", "portal") and self.selected is None:
             return None
         return True
 
@@ -280,6 +287,13 @@ class ClientsScreen(Screen[None]):
             self.post_message(self.Failed(str(error)))
             return
         self.app.call_from_thread(self.reload, client_id)
+
+    def action_portal(self) -> None:
+        from vadesk.ui.screens.portal_access import PortalAccessScreen
+
+        line = self.selected
+        if line is not None:
+            self.app.push_screen(PortalAccessScreen(self.store, line.profile.id, line.profile.name))
 
     def action_toggle_archived(self) -> None:
         self.show_archived = not self.show_archived
