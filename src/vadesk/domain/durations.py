@@ -23,3 +23,15 @@ def words(seconds: int) -> str:
     if hours:
         return f"{hours}h {rest // 60:02d}m"
     return f"{rest // 60}m {rest % 60:02d}s"
+
+
+def span(seconds: int) -> str:
+    """A stretch of time, short: ``45m``, ``5h 30m``, ``1d 4h``, ``3d`` (never negative)."""
+    minutes = max(0, seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"

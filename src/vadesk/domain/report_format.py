@@ -16,7 +16,7 @@ from typing import Any
 from babel.numbers import format_currency
 
 from vadesk.domain.billing import CURRENCY_EXPONENTS
-from vadesk.domain.durations import hm
+from vadesk.domain.durations import hm, span
 from vadesk.domain.report import Report, Row, TurnaroundMonth, TurnaroundRecord
 from vadesk.domain.text import clean_text
 
@@ -105,18 +105,6 @@ def empty_message(report: Report) -> str:
 def hours_minutes(minutes: int) -> str:
     """``4:07`` for 247 minutes (domain.durations.hm, from minutes)."""
     return hm(minutes * 60)
-
-
-def span(seconds: int) -> str:
-    """A creation-to-done time, short: ``45m``, ``5h 30m``, ``1d 4h``, ``3d``."""
-    minutes = max(0, seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
 
 
 def _turnaround_text(figures: TurnaroundMonth | TurnaroundRecord, median: int | None) -> str:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from statistics import median
 
+from vadesk.domain.durations import span
+
 CALENDAR = "calendar"
 WORKING = "working"
 MODES = (CALENDAR, WORKING)
@@ -211,17 +213,6 @@ def median_seconds(values: Iterable[int]) -> int | None:
     return int(median(ordered)) if ordered else None
 
 
-def _span(seconds: int) -> str:
-    minutes = max(0, seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
-
-
 def activity_text(kind: str, detail: dict[str, object]) -> str | None:
     """A line for a card's activity log about its clock; None for other kinds."""
     if kind == "paused":
@@ -230,7 +221,7 @@ def activity_text(kind: str, detail: dict[str, object]) -> str | None:
         return "clock paused: in a waiting lane"
     if kind == "resumed":
         waited = detail.get("waited_seconds")
-        after = f" after {_span(waited)}" if isinstance(waited, int) else ""
+        after = f" after {span(waited)}" if isinstance(waited, int) else ""
         return f"clock running again{after}; the due time moved as much"
     if kind == "waiting":
         return "flagged as waiting" if detail.get("waiting") else "no longer flagged as waiting"
