@@ -214,6 +214,7 @@ def main() -> None:
 def lane_moves(urgent_count: int, count: int) -> list[float]:
     """The top card goes right, then comes back; wait for the Urgent count to change."""
     moves = []
+    count += count % 2  # an even number: the card ends where it began (the grouped part needs it)
     for i in range(count):
         key = "L" if i % 2 == 0 else "H"
         # Moved out, Urgent shows its count; back in, the cursor's position there ("3/1250").
