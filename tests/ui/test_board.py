@@ -462,4 +462,3 @@ async def test_a_timer_left_running_by_a_closed_board_runs_on_in_the_next(ui_sto
         await settle(pilot)
         pane = board_screen(pilot).query_one("#timer-pane")
         assert "0:12:00" in str(pane.render()) and "a1 chase supplier" in str(pane.render())
-
