@@ -281,21 +281,9 @@ class CardEditor(ModalScreen[CardForm | Edited | None]):
             widget.compact = short  # type: ignore[attr-defined]
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Keep the focused field and its label in sight (typed text never lands unseen)."""
-        fields = self.query_one("#fields", VerticalScroll)
-        widget = event.widget
-        if widget is fields or fields not in widget.ancestors:
-            return
-        siblings = list(widget.parent.children) if widget.parent is not None else []
-        index = siblings.index(widget) if widget in siblings else 0
-        label = siblings[index - 1] if index > 0 else None
+        from vadesk.ui.screens.pickers import keep_field_in_sight
 
-        def show() -> None:
-            fields.scroll_to_widget(widget, animate=False, immediate=True)
-            if isinstance(label, Label):
-                fields.scroll_to_widget(label, animate=False, immediate=True)
-
-        self.call_after_refresh(show)
+        keep_field_in_sight(self, self.query_one("#fields", VerticalScroll), event.widget)
 
     # ------------------------------------------------------------ loading
 

@@ -10,8 +10,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -212,3 +213,20 @@ def close_or_ask(
             close()
 
     form.app.push_screen(Confirm(question, detail), answered)
+
+
+def keep_field_in_sight(screen: Screen[Any], fields: VerticalScroll, widget: Widget) -> None:
+    """Scroll a form so the focused field and the label above it are in sight (typed text
+    never lands unseen); for a form's ``on_descendant_focus``."""
+    if widget is fields or fields not in widget.ancestors:
+        return
+    siblings = list(widget.parent.children) if widget.parent is not None else []
+    index = siblings.index(widget) if widget in siblings else 0
+    label = siblings[index - 1] if index > 0 else None
+
+    def show() -> None:
+        fields.scroll_to_widget(widget, animate=False, immediate=True)
+        if isinstance(label, Label):
+            fields.scroll_to_widget(label, animate=False, immediate=True)
+
+    screen.call_after_refresh(show)
